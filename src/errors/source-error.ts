@@ -1,0 +1,28 @@
+import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
+
+const CODE = "ERR_SLUICE_SOURCE_FAILED";
+
+/** What a run throws when its source's iterator throws or rejects; the original is `cause`. */
+export class SourceError extends Error {
+  /** Always `"ERR_SLUICE_SOURCE_FAILED"`. */
+  readonly code = CODE;
+  /** How many items the source had yielded before it failed. */
+  readonly pulled: number;
+
+  declare readonly [kErrorCode]: string;
+
+  constructor(cause: unknown, pulled: number) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`Source failed after ${pulled} item(s): ${reason}`, { cause });
+    this.name = "SourceError";
+    this.pulled = pulled;
+    Object.defineProperty(this, kErrorCode, { value: CODE });
+  }
+
+  static override [Symbol.hasInstance] = brandedInstanceCheck(CODE);
+}
+
+/** Returns whether `value` is a {@link SourceError} (from any copy of sluice). */
+export function isSourceError(value: unknown): value is SourceError {
+  return hasSluiceCode(value, CODE);
+}

@@ -1,0 +1,31 @@
+export {
+  Channel,
+  type ChannelOptions,
+  type ChannelWaitOptions,
+  channel,
+} from "./channel/channel.js";
+export { CancelledError, isCancelledError } from "./errors/cancelled-error.js";
+export { ChannelClosedError, isChannelClosedError } from "./errors/channel-closed-error.js";
+export { InvalidOptionError, isInvalidOptionError } from "./errors/invalid-option-error.js";
+export { isSourceError, SourceError } from "./errors/source-error.js";
+export { isStageError, StageError } from "./errors/stage-error.js";
+export { cpuQuota } from "./internal/cpu-quota.js";
+export type { Duration } from "./internal/duration.js";
+export { defaults } from "./pipeline/defaults.js";
+export { from } from "./pipeline/from.js";
+export type { BatchOptions, FromOptions, RunOptions, StageOptions } from "./pipeline/options.js";
+export { type CollectOptions, Pipeline } from "./pipeline/pipeline.js";
+export { Run } from "./pipeline/run.js";
+export type { RunOutcome, RunSummary, StageKind, StageStats } from "./pipeline/summary.js";
+export type {
+  DeadLetter,
+  ErrorPolicy,
+  Failure,
+  MaybePromise,
+  Result,
+  Source,
+  SourceContext,
+  StageContext,
+  StageFn,
+  Success,
+} from "./pipeline/types.js";

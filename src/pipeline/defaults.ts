@@ -1,0 +1,18 @@
+/**
+ * Every default in one place. Shown in the run summary (each stage reports its width and
+ * buffer), never a hidden constant.
+ */
+export const defaults = Object.freeze({
+  /** Workers per stage when `concurrency` is not given: enough to overlap I/O, still bounded. */
+  concurrency: 16,
+  /** A stage's output buffer is `bufferPerWorker × concurrency` when `buffer` is not given. */
+  bufferPerWorker: 2,
+  /** Items a source reads ahead of the first stage (one chunk). */
+  sourceBuffer: 256,
+  /** Batches a `batch` stage may hold ready for downstream. */
+  batchBuffer: 2,
+  /** Stages emit in completion order unless asked otherwise. */
+  ordered: false,
+  /** The first error fails the run (errgroup-like). */
+  onError: "fail" as const,
+});

@@ -1,0 +1,23 @@
+import { checkOptionsObject, integerOption } from "../internal/validate.js";
+import { checkSource } from "../source/open-source.js";
+import { defaults } from "./defaults.js";
+import type { FromOptions } from "./options.js";
+import { Pipeline } from "./pipeline.js";
+import type { Source } from "./types.js";
+
+/**
+ * Starts a pipeline from an Iterable, an AsyncIterable, a Node `Readable` (object mode or
+ * not), or a function `({ signal }) => iterable` called afresh by each run (use a function
+ * to run a definition over a generator more than once).
+ *
+ * Reading is pulled by the first stage and bounded: the source runs at most `buffer` items
+ * ahead of it. A sync iterable is read in chunks without a promise per item.
+ *
+ * @throws {InvalidOptionError} (a `TypeError`) when `source` is none of these.
+ */
+export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T> {
+  checkSource(source);
+  const raw = checkOptionsObject("from", options, ["buffer"]);
+  const buffer = integerOption("from.buffer", raw.buffer, defaults.sourceBuffer, 1);
+  return new Pipeline<T>(source as Source<unknown>, Object.freeze([]), buffer);
+}

@@ -1,0 +1,53 @@
+import type { Duration } from "../internal/duration.js";
+import type { DeadLetter, ErrorPolicy } from "./types.js";
+
+/** Options every function stage takes (`map`, `filter`, `flatMap`, `tap`, `forEach`). */
+export interface StageOptions<I = unknown> {
+  /**
+   * Most items inside the function at once: an integer >= 1, or `"cpus"` for the CPU quota
+   * of this process (cgroup-aware). Default 16. `Infinity` is refused: every stage is bounded.
+   */
+  readonly concurrency?: number | "cpus";
+  /** Emit in input order (`true`) or completion order (`false`, the default, faster). */
+  readonly ordered?: boolean;
+  /** Capacity of the stage's output channel, in emitted values: integer >= 1. Default `2 × concurrency`. */
+  readonly buffer?: number;
+  /** Name shown in summaries and errors. Default `<operator>#<position>`, e.g. `map#1`. */
+  readonly name?: string;
+  /**
+   * What a throw or rejection does: `"fail"` (default: the run fails with a `StageError`),
+   * `"skip"` (count it and drop the item; see `deadLetter`), `"collect"` (emit
+   * `{ ok: true, value } | { ok: false, error, item }` and never fail).
+   */
+  readonly onError?: ErrorPolicy;
+  /** With `onError: "skip"`: called with each dropped item; a throw here fails the run. */
+  readonly deadLetter?: DeadLetter<I>;
+}
+
+/** Options for `batch()`. */
+export interface BatchOptions {
+  /** Items per batch: integer >= 1. Required. */
+  readonly size: number;
+  /**
+   * Longest a batch waits after its first item before it is emitted anyway: ms (number) or
+   * a string such as `"100ms"`, > 0. Default: no limit (a batch waits until it is full or
+   * the input ends).
+   */
+  readonly maxWait?: Duration;
+  /** Batches held ready for downstream: integer >= 1. Default 2. */
+  readonly buffer?: number;
+  /** Name shown in summaries. Default `batch#<position>`. */
+  readonly name?: string;
+}
+
+/** Options for `from()`. */
+export interface FromOptions {
+  /** Items read ahead of the first stage (also the chunk size for async sources): integer >= 1. Default 256. */
+  readonly buffer?: number;
+}
+
+/** Options for `run()`. */
+export interface RunOptions {
+  /** Cancels the run when aborted, like `run.cancel(signal.reason)`. */
+  readonly signal?: AbortSignal;
+}

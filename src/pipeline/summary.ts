@@ -1,0 +1,62 @@
+/** How a run ended. */
+export type RunOutcome = "running" | "completed" | "cancelled" | "failed";
+
+/** The operator a stage was built from. */
+export type StageKind = "map" | "filter" | "flatMap" | "tap" | "forEach" | "batch";
+
+/**
+ * Counters for one stage, read as plain numbers (no per-item messages).
+ *
+ * Conservation: `in === out + filtered + failed + cancelled` once the run has settled.
+ * Across a boundary: the previous stage's `emitted` equals this stage's `in + discarded`.
+ */
+export interface StageStats {
+  /** The stage's name (`name` option, or `<kind>#<position>`). */
+  readonly name: string;
+  /** The operator that built the stage. */
+  readonly kind: StageKind;
+  /** Width of the stage: the most items inside its function at once. */
+  readonly concurrency: number;
+  /** Whether the stage emits in input order. */
+  readonly ordered: boolean;
+  /** Capacity of the stage's output channel, in emitted values. */
+  readonly buffer: number;
+  /** Items a worker took from the stage's input. */
+  readonly in: number;
+  /** Items that left the stage by being emitted (for `forEach`: consumed). */
+  readonly out: number;
+  /** Items dropped on purpose: a `filter` that said no, a `flatMap` that yielded nothing. */
+  readonly filtered: number;
+  /** Items whose function threw or rejected (whatever the error policy did with them). */
+  readonly failed: number;
+  /** Items that were inside the function when the run was cancelled or failed. */
+  readonly cancelled: number;
+  /** Items that reached the stage's input but were never taken, because the run stopped. */
+  readonly discarded: number;
+  /** Values the stage sent downstream (a `flatMap` may send many per item, a `batch` one per batch). */
+  readonly emitted: number;
+  /** Most items that were inside the stage's function at once during the run. */
+  readonly maxInFlight: number;
+  /** Items inside the stage's function now. */
+  readonly inFlight: number;
+}
+
+/** A snapshot of a run: per-stage counters, timings and how it ended. */
+export interface RunSummary {
+  /** How the run ended, or `"running"`. */
+  readonly outcome: RunOutcome;
+  /** The error that failed the run, or the reason it was cancelled. */
+  readonly error?: unknown;
+  /** Items pulled from the source. */
+  readonly pulled: number;
+  /** Values handed to the consumer (iterator, `collect`, `drain`). */
+  readonly delivered: number;
+  /** Outputs the last stage emitted that the consumer never took (the run stopped first). */
+  readonly undelivered: number;
+  /** One entry per stage, in pipeline order. */
+  readonly stages: readonly StageStats[];
+  /** Milliseconds from the start of the run to now, or to when it settled. */
+  readonly durationMs: number;
+  /** Source items per second over `durationMs`. */
+  readonly itemsPerSecond: number;
+}

@@ -1,0 +1,54 @@
+/** A value or a promise of it: stage functions may be sync or async. */
+export type MaybePromise<T> = T | PromiseLike<T>;
+
+/**
+ * What a stage function receives beside its item. One object per worker, updated before
+ * each call: read it during the call (or copy what you need), not after the call settles.
+ */
+export interface StageContext {
+  /** Aborted when the run is cancelled or fails; pass it to fetch, timers, queries. */
+  readonly signal: AbortSignal;
+  /** The item's position in the stage's input, from 0. */
+  readonly index: number;
+  /** The stage's name. */
+  readonly stage: string;
+  /** Which of the stage's workers runs the call, from 0 to `concurrency - 1`. */
+  readonly worker: number;
+}
+
+/** A stage function: `fn(item, ctx)`, sync or async. A sync throw is handled like a rejection. */
+export type StageFn<I, O> = (item: I, ctx: StageContext) => MaybePromise<O>;
+
+/** The outcome of one item in a stage with `onError: "collect"`. */
+export type Result<O, I> = Success<O> | Failure<I>;
+
+/** An item that went through the function. */
+export interface Success<O> {
+  readonly ok: true;
+  readonly value: O;
+}
+
+/** An item whose function threw or rejected, with what it threw. */
+export interface Failure<I> {
+  readonly ok: false;
+  readonly error: unknown;
+  readonly item: I;
+}
+
+/** What a stage does when its function throws or rejects. */
+export type ErrorPolicy = "fail" | "skip" | "collect";
+
+/** Called with each item a `"skip"` stage drops; a throw here fails the run. */
+export type DeadLetter<I> = (item: I, error: unknown, ctx: StageContext) => MaybePromise<void>;
+
+/** What `from()` accepts. */
+export type Source<T> =
+  | Iterable<T>
+  | AsyncIterable<T>
+  | ((ctx: SourceContext) => Iterable<T> | AsyncIterable<T>);
+
+/** What a source function receives when a run opens it. */
+export interface SourceContext {
+  /** Aborted when the run is cancelled or fails: stop producing when it fires. */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,76 @@
+import { SourceError } from "../errors/source-error.js";
+import type { RunControl } from "../pipeline/run-control.js";
+import type { SourceInput } from "./source-input.js";
+
+/**
+ * Reads a sync iterator in chunks, on demand, on the calling worker: no promise and no
+ * copy between the source and the first stage. Looks ahead at most one chunk.
+ */
+export class SyncSource<T> implements SourceInput<T> {
+  readonly done: Promise<void> = Promise.resolve();
+  #pulled = 0;
+  #finished = false;
+  readonly #iterator: Iterator<T>;
+  readonly #chunk: number;
+  readonly #run: RunControl;
+
+  constructor(iterator: Iterator<T>, chunk: number, run: RunControl) {
+    this.#iterator = iterator;
+    this.#chunk = chunk;
+    this.#run = run;
+  }
+
+  get pulled(): number {
+    return this.#pulled;
+  }
+
+  get drained(): boolean {
+    return this.#finished;
+  }
+
+  start(): void {}
+
+  takeChunk(): T[] | undefined {
+    if (this.#finished) return undefined;
+    const iterator = this.#iterator;
+    const chunk: T[] = [];
+    try {
+      for (let i = 0; i < this.#chunk; i++) {
+        const result = iterator.next();
+        if (result.done) {
+          this.#finished = true;
+          break;
+        }
+        chunk.push(result.value);
+      }
+    } catch (error) {
+      this.#finished = true;
+      this.#pulled += chunk.length;
+      // The items pulled before the throw still enter the stage; the run fails after them.
+      this.#run.fail(new SourceError(error, this.#pulled));
+      return chunk.length > 0 ? chunk : undefined;
+    }
+    this.#pulled += chunk.length;
+    return chunk.length > 0 ? chunk : undefined;
+  }
+
+  release(): void {}
+
+  waitData(): Promise<void> {
+    return this.done;
+  }
+
+  discard(): number {
+    return 0;
+  }
+
+  stop(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    try {
+      this.#iterator.return?.();
+    } catch {
+      // The run is already stopping for another reason; that reason is what it reports.
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import { Channel } from "../channel/channel.js";
+import type { RunControl } from "../pipeline/run-control.js";
+import type { StageStats } from "../pipeline/summary.js";
+import { InputCursor, type StageInput } from "./stage-input.js";
+import type { StageSpec } from "./stage-spec.js";
+
+/**
+ * Groups items into arrays of `size`, emitting a partial batch once `maxWait` ms have passed
+ * since its first item (one timer per batch, none per item) and at the end of the input.
+ * Holds at most one batch in the making plus `buffer` batches in its output channel.
+ */
+export class BatchRuntime {
+  readonly spec: StageSpec;
+  readonly output: Channel<unknown>;
+  readonly capacity: number;
+  readonly #cursor: InputCursor<unknown>;
+  readonly #run: RunControl;
+  #batch: unknown[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #due = false;
+  #room: Promise<void> | undefined;
+  #wakeRoom: (() => void) | undefined;
+  #wakeInput: (() => void) | undefined;
+  #in = 0;
+  #out = 0;
+  #cancelled = 0;
+  #discarded = 0;
+  #emitted = 0;
+  #resolveDone!: () => void;
+  /** Resolves when the stage has finished; never rejects. */
+  readonly done = new Promise<void>((resolve) => {
+    this.#resolveDone = resolve;
+  });
+
+  constructor(spec: StageSpec, input: StageInput<unknown>, run: RunControl) {
+    this.spec = spec;
+    this.output = new Channel<unknown>(spec.buffer);
+    this.capacity = spec.size * (spec.buffer + 1);
+    this.#cursor = new InputCursor(input);
+    this.#run = run;
+  }
+
+  start(): void {
+    void this.#loop().finally(this.#finished);
+  }
+
+  stop(): void {
+    this.#clearTimer();
+    this.#wake();
+  }
+
+  collectLeftovers(): void {
+    this.#discarded += this.#cursor.discard();
+  }
+
+  stats(): StageStats {
+    return {
+      name: this.spec.name,
+      kind: "batch",
+      concurrency: 1,
+      ordered: true,
+      buffer: this.spec.buffer,
+      in: this.#in,
+      out: this.#out,
+      filtered: 0,
+      failed: 0,
+      cancelled: this.#cancelled,
+      discarded: this.#discarded,
+      emitted: this.#emitted,
+      maxInFlight: 0,
+      inFlight: 0,
+    };
+  }
+
+  async #loop(): Promise<void> {
+    const cursor = this.#cursor;
+    const run = this.#run;
+    const size = this.spec.size;
+    for (;;) {
+      if (run.stopped) return;
+      if (this.#due || this.#batch.length >= size) {
+        if (!this.#hasRoom()) {
+          await this.#waitRoom();
+          continue;
+        }
+        this.#emitBatch();
+        continue;
+      }
+      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
+        if (cursor.ended) break;
+        await this.#waitInput();
+        continue;
+      }
+      const item = cursor.take();
+      this.#in++;
+      this.#batch.push(item);
+      if (this.#batch.length === 1 && Number.isFinite(this.spec.maxWait)) {
+        this.#timer = setTimeout(this.#onMaxWait, this.spec.maxWait);
+      }
+    }
+    // End of input: the last, partial batch still goes out.
+    while (this.#batch.length > 0 && !run.stopped) {
+      if (this.#hasRoom()) this.#emitBatch();
+      else await this.#waitRoom();
+    }
+  }
+
+  readonly #onMaxWait = (): void => {
+    this.#timer = undefined;
+    if (this.#batch.length === 0) return;
+    this.#due = true;
+    this.#wake();
+  };
+
+  #emitBatch(): void {
+    this.#clearTimer();
+    this.#due = false;
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#out += batch.length;
+    this.#emitted++;
+    this.output.pushChunk([batch]);
+  }
+
+  #hasRoom(): boolean {
+    return this.output.size < this.spec.buffer;
+  }
+
+  #waitRoom(): Promise<void> {
+    this.#room ??= new Promise<void>((resolve) => {
+      this.#wakeRoom = resolve;
+      void this.output.waitSpace().then(() => this.#wake());
+    });
+    return this.#room;
+  }
+
+  /** Waits for input, or for the batch timer: whichever comes first wakes the loop. */
+  #waitInput(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wakeInput = resolve;
+      void this.#cursor.wait().then(() => this.#wake());
+    });
+  }
+
+  #wake(): void {
+    const room = this.#wakeRoom;
+    const input = this.#wakeInput;
+    this.#room = undefined;
+    this.#wakeRoom = undefined;
+    this.#wakeInput = undefined;
+    room?.();
+    input?.();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  readonly #finished = (): void => {
+    this.#clearTimer();
+    if (this.#run.stopped) {
+      this.#cancelled += this.#batch.length;
+      this.#batch = [];
+    }
+    this.output.close();
+    this.#resolveDone();
+  };
+}

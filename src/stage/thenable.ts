@@ -1,0 +1,8 @@
+/** Whether a function's result must be awaited; plain values (the sync path) are not. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
