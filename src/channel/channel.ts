@@ -60,6 +60,11 @@ export class Channel<T> implements AsyncIterable<T> {
     return this.#aborted;
   }
 
+  /** Whether an item is queued now. */
+  get ready(): boolean {
+    return !this.#queue.empty;
+  }
+
   /** Whether the channel is closed and every item has been received. */
   get drained(): boolean {
     return this.#closed && this.#queue.empty;

@@ -34,6 +34,10 @@ export class AsyncSource<T> implements SourceInput<T> {
     return this.#pulled;
   }
 
+  get ready(): boolean {
+    return this.#channel.ready;
+  }
+
   get drained(): boolean {
     return this.#channel.drained;
   }

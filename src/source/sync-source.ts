@@ -24,6 +24,10 @@ export class SyncSource<T> implements SourceInput<T> {
     return this.#pulled;
   }
 
+  get ready(): boolean {
+    return !this.#finished;
+  }
+
   get drained(): boolean {
     return this.#finished;
   }

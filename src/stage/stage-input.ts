@@ -10,6 +10,8 @@ export interface StageInput<T> {
   release(n: number): void;
   /** Resolves when a chunk may be ready or the input ended; never rejects. */
   waitData(): Promise<void>;
+  /** Whether a chunk is ready to take now. */
+  readonly ready: boolean;
   /** Whether no chunk will ever come again. */
   readonly drained: boolean;
   /** Drops what is queued when the run stops; returns how many items were dropped. */
@@ -32,6 +34,17 @@ export class InputCursor<T> {
     const item = this.buffer[this.position++]!;
     if (this.position === this.buffer.length) this.#input.release(this.position);
     return item;
+  }
+
+  /** Whether an item can be taken now without waiting. */
+  hasMore(): boolean {
+    return this.position < this.buffer.length || this.#input.ready;
+  }
+
+  /** Marks the items before `position` as taken (a worker read them straight from `buffer`). */
+  advanceTo(position: number): void {
+    this.position = position;
+    if (position === this.buffer.length) this.#input.release(position);
   }
 
   /** Loads the next chunk if one is ready; returns whether items are available. */

@@ -3,6 +3,7 @@ import { StageError } from "../errors/stage-error.js";
 import type { RunControl } from "../pipeline/run-control.js";
 import type { StageStats } from "../pipeline/summary.js";
 import type { DeadLetter, StageContext, StageFn } from "../pipeline/types.js";
+import { Parking } from "./parking.js";
 import { ReorderRing, Slot } from "./reorder-ring.js";
 import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
@@ -64,9 +65,11 @@ export class StageRuntime {
 
   #staged: unknown[] = [];
   #immediate: NodeJS.Immediate | undefined;
-  #room: Promise<void> | undefined;
-  #wakeRoom: (() => void) | undefined;
+  readonly #parking = new Parking();
+  /** flatMap workers holding an item while they wait for room for its next value. */
+  #roomWaiters: (() => void)[] = [];
   #spaceArmed = false;
+  #inputArmed = false;
   #live = 0;
   #resolveDone!: () => void;
   /** Resolves when every worker has exited; never rejects. */
@@ -110,6 +113,7 @@ export class StageRuntime {
   stop(): void {
     this.#cancelFlush();
     this.#wakeRoomWaiters();
+    this.#parking.wakeAll();
   }
 
   /**
@@ -148,25 +152,56 @@ export class StageRuntime {
     const capacity = this.capacity;
     for (;;) {
       if (run.stopped) return;
-      if (this.#inside + this.#staged.length + output.size >= capacity) {
-        await this.#waitRoom();
+      const room = capacity - (this.#inside + this.#staged.length + output.size);
+      if (room <= 0) {
+        await this.#parkForRoom();
         continue;
       }
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
         if (cursor.ended) return;
-        await cursor.wait();
+        await this.#parkForInput();
         continue;
       }
-      const item = cursor.take();
-      const index = this.#nextIndex++;
-      this.#in++;
-      this.#inside++;
-      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      ctx.index = index;
+      // A burst: run items straight from the input chunk while the function answers
+      // synchronously, so a sync function costs no promise and no trip round the loop.
+      // Counters for the burst are added once at its end.
+      const buffer = cursor.buffer;
+      const start = cursor.position;
+      const end = Math.min(buffer.length, start + room);
+      let position = start;
       let result: unknown;
+      let item: unknown;
+      let threw = false;
       try {
-        result = fn(item, ctx);
-        if (isThenable(result)) result = await result;
+        while (position < end) {
+          item = buffer[position++];
+          ctx.index = this.#nextIndex++;
+          this.#inside++;
+          result = fn(item, ctx);
+          if (isThenable(result)) break;
+          this.#completed(item, ctx.index, result);
+          result = undefined;
+        }
+      } catch (error) {
+        threw = true;
+        result = error;
+      }
+      this.#in += position - start;
+      cursor.advanceTo(position);
+      if (this.#maxInFlight === 0) this.#maxInFlight = 1;
+      if (threw) {
+        const handled = this.#failedItem(item, ctx.index, result, ctx);
+        if (handled !== undefined) await handled;
+        continue;
+      }
+      if (result === undefined) continue;
+      // The function went async: this worker now holds one item in flight, so an idle
+      // sibling may take the next one.
+      const index = ctx.index;
+      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+      if (this.#parking.size > 0 && cursor.hasMore()) this.#parking.wakeOne();
+      try {
+        result = await result;
       } catch (error) {
         this.#inFlight--;
         const handled = this.#failedItem(item, index, error, ctx);
@@ -290,7 +325,6 @@ export class StageRuntime {
       const headState = ring.headState();
       this.#emitSettled(headState, ring.shiftHead());
     }
-    this.#wakeRoomWaiters();
   }
 
   #emitSettled(state: Slot, value: unknown): void {
@@ -335,42 +369,64 @@ export class StageRuntime {
 
   #freeInside(): void {
     this.#inside--;
-    if (this.#wakeRoom !== undefined) this.#wakeRoomWaiters();
+    if (this.#parking.size > 0) this.#parking.wakeOne();
+    if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
   }
 
   /**
-   * Waits until the stage may hold another item: downstream took from the output channel,
-   * or an item left without output. Staged results are handed over first, since downstream
-   * cannot free room for results it has not been given.
+   * Parks a worker until the stage may hold another item: downstream took from the output
+   * channel, or an item left without output. Staged results are handed over first, since
+   * downstream cannot free room for results it has not been given.
    */
+  #parkForRoom(): Promise<void> {
+    this.#flush();
+    this.#armSpace();
+    return this.#parking.park();
+  }
+
+  /** Parks a worker until the input has a chunk or ends. */
+  #parkForInput(): Promise<void> {
+    if (!this.#inputArmed) {
+      this.#inputArmed = true;
+      void this.#cursor.wait().then(this.#onInput);
+    }
+    return this.#parking.park();
+  }
+
+  /** Makes a flatMap worker holding an item wait for room for its next value. */
   #waitRoom(): Promise<void> {
     this.#flush();
-    if (this.#room === undefined) {
-      this.#room = new Promise<void>((resolve) => {
-        this.#wakeRoom = resolve;
-      });
-    }
-    if (!this.#spaceArmed) {
-      this.#spaceArmed = true;
-      void this.output.waitSpace().then(this.#onSpace);
-    }
-    return this.#room;
+    this.#armSpace();
+    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
   }
+
+  #armSpace(): void {
+    if (this.#spaceArmed) return;
+    this.#spaceArmed = true;
+    void this.output.waitSpace().then(this.#onSpace);
+  }
+
+  readonly #onInput = (): void => {
+    this.#inputArmed = false;
+    this.#parking.wakeOne();
+  };
 
   readonly #onSpace = (): void => {
     this.#spaceArmed = false;
     this.#wakeRoomWaiters();
+    this.#parking.wakeOne();
   };
 
   #wakeRoomWaiters(): void {
-    const wake = this.#wakeRoom;
-    if (wake === undefined) return;
-    this.#room = undefined;
-    this.#wakeRoom = undefined;
-    wake();
+    const waiters = this.#roomWaiters;
+    if (waiters.length === 0) return;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   readonly #workerExited = (): void => {
+    // The input ended or the run stopped: the next idle worker must see it too.
+    this.#parking.wakeOne();
     if (--this.#live > 0) return;
     if (this.#run.stopped) {
       this.#cancelFlush();
@@ -391,12 +447,12 @@ export class StageRuntime {
     for (;;) {
       if (run.stopped) return;
       if (this.#roomFull()) {
-        await this.#waitRoom();
+        await this.#parkForRoom();
         continue;
       }
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
         if (cursor.ended) return;
-        await cursor.wait();
+        await this.#parkForInput();
         continue;
       }
       const item = cursor.take();
@@ -405,6 +461,7 @@ export class StageRuntime {
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       ctx.index = index;
+      if (this.#parking.size > 0 && cursor.hasMore()) this.#parking.wakeOne();
       try {
         let result: unknown = fn(item, ctx);
         if (isThenable(result)) result = await result;
