@@ -216,14 +216,17 @@ export class Channel<T> implements AsyncIterable<T> {
     if (this.#spaceWaiters.length > 0 && this.#count <= this.#lowWater) wakeAll(this.#spaceWaiters);
   }
 
-  /** @internal Resolves when a chunk arrives or the channel closes; never rejects. */
-  waitData(): Promise<void> {
-    return new Promise((resolve) => this.#dataWaiters.push(resolve));
+  /**
+   * @internal Calls `callback` once, synchronously, when a chunk arrives or the channel
+   * closes. A plain callback rather than a promise: a stage hands work on in one hop.
+   */
+  onData(callback: () => void): void {
+    this.#dataWaiters.push(callback);
   }
 
-  /** @internal Resolves when half the channel is free or it closes; never rejects. */
-  waitSpace(): Promise<void> {
-    return new Promise((resolve) => this.#spaceWaiters.push(resolve));
+  /** @internal Calls `callback` once when half the channel is free or it closes. */
+  onSpace(callback: () => void): void {
+    this.#spaceWaiters.push(callback);
   }
 
   /** @internal Number of queued items dropped as leftovers when a run stops. */

@@ -208,7 +208,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
         this.#trySettle();
         return false;
       }
-      await output.waitData();
+      await new Promise<void>((resolve) => output.onData(resolve));
     }
   }
 

@@ -54,8 +54,8 @@ export class AsyncSource<T> implements SourceInput<T> {
     this.#channel.release(n);
   }
 
-  waitData(): Promise<void> {
-    return this.#channel.waitData();
+  onData(callback: () => void): void {
+    this.#channel.onData(callback);
   }
 
   discard(): number {
@@ -80,7 +80,7 @@ export class AsyncSource<T> implements SourceInput<T> {
       while (!this.#stopped) {
         if (this.#staged.length + this.#channel.size >= this.#chunk) {
           this.#flush();
-          await this.#channel.waitSpace();
+          await new Promise<void>((resolve) => this.#channel.onSpace(resolve));
           continue;
         }
         const result = await iterator.next();

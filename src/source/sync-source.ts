@@ -60,8 +60,9 @@ export class SyncSource<T> implements SourceInput<T> {
 
   release(): void {}
 
-  waitData(): Promise<void> {
-    return this.done;
+  onData(callback: () => void): void {
+    // Never needed (a sync source has a chunk or has ended), but keep the contract.
+    queueMicrotask(callback);
   }
 
   discard(): number {

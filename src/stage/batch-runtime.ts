@@ -21,6 +21,8 @@ export class BatchRuntime {
   #room: Promise<void> | undefined;
   #wakeRoom: (() => void) | undefined;
   #wakeInput: (() => void) | undefined;
+  #inputArmed = false;
+  #spaceArmed = false;
   #in = 0;
   #out = 0;
   #cancelled = 0;
@@ -129,18 +131,34 @@ export class BatchRuntime {
   #waitRoom(): Promise<void> {
     this.#room ??= new Promise<void>((resolve) => {
       this.#wakeRoom = resolve;
-      void this.output.waitSpace().then(() => this.#wake());
     });
+    if (!this.#spaceArmed) {
+      this.#spaceArmed = true;
+      this.output.onSpace(this.#onSpace);
+    }
     return this.#room;
   }
 
   /** Waits for input, or for the batch timer: whichever comes first wakes the loop. */
   #waitInput(): Promise<void> {
+    if (!this.#inputArmed) {
+      this.#inputArmed = true;
+      this.#cursor.onData(this.#onInput);
+    }
     return new Promise<void>((resolve) => {
       this.#wakeInput = resolve;
-      void this.#cursor.wait().then(() => this.#wake());
     });
   }
+
+  readonly #onSpace = (): void => {
+    this.#spaceArmed = false;
+    this.#wake();
+  };
+
+  readonly #onInput = (): void => {
+    this.#inputArmed = false;
+    this.#wake();
+  };
 
   #wake(): void {
     const room = this.#wakeRoom;

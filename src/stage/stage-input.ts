@@ -8,8 +8,8 @@ export interface StageInput<T> {
   takeChunk(): T[] | undefined;
   /** Frees room upstream for `n` taken items. */
   release(n: number): void;
-  /** Resolves when a chunk may be ready or the input ended; never rejects. */
-  waitData(): Promise<void>;
+  /** Calls `callback` once when a chunk may be ready or the input ended. */
+  onData(callback: () => void): void;
   /** Whether a chunk is ready to take now. */
   readonly ready: boolean;
   /** Whether no chunk will ever come again. */
@@ -23,7 +23,6 @@ export class InputCursor<T> {
   buffer: T[] = [];
   position = 0;
   readonly #input: StageInput<T>;
-  #refill: Promise<void> | undefined;
 
   constructor(input: StageInput<T>) {
     this.#input = input;
@@ -62,12 +61,9 @@ export class InputCursor<T> {
     return this.position >= this.buffer.length && this.#input.drained;
   }
 
-  /** Waits for the input to have a chunk or end; all workers share one wait. */
-  wait(): Promise<void> {
-    this.#refill ??= this.#input.waitData().then(() => {
-      this.#refill = undefined;
-    });
-    return this.#refill;
+  /** Calls `callback` once when the input may have a chunk or has ended. */
+  onData(callback: () => void): void {
+    this.#input.onData(callback);
   }
 
   /** Drops the rest of the current chunk and what is queued; returns how many. */

@@ -65,7 +65,9 @@ export class StageRuntime {
 
   #staged: unknown[] = [];
   #immediate: NodeJS.Immediate | undefined;
-  readonly #parking = new Parking();
+  /** Workers waiting for the stage to have room, and workers waiting for input. */
+  readonly #roomParking = new Parking();
+  readonly #inputParking = new Parking();
   /** flatMap workers holding an item while they wait for room for its next value. */
   #roomWaiters: (() => void)[] = [];
   #spaceArmed = false;
@@ -86,7 +88,7 @@ export class StageRuntime {
     this.#collect = spec.onError === "collect";
     this.#skip = spec.onError === "skip";
     this.#deadLetter = spec.deadLetter;
-    this.#chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer));
+    this.#chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1));
     this.#cursor = new InputCursor(input);
     this.#run = run;
     this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
@@ -113,7 +115,8 @@ export class StageRuntime {
   stop(): void {
     this.#cancelFlush();
     this.#wakeRoomWaiters();
-    this.#parking.wakeAll();
+    this.#roomParking.wakeAll();
+    this.#inputParking.wakeAll();
   }
 
   /**
@@ -199,7 +202,7 @@ export class StageRuntime {
       // sibling may take the next one.
       const index = ctx.index;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      if (this.#parking.size > 0 && cursor.hasMore()) this.#parking.wakeOne();
+      this.#wakeSibling();
       try {
         result = await result;
       } catch (error) {
@@ -369,7 +372,7 @@ export class StageRuntime {
 
   #freeInside(): void {
     this.#inside--;
-    if (this.#parking.size > 0) this.#parking.wakeOne();
+    if (this.#roomParking.size > 0) this.#roomParking.wakeOne();
     if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
   }
 
@@ -379,18 +382,20 @@ export class StageRuntime {
    * downstream cannot free room for results it has not been given.
    */
   #parkForRoom(): Promise<void> {
-    this.#flush();
+    // Flushing a few staged values into a channel that still holds plenty only makes
+    // small chunks; downstream will free room (and wake us) without them.
+    if (this.output.size <= this.spec.buffer >> 1) this.#flush();
     this.#armSpace();
-    return this.#parking.park();
+    return this.#roomParking.park();
   }
 
   /** Parks a worker until the input has a chunk or ends. */
   #parkForInput(): Promise<void> {
     if (!this.#inputArmed) {
       this.#inputArmed = true;
-      void this.#cursor.wait().then(this.#onInput);
+      this.#cursor.onData(this.#onInput);
     }
-    return this.#parking.park();
+    return this.#inputParking.park();
   }
 
   /** Makes a flatMap worker holding an item wait for room for its next value. */
@@ -403,19 +408,30 @@ export class StageRuntime {
   #armSpace(): void {
     if (this.#spaceArmed) return;
     this.#spaceArmed = true;
-    void this.output.waitSpace().then(this.#onSpace);
+    this.output.onSpace(this.#onSpace);
   }
 
   readonly #onInput = (): void => {
     this.#inputArmed = false;
-    this.#parking.wakeOne();
+    this.#inputParking.wakeOne();
   };
 
   readonly #onSpace = (): void => {
     this.#spaceArmed = false;
     this.#wakeRoomWaiters();
-    this.#parking.wakeOne();
+    this.#roomParking.wakeOne();
   };
+
+  /**
+   * Called when a worker's item went async: if the stage could start another item now, an
+   * idle sibling takes it. Each woken worker does the same, so width ramps up one hop at a
+   * time and no worker is woken without something to do.
+   */
+  #wakeSibling(): void {
+    if (this.#inside + this.#staged.length + this.output.size >= this.capacity) return;
+    if (this.#roomParking.size > 0) this.#roomParking.wakeOne();
+    else if (this.#inputParking.size > 0 && this.#cursor.hasMore()) this.#inputParking.wakeOne();
+  }
 
   #wakeRoomWaiters(): void {
     const waiters = this.#roomWaiters;
@@ -426,7 +442,8 @@ export class StageRuntime {
 
   readonly #workerExited = (): void => {
     // The input ended or the run stopped: the next idle worker must see it too.
-    this.#parking.wakeOne();
+    this.#inputParking.wakeOne();
+    this.#roomParking.wakeOne();
     if (--this.#live > 0) return;
     if (this.#run.stopped) {
       this.#cancelFlush();
@@ -461,7 +478,7 @@ export class StageRuntime {
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       ctx.index = index;
-      if (this.#parking.size > 0 && cursor.hasMore()) this.#parking.wakeOne();
+      this.#wakeSibling();
       try {
         let result: unknown = fn(item, ctx);
         if (isThenable(result)) result = await result;
