@@ -3,11 +3,12 @@ import { StageError } from "../errors/stage-error.js";
 import type { RunControl } from "../pipeline/run-control.js";
 import type { StageStats } from "../pipeline/summary.js";
 import type { DeadLetter, StageContext, StageFn } from "../pipeline/types.js";
-import { Parking } from "./parking.js";
+import { expandMany, type ManyHost } from "./expand-many.js";
 import { ReorderRing, Slot } from "./reorder-ring.js";
 import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
 import { isThenable } from "./thenable.js";
+import { WorkerSlots } from "./worker-slots.js";
 
 const MAP = 0;
 const FILTER = 1;
@@ -19,24 +20,20 @@ const KIND_CODES = { map: MAP, filter: FILTER, tap: TAP, forEach: FOR_EACH, flat
 /** Largest chunk a stage hands downstream at once. */
 const MAX_CHUNK = 256;
 
-interface MutableContext {
-  signal: AbortSignal;
-  index: number;
-  stage: string;
-  worker: number;
-}
-
 /**
- * Runs one function stage (map, filter, tap, forEach, flatMap): `concurrency` workers share
- * one input cursor, call the function per item (a sync result costs no promise), and gather
- * results into a staged chunk that is handed downstream when full or on the next turn of the
- * event loop.
+ * Runs one function stage (map, filter, tap, forEach, flatMap) as a dispatcher over
+ * `concurrency` worker slots. The dispatcher is a plain synchronous loop run on events (input
+ * arrived, room freed, an item finished): it starts items while a slot is free, the stage has
+ * room and the input has items. A sync function runs in a burst straight from the input chunk
+ * and costs no promise; an async one occupies a slot until its promise settles, costing one
+ * `then` and no worker resumption. Results gather into a staged chunk, handed downstream when
+ * it holds half the buffer, or on the next turn of the event loop.
  *
- * Bounded by construction: a worker starts an item only while
+ * Bounded by construction: an item starts only while
  * `inside + staged + output.size < concurrency + buffer`, where `inside` counts items in the
  * function and, when ordered, results waiting in the reorder ring for an earlier item.
  */
-export class StageRuntime {
+export class StageRuntime implements ManyHost {
   readonly spec: StageSpec;
   readonly output: Channel<unknown>;
   /** Items the stage may hold at once: `concurrency + buffer`. */
@@ -50,6 +47,7 @@ export class StageRuntime {
   readonly #cursor: InputCursor<unknown>;
   readonly #run: RunControl;
   readonly #ring: ReorderRing | undefined;
+  readonly #slots: WorkerSlots;
 
   #in = 0;
   #out = 0;
@@ -65,16 +63,16 @@ export class StageRuntime {
 
   #staged: unknown[] = [];
   #immediate: NodeJS.Immediate | undefined;
-  /** Workers waiting for the stage to have room, and workers waiting for input. */
-  readonly #roomParking = new Parking();
-  readonly #inputParking = new Parking();
-  /** flatMap workers holding an item while they wait for room for its next value. */
+  /** flatMap items holding a slot while they wait for room for their next value. */
   #roomWaiters: (() => void)[] = [];
   #spaceArmed = false;
   #inputArmed = false;
-  #live = 0;
+  /** Set while the stage's state is being changed; events that arrive then are replayed. */
+  #busy = false;
+  #again = false;
+  #finished = false;
   #resolveDone!: () => void;
-  /** Resolves when every worker has exited; never rejects. */
+  /** Resolves when the stage has finished and closed its output; never rejects. */
   readonly done = new Promise<void>((resolve) => {
     this.#resolveDone = resolve;
   });
@@ -88,35 +86,29 @@ export class StageRuntime {
     this.#collect = spec.onError === "collect";
     this.#skip = spec.onError === "skip";
     this.#deadLetter = spec.deadLetter;
+    // Half the buffer per chunk: downstream works on one chunk while the next fills.
     this.#chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1));
     this.#cursor = new InputCursor(input);
     this.#run = run;
     this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
+    this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, {
+      value: (item, index, value) => this.#slotValue(item, index, value),
+      error: (item, index, error, ctx) => this.#slotError(item, index, error, ctx),
+      released: () => this.#event(),
+    });
   }
 
-  /** Starts the workers. */
+  /** Starts dispatching. */
   start(): void {
-    const workers = this.spec.concurrency;
-    this.#live = workers;
-    for (let worker = 0; worker < workers; worker++) {
-      const ctx: MutableContext = {
-        signal: this.#run.signal,
-        index: -1,
-        stage: this.spec.name,
-        worker,
-      };
-      void (this.#kind === FLAT_MAP ? this.#workMany(ctx) : this.#work(ctx)).finally(
-        this.#workerExited,
-      );
-    }
+    this.#busy = true;
+    this.#dispatch();
   }
 
-  /** Wakes every waiting worker so it sees the run stopping; clears the flush timer. */
+  /** Wakes whatever waits so the stage sees the run stopping; clears the flush timer. */
   stop(): void {
     this.#cancelFlush();
     this.#wakeRoomWaiters();
-    this.#roomParking.wakeAll();
-    this.#inputParking.wakeAll();
+    this.#event();
   }
 
   /**
@@ -147,33 +139,60 @@ export class StageRuntime {
     };
   }
 
-  async #work(ctx: MutableContext): Promise<void> {
+  /** An input, room or stop event: dispatch now, or after the change under way. */
+  #event(): void {
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#busy = true;
+    this.#dispatch();
+  }
+
+  /** Runs the dispatch loop until no event is pending; the caller set `#busy`. */
+  #dispatch(): void {
+    try {
+      do {
+        this.#again = false;
+        if (this.#kind === FLAT_MAP) this.#dispatchMany();
+        else this.#dispatchItems();
+      } while (this.#again);
+    } finally {
+      this.#busy = false;
+    }
+    if (!this.#finished && this.#slots.allFree && (this.#run.stopped || this.#cursor.ended)) {
+      this.#finish();
+    }
+  }
+
+  #dispatchItems(): void {
     const cursor = this.#cursor;
     const run = this.#run;
     const fn = this.#fn;
     const output = this.output;
     const capacity = this.capacity;
+    const slots = this.#slots;
     for (;;) {
-      if (run.stopped) return;
+      if (run.stopped || slots.allBusy) return;
       const room = capacity - (this.#inside + this.#staged.length + output.size);
       if (room <= 0) {
-        await this.#parkForRoom();
-        continue;
+        this.#needRoom();
+        return;
       }
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
-        if (cursor.ended) return;
-        await this.#parkForInput();
-        continue;
+        if (!cursor.ended) this.#needInput();
+        return;
       }
       // A burst: run items straight from the input chunk while the function answers
-      // synchronously, so a sync function costs no promise and no trip round the loop.
-      // Counters for the burst are added once at its end.
+      // synchronously. Counters for the burst are added once at its end.
+      const slot = slots.peek();
+      const ctx = slot.ctx;
       const buffer = cursor.buffer;
       const start = cursor.position;
       const end = Math.min(buffer.length, start + room);
       let position = start;
-      let result: unknown;
       let item: unknown;
+      let result: unknown;
       let threw = false;
       try {
         while (position < end) {
@@ -193,26 +212,65 @@ export class StageRuntime {
       cursor.advanceTo(position);
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
       if (threw) {
-        const handled = this.#failedItem(item, ctx.index, result, ctx);
-        if (handled !== undefined) await handled;
-        continue;
+        const pending = this.#failedItem(item, ctx.index, result, ctx);
+        if (pending !== undefined) slots.holdUntil(slot, pending);
+      } else if (result !== undefined) {
+        if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+        slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
-      if (result === undefined) continue;
-      // The function went async: this worker now holds one item in flight, so an idle
-      // sibling may take the next one.
-      const index = ctx.index;
+    }
+  }
+
+  /** flatMap: one item per slot, each expanded by an async task that may wait for room. */
+  #dispatchMany(): void {
+    const cursor = this.#cursor;
+    const slots = this.#slots;
+    for (;;) {
+      if (this.#run.stopped || slots.allBusy) return;
+      const full =
+        this.#ring === undefined
+          ? this.#staged.length + this.output.size >= this.spec.buffer
+          : this.#inside + this.#staged.length + this.output.size >= this.capacity;
+      if (full) {
+        this.#needRoom();
+        return;
+      }
+      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
+        if (!cursor.ended) this.#needInput();
+        return;
+      }
+      const slot = slots.peek();
+      const item = cursor.take();
+      const index = this.#nextIndex++;
+      slot.ctx.index = index;
+      this.#in++;
+      this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      this.#wakeSibling();
-      try {
-        result = await result;
-      } catch (error) {
-        this.#inFlight--;
-        const handled = this.#failedItem(item, index, error, ctx);
-        if (handled !== undefined) await handled;
-        continue;
-      }
-      this.#inFlight--;
-      this.#completed(item, index, result);
+      slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
+    }
+  }
+
+  #slotValue(item: unknown, index: number, value: unknown): void {
+    this.#busy = true;
+    this.#inFlight--;
+    if (this.#kind === FLAT_MAP) this.#expanded(value as number);
+    else this.#completed(item, index, value);
+    this.#dispatch();
+  }
+
+  /** The slot stays taken; the caller frees it and raises an event (or waits for `pending`). */
+  #slotError(
+    item: unknown,
+    index: number,
+    error: unknown,
+    ctx: StageContext,
+  ): Promise<void> | undefined {
+    this.#busy = true;
+    this.#inFlight--;
+    try {
+      return this.#failedItem(item, index, error, ctx);
+    } finally {
+      this.#busy = false;
     }
   }
 
@@ -253,6 +311,19 @@ export class StageRuntime {
     } else {
       this.#settle(index, Slot.Value, value);
     }
+  }
+
+  /** Accounts for a finished flatMap item: `count` values emitted, or -1 if the run stopped. */
+  #expanded(count: number): void {
+    if (count < 0) {
+      this.#cancelled++;
+      this.#freeInside();
+    } else if (this.#ring === undefined) {
+      if (count === 0) this.#filtered++;
+      else this.#out++;
+      this.#freeInside();
+    }
+    // An ordered item that finished was settled in the ring by expandMany itself.
   }
 
   /** Applies the error policy; returns a promise only when a dead-letter callback is async. */
@@ -315,7 +386,24 @@ export class StageRuntime {
     this.#run.fail(error);
   }
 
+  /** For flatMap tasks: settles an ordered item, guarded like every other state change. */
+  settle(index: number, state: Slot, value: unknown): void {
+    if (this.#busy) {
+      this.#settle(index, state, value);
+      return;
+    }
+    this.#busy = true;
+    this.#settle(index, state, value);
+    this.#dispatch();
+  }
+
+  /** For flatMap tasks: wraps a value as a result when the stage collects. */
+  wrap(value: unknown): unknown {
+    return this.#collect ? { ok: true, value } : value;
+  }
+
   /** Records a finished item in the ring and emits every result now in order. */
+
   #settle(index: number, state: Slot, value: unknown): void {
     const ring = this.#ring!;
     if (index !== ring.head) {
@@ -343,6 +431,18 @@ export class StageRuntime {
     }
   }
 
+  /** For flatMap tasks: emits one value downstream, guarded like every other state change. */
+  emit(value: unknown): void {
+    const wrapped = this.#collect ? { ok: true, value } : value;
+    if (this.#busy) {
+      this.#emit(wrapped);
+      return;
+    }
+    this.#busy = true;
+    this.#emit(wrapped);
+    this.#dispatch();
+  }
+
   #emit(value: unknown): void {
     this.#emitted++;
     const staged = this.#staged;
@@ -353,7 +453,13 @@ export class StageRuntime {
 
   readonly #flushOnTurn = (): void => {
     this.#immediate = undefined;
+    if (this.#busy) {
+      this.#flush();
+      return;
+    }
+    this.#busy = true;
     this.#flush();
+    this.#dispatch();
   };
 
   #flush(): void {
@@ -372,37 +478,47 @@ export class StageRuntime {
 
   #freeInside(): void {
     this.#inside--;
-    if (this.#roomParking.size > 0) this.#roomParking.wakeOne();
     if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
   }
 
-  /**
-   * Parks a worker until the stage may hold another item: downstream took from the output
-   * channel, or an item left without output. Staged results are handed over first, since
-   * downstream cannot free room for results it has not been given.
-   */
-  #parkForRoom(): Promise<void> {
-    // Flushing a few staged values into a channel that still holds plenty only makes
-    // small chunks; downstream will free room (and wake us) without them.
-    if (this.output.size <= this.spec.buffer >> 1) this.#flush();
-    this.#armSpace();
-    return this.#roomParking.park();
-  }
-
-  /** Parks a worker until the input has a chunk or ends. */
-  #parkForInput(): Promise<void> {
-    if (!this.#inputArmed) {
-      this.#inputArmed = true;
-      this.#cursor.onData(this.#onInput);
-    }
-    return this.#inputParking.park();
-  }
-
-  /** Makes a flatMap worker holding an item wait for room for its next value. */
-  #waitRoom(): Promise<void> {
+  /** Whether an unordered flatMap may emit one more value now; false once the run stopped. */
+  roomForOne(): boolean | Promise<boolean> {
+    if (this.#run.stopped) return false;
+    if (this.#staged.length + this.output.size < this.spec.buffer) return true;
     this.#flush();
     this.#armSpace();
-    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve)).then(() =>
+      this.roomForOne(),
+    );
+  }
+
+  /** Whether the run has stopped (flatMap tasks check it between values). */
+  get stopped(): boolean {
+    return this.#run.stopped;
+  }
+
+  /** Whether this flatMap stage keeps input order. */
+  get ordered(): boolean {
+    return this.#ring !== undefined;
+  }
+
+  /** Counts an ordered flatMap item that yielded nothing. */
+  countFiltered(): void {
+    this.#filtered++;
+  }
+
+  /** The stage is full: hand over what downstream needs and wait for it to free room. */
+  #needRoom(): void {
+    // Flushing a few staged values into a channel that still holds plenty only makes
+    // small chunks; downstream will free room (and tell us) without them.
+    if (this.output.size <= this.spec.buffer >> 1) this.#flush();
+    this.#armSpace();
+  }
+
+  #needInput(): void {
+    if (this.#inputArmed) return;
+    this.#inputArmed = true;
+    this.#cursor.onData(this.#onInput);
   }
 
   #armSpace(): void {
@@ -413,25 +529,14 @@ export class StageRuntime {
 
   readonly #onInput = (): void => {
     this.#inputArmed = false;
-    this.#inputParking.wakeOne();
+    this.#event();
   };
 
   readonly #onSpace = (): void => {
     this.#spaceArmed = false;
     this.#wakeRoomWaiters();
-    this.#roomParking.wakeOne();
+    this.#event();
   };
-
-  /**
-   * Called when a worker's item went async: if the stage could start another item now, an
-   * idle sibling takes it. Each woken worker does the same, so width ramps up one hop at a
-   * time and no worker is woken without something to do.
-   */
-  #wakeSibling(): void {
-    if (this.#inside + this.#staged.length + this.output.size >= this.capacity) return;
-    if (this.#roomParking.size > 0) this.#roomParking.wakeOne();
-    else if (this.#inputParking.size > 0 && this.#cursor.hasMore()) this.#inputParking.wakeOne();
-  }
 
   #wakeRoomWaiters(): void {
     const waiters = this.#roomWaiters;
@@ -440,11 +545,8 @@ export class StageRuntime {
     for (const wake of waiters) wake();
   }
 
-  readonly #workerExited = (): void => {
-    // The input ended or the run stopped: the next idle worker must see it too.
-    this.#inputParking.wakeOne();
-    this.#roomParking.wakeOne();
-    if (--this.#live > 0) return;
+  #finish(): void {
+    this.#finished = true;
     if (this.#run.stopped) {
       this.#cancelFlush();
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
@@ -452,134 +554,8 @@ export class StageRuntime {
     // Staged results go downstream even when stopping, so the next stage (or the run)
     // counts them as discarded rather than losing track of them.
     this.#flush();
+    this.#cancelFlush();
     this.output.close();
     this.#resolveDone();
-  };
-
-  /** flatMap workers: results are iterables whose values are emitted one by one. */
-  async #workMany(ctx: MutableContext): Promise<void> {
-    const cursor = this.#cursor;
-    const run = this.#run;
-    const fn = this.#fn;
-    for (;;) {
-      if (run.stopped) return;
-      if (this.#roomFull()) {
-        await this.#parkForRoom();
-        continue;
-      }
-      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
-        if (cursor.ended) return;
-        await this.#parkForInput();
-        continue;
-      }
-      const item = cursor.take();
-      const index = this.#nextIndex++;
-      this.#in++;
-      this.#inside++;
-      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      ctx.index = index;
-      this.#wakeSibling();
-      try {
-        let result: unknown = fn(item, ctx);
-        if (isThenable(result)) result = await result;
-        const count =
-          this.#ring === undefined
-            ? await this.#emitEach(result, index)
-            : await this.#settleEach(result, index);
-        this.#inFlight--;
-        if (count < 0) {
-          this.#cancelled++;
-          this.#freeInside();
-        } else if (this.#ring === undefined) {
-          if (count === 0) this.#filtered++;
-          else this.#out++;
-          this.#freeInside();
-        }
-      } catch (error) {
-        this.#inFlight--;
-        const handled = this.#failedItem(item, index, error, ctx);
-        if (handled !== undefined) await handled;
-      }
-    }
   }
-
-  /** Whether a flatMap worker must wait: unordered it needs room for one output value. */
-  #roomFull(): boolean {
-    if (this.#ring !== undefined) {
-      return this.#inside + this.#staged.length + this.output.size >= this.capacity;
-    }
-    return this.#staged.length + this.output.size >= this.spec.buffer;
-  }
-
-  /** Emits an unordered flatMap result as it is iterated; -1 when the run stopped midway. */
-  async #emitEach(result: unknown, index: number): Promise<number> {
-    const iterable = asIterable(result, this.spec.name, index);
-    let count = 0;
-    // A sync iterable (an array, usually) is walked without a promise per value.
-    if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
-      for (const value of iterable as Iterable<unknown>) {
-        const room = this.#roomForOne();
-        if (room !== true && !(await room)) return -1;
-        this.#emit(this.#collect ? { ok: true, value } : value);
-        count++;
-      }
-      return count;
-    }
-    for await (const value of iterable) {
-      const room = this.#roomForOne();
-      if (room !== true && !(await room)) return -1;
-      this.#emit(this.#collect ? { ok: true, value } : value);
-      count++;
-    }
-    return count;
-  }
-
-  /** Waits for room for one output value; false when the run stopped. */
-  #roomForOne(): boolean | Promise<boolean> {
-    if (this.#run.stopped) return false;
-    if (this.#staged.length + this.output.size < this.spec.buffer) return true;
-    return this.#waitRoom().then(() => this.#roomForOne());
-  }
-
-  /** Gathers an ordered flatMap result whole, then settles it in the ring. */
-  async #settleEach(result: unknown, index: number): Promise<number> {
-    const iterable = asIterable(result, this.spec.name, index);
-    let values: unknown[];
-    if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
-      values = Array.from(iterable as Iterable<unknown>);
-    } else {
-      values = [];
-      for await (const value of iterable) {
-        if (this.#run.stopped) return -1;
-        values.push(value);
-      }
-    }
-    if (this.#collect) values = values.map((value) => ({ ok: true, value }));
-    if (this.#run.stopped) return -1;
-    if (values.length === 0) {
-      this.#filtered++;
-      this.#settle(index, Slot.None, undefined);
-    } else {
-      this.#settle(index, Slot.Many, values);
-    }
-    return values.length;
-  }
-}
-
-function asIterable(
-  result: unknown,
-  stage: string,
-  index: number,
-): Iterable<unknown> | AsyncIterable<unknown> {
-  if (
-    typeof result === "object" &&
-    result !== null &&
-    (typeof (result as Iterable<unknown>)[Symbol.iterator] === "function" ||
-      typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function")
-  ) {
-    return result as Iterable<unknown>;
-  }
-  throw new TypeError(
-    `Expected the flatMap function of stage "${stage}" to return an Iterable or AsyncIterable for item #${index}, got ${result === null ? "null" : typeof result}`,
-  );
 }
