@@ -87,7 +87,7 @@ export class Channel<T> implements AsyncIterable<T> {
    * or with the abort reason; in both cases the item was not added.
    */
   async send(item: T, options?: ChannelWaitOptions): Promise<void> {
-    await this.sendMany([item], options);
+    await this.#send([item], signalOption("send.signal", options?.signal));
   }
 
   /**
@@ -97,7 +97,10 @@ export class Channel<T> implements AsyncIterable<T> {
    */
   async sendMany(items: Iterable<T>, options?: ChannelWaitOptions): Promise<void> {
     const signal = signalOption("sendMany.signal", options?.signal);
-    const all = Array.isArray(items) ? (items as T[]) : Array.from(items);
+    await this.#send(Array.isArray(items) ? (items as T[]) : Array.from(items), signal);
+  }
+
+  async #send(all: T[], signal: AbortSignal | undefined): Promise<void> {
     let offset = 0;
     while (offset < all.length) {
       this.#assertOpen("send", all.length - offset);
@@ -142,13 +145,16 @@ export class Channel<T> implements AsyncIterable<T> {
   /**
    * Takes up to `max` queued items at once (at least one), waiting while the channel is
    * empty and open. Resolves `undefined` once the channel is closed and drained.
+   *
+   * @throws {InvalidOptionError} (a `TypeError`) when `max` is not an integer >= 1 (or `Infinity`).
    */
   async receiveMany(
     max = Number.POSITIVE_INFINITY,
     options?: ChannelWaitOptions,
   ): Promise<T[] | undefined> {
     const signal = signalOption("receiveMany.signal", options?.signal);
-    if (!(max >= 1)) throw new RangeError(`Expected \`receiveMany.max\` to be >= 1, got ${max}`);
+    // A fractional max would leave the queue's read offset between two items.
+    if (max !== Number.POSITIVE_INFINITY) integerOption("receiveMany.max", max, 1, 1);
     for (;;) {
       if (this.#aborted) throw this.#abortReason;
       const chunk = this.#queue.shiftChunk(max);
@@ -188,13 +194,33 @@ export class Channel<T> implements AsyncIterable<T> {
     return dropped;
   }
 
-  /** Receives until the channel is closed and drained; breaking out leaves the channel open. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const chunk = await this.receiveMany();
-      if (chunk === undefined) return;
-      yield* chunk;
-    }
+  /**
+   * Receives until the channel is closed and drained. Breaking out (`return()`) leaves the
+   * channel open with every item not yet yielded still queued, and ends a `next()` that is
+   * waiting for data at once (it resolves `{ done: true }`, taking nothing).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    // Not an async generator: taking a chunk and yielding from it would lose the rest of the
+    // chunk on break, and a generator's return() waits behind a pending next(), so a reader
+    // (such as a pipeline's source) could never close an idle channel's iterator.
+    const stop = new AbortController();
+    return {
+      next: async () => {
+        if (stop.signal.aborted) return done;
+        const ready = this.tryReceive();
+        if (ready !== undefined) return ready;
+        try {
+          return await this.receive({ signal: stop.signal });
+        } catch (error) {
+          if (stop.signal.aborted) return done;
+          throw error;
+        }
+      },
+      return: async () => {
+        stop.abort();
+        return done;
+      },
+    };
   }
 
   /** @internal Appends a chunk the caller has made room for; the channel owns it now. */
@@ -276,7 +302,14 @@ export function channel<T>(options?: ChannelOptions): Channel<T> {
   return new Channel<T>(integerOption("channel.capacity", checked.capacity, DEFAULT_CAPACITY, 1));
 }
 
+/** Calls every waiter once; waiters added while waking wait for the next event. */
 function wakeAll(waiters: (() => void)[]): void {
-  const woken = waiters.splice(0);
+  const count = waiters.length;
+  if (count === 1) {
+    const wake = waiters.pop()!;
+    wake();
+    return;
+  }
+  const woken = waiters.splice(0, count);
   for (const wake of woken) wake();
 }

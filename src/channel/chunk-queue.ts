@@ -1,26 +1,30 @@
 /**
- * A FIFO of chunks (arrays) with a read offset into the head chunk. Chunks are stored as
- * handed over, never copied, so moving N items costs one push and one shift.
+ * A FIFO of chunks (arrays) with a read offset into the head chunk, kept in a ring that
+ * doubles when full. Chunks are stored as handed over, never copied, so moving N items costs
+ * one push and one shift, and a steady flow allocates nothing.
  */
 export class ChunkQueue<T> {
-  #chunks: (T[] | undefined)[] = [];
+  #ring: (T[] | undefined)[] = new Array<T[] | undefined>(8).fill(undefined);
   #head = 0;
+  #length = 0;
   #offset = 0;
 
   /** Whether no chunk is queued. */
   get empty(): boolean {
-    return this.#head === this.#chunks.length;
+    return this.#length === 0;
   }
 
   /** Appends a non-empty chunk; the queue owns it from now on. */
   push(chunk: T[]): void {
-    this.#chunks.push(chunk);
+    if (this.#length === this.#ring.length) this.#grow();
+    this.#ring[(this.#head + this.#length) & (this.#ring.length - 1)] = chunk;
+    this.#length++;
   }
 
-  /** Removes and returns the rest of the head chunk, or `undefined` when empty. */
+  /** Removes and returns the rest of the head chunk (at most `max` items), or `undefined`. */
   shiftChunk(max = Number.POSITIVE_INFINITY): T[] | undefined {
-    if (this.#head === this.#chunks.length) return undefined;
-    const chunk = this.#chunks[this.#head]!;
+    if (this.#length === 0) return undefined;
+    const chunk = this.#ring[this.#head]!;
     const remaining = chunk.length - this.#offset;
     if (this.#offset === 0 && remaining <= max) {
       this.#dropHead();
@@ -35,7 +39,7 @@ export class ChunkQueue<T> {
 
   /** Removes and returns one item; the caller checks `empty` first. */
   shiftItem(): T {
-    const chunk = this.#chunks[this.#head]!;
+    const chunk = this.#ring[this.#head]!;
     const item = chunk[this.#offset]!;
     chunk[this.#offset] = undefined as T;
     this.#offset++;
@@ -45,26 +49,27 @@ export class ChunkQueue<T> {
 
   /** Removes everything; returns how many items were dropped. */
   clear(): number {
-    let dropped = 0;
-    for (let i = this.#head; i < this.#chunks.length; i++) dropped += this.#chunks[i]!.length;
-    dropped -= this.#offset;
-    this.#chunks = [];
-    this.#head = 0;
+    let dropped = -this.#offset;
+    while (this.#length > 0) {
+      dropped += this.#ring[this.#head]!.length;
+      this.#dropHead();
+    }
     this.#offset = 0;
-    return dropped;
+    return Math.max(0, dropped);
   }
 
   #dropHead(): void {
-    this.#chunks[this.#head] = undefined;
-    this.#head++;
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (this.#ring.length - 1);
+    this.#length--;
     this.#offset = 0;
-    // Compact rarely: a shift per chunk would be O(n) each time.
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
-      this.#head = 0;
-    }
+  }
+
+  #grow(): void {
+    const old = this.#ring;
+    const ring = new Array<T[] | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.#length; i++) ring[i] = old[(this.#head + i) & (old.length - 1)];
+    this.#ring = ring;
+    this.#head = 0;
   }
 }

@@ -13,7 +13,16 @@ export function hasSluiceCode(value: unknown, code: string): boolean {
   );
 }
 
-/** Makes `instanceof` answer by brand, so it holds across package copies. */
-export function brandedInstanceCheck(code: string): (value: unknown) => boolean {
-  return (value) => hasSluiceCode(value, code);
+/**
+ * Makes `instanceof` answer by brand, so it holds across package copies. Only for the class
+ * that declares the hook: a user's subclass inherits the static, and must answer by its
+ * prototype chain, or every base instance would pass as an instance of the subclass.
+ */
+export function brandedInstanceCheck(code: string): (this: unknown, value: unknown) => boolean {
+  return function (this: unknown, value: unknown): boolean {
+    if (typeof this === "function" && !Object.hasOwn(this, Symbol.hasInstance)) {
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    }
+    return hasSluiceCode(value, code);
+  };
 }

@@ -12,8 +12,7 @@ export class SourceError extends Error {
   declare readonly [kErrorCode]: string;
 
   constructor(cause: unknown, pulled: number) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`Source failed after ${pulled} item(s): ${reason}`, { cause });
+    super(`Source failed after ${pulled} item(s): ${describeCause(cause)}`, { cause });
     this.name = "SourceError";
     this.pulled = pulled;
     Object.defineProperty(this, kErrorCode, { value: CODE });
@@ -25,4 +24,14 @@ export class SourceError extends Error {
 /** Returns whether `value` is a {@link SourceError} (from any copy of sluice). */
 export function isSourceError(value: unknown): value is SourceError {
   return hasSluiceCode(value, CODE);
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  try {
+    return String(cause);
+  } catch {
+    // An object without a prototype (or with a throwing toString) still makes an error.
+    return typeof cause;
+  }
 }

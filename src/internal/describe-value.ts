@@ -1,6 +1,17 @@
-/** Renders a received value for an error message: `` `0` (number) ``, `` `"x"` (string) ``. */
+/**
+ * Renders a received value for an error message: `` `0` (number) ``, `` `"x"` (string) ``,
+ * `` `{}` (object) ``; an instance of a class is typed by its class, `` `{}` (Promise) ``,
+ * since its JSON alone would hide what it is.
+ */
 export function describeValue(value: unknown): string {
-  const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  const type =
+    value === null
+      ? "null"
+      : Array.isArray(value)
+        ? "array"
+        : typeof value === "object"
+          ? className(value)
+          : typeof value;
   let shown: string;
   if (typeof value === "string") shown = JSON.stringify(value);
   else if (typeof value === "function")
@@ -16,4 +27,16 @@ export function describeValue(value: unknown): string {
     if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
   } else shown = String(value);
   return `\`${shown}\` (${type})`;
+}
+
+function className(value: object): string {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === null || prototype === Object.prototype) return "object";
+    const name: unknown = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "" && name !== "Object" ? name : "object";
+  } catch {
+    // A proxy may trap getPrototypeOf; the message still needs a type.
+    return "object";
+  }
 }

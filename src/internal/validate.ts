@@ -29,7 +29,7 @@ export function checkOptionsObject(
     if (!known.includes(key)) {
       const hint = closest(key, known);
       throw new InvalidOptionError(
-        `Unknown option \`${path}.${key}\`${hint === undefined ? "" : `; did you mean \`${hint}\`?`} Known options: ${known.join(", ")}`,
+        `Unknown option \`${path}.${key}\`${hint === undefined ? "." : `; did you mean \`${hint}\`?`} Known options: ${known.join(", ")}`,
         `${path}.${key}`,
         (options as Record<string, unknown>)[key],
       );

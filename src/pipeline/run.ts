@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { CancelledError } from "../errors/cancelled-error.js";
 import { openSource } from "../source/open-source.js";
 import type { SourceInput } from "../source/source-input.js";
@@ -60,6 +61,9 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     sourceBuffer: number,
     signal: AbortSignal | undefined,
   ) {
+    // Every in-flight item may listen on the run's signal (timers, fetch): up to the sum of
+    // the stages' widths at once, which is more than EventTarget's default warning level.
+    setMaxListeners(0, this.#controller.signal);
     this.#source = source;
     this.#specs = specs;
     this.#sourceBuffer = sourceBuffer;

@@ -43,9 +43,7 @@ export type DeadLetter<I> = (item: I, error: unknown, ctx: StageContext) => Mayb
 
 /** What `from()` accepts. */
 export type Source<T> =
-  | Iterable<T>
-  | AsyncIterable<T>
-  | ((ctx: SourceContext) => Iterable<T> | AsyncIterable<T>);
+  Iterable<T> | AsyncIterable<T> | ((ctx: SourceContext) => Iterable<T> | AsyncIterable<T>);
 
 /** What a source function receives when a run opens it. */
 export interface SourceContext {

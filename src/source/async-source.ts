@@ -13,6 +13,7 @@ export class AsyncSource<T> implements SourceInput<T> {
   readonly #channel: Channel<T>;
   readonly #chunk: number;
   readonly #run: RunControl;
+  readonly #destroy: (() => void) | undefined;
   #staged: T[] = [];
   #immediate: NodeJS.Immediate | undefined;
   #pulled = 0;
@@ -23,11 +24,13 @@ export class AsyncSource<T> implements SourceInput<T> {
     this.#resolveDone = resolve;
   });
 
-  constructor(iterator: AsyncIterator<T>, capacity: number, run: RunControl) {
+  /** `destroy` ends the underlying stream (a `Readable`) when the run stops. */
+  constructor(iterator: AsyncIterator<T>, capacity: number, run: RunControl, destroy?: () => void) {
     this.#iterator = iterator;
     this.#channel = new Channel<T>(capacity);
     this.#chunk = capacity;
     this.#run = run;
+    this.#destroy = destroy;
   }
 
   get pulled(): number {
@@ -69,9 +72,18 @@ export class AsyncSource<T> implements SourceInput<T> {
     this.#stopped = true;
     this.#cancelFlush();
     this.#channel.close();
-    // Close the iterator now even if a next() is pending: a Readable is destroyed at once,
-    // and an async generator runs its finally blocks once the pending step settles.
-    if (!this.#finished) this.#closeIterator();
+    // Close the iterator now even if a next() is pending: an async generator runs its
+    // finally blocks once the pending step settles. A Readable's iterator is such a
+    // generator, waiting for 'readable' when the stream is idle, so its return() alone
+    // would wait forever: destroying the stream ends the pending step at once.
+    if (!this.#finished) {
+      this.#closeIterator();
+      try {
+        this.#destroy?.();
+      } catch {
+        // The run is already stopping for another reason; that reason is what it reports.
+      }
+    }
   }
 
   async #pump(): Promise<void> {

@@ -30,22 +30,30 @@ export function openSource<T>(source: Source<T>, chunk: number, run: RunControl)
   }
   if (isIterable(value)) {
     const iterator = value[Symbol.iterator]() as Iterator<T>;
-    claimOnce(value, iterator);
+    claimOnce(value, (iterator as unknown) === value);
     return new SyncSource(iterator, chunk, run);
   }
   if (isAsyncIterable(value)) {
     const iterator = value[Symbol.asyncIterator]() as AsyncIterator<T>;
-    claimOnce(value, iterator);
-    return new AsyncSource(iterator, chunk, run);
+    const destroy = destroyerOf(value);
+    claimOnce(value, (iterator as unknown) === value || destroy !== undefined);
+    return new AsyncSource(iterator, chunk, run, destroy);
   }
+  // A rejected promise from an async function must not surface as an unhandled rejection:
+  // the run reports the misuse instead.
+  if (isThenable(value)) (value as PromiseLike<unknown>).then(undefined, () => {});
   throw badSource("from.source()", value, "the source function returned");
 }
 
-function claimOnce(iterable: object, iterator: object): void {
-  if ((iterator as unknown) !== iterable) return;
+/**
+ * A generator object is its own iterator, and a stream hands out a new iterator over the
+ * same, already read, data: either way a second run would silently see nothing.
+ */
+function claimOnce(iterable: object, oneShot: boolean): void {
+  if (!oneShot) return;
   if (consumed.has(iterable)) {
     throw new InvalidOptionError(
-      "Expected `from.source` to be re-iterable for a second run, got an iterator (such as a generator object) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())",
+      "Expected `from.source` to be re-iterable for a second run, got an iterator or stream (such as a generator object or a Readable) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())",
       "from.source",
       iterable,
     );
@@ -53,9 +61,20 @@ function claimOnce(iterable: object, iterator: object): void {
   consumed.add(iterable);
 }
 
+/** A `Readable` (or a stream like one) is destroyed when the run stops. */
+function destroyerOf(value: object): (() => void) | undefined {
+  const stream = value as { read?: unknown; destroy?: unknown };
+  if (typeof stream.read !== "function" || typeof stream.destroy !== "function") return undefined;
+  return () => (stream.destroy as () => void).call(stream);
+}
+
 function badSource(path: string, value: unknown, prefix = "got"): InvalidOptionError {
   const hint =
-    typeof value === "string" ? "; wrap a string in an array to emit it as one item" : "";
+    typeof value === "string"
+      ? "; wrap a string in an array to emit it as one item"
+      : isThenable(value)
+        ? "; an async function returns a Promise: make it an async generator (async function*) or return the iterable itself"
+        : "";
   return new InvalidOptionError(
     `Expected \`${path}\` to be ${SOURCE_EXPECTATION}, ${prefix} ${describeValue(value)}${hint}`,
     path,
@@ -76,5 +95,13 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
     typeof value === "object" &&
     value !== null &&
     typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
+  );
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
   );
 }

@@ -70,9 +70,11 @@ test("conserves every item, keeps order when every stage is ordered, bounds in-f
 });
 
 test("the source runs no further ahead of the consumer than the stages' capacities", async () => {
-  const oneToOne = stagePlan.map(
-    (plan): StagePlan => ({ ...plan, kind: plan.kind === "tap" ? "tap" : "map", failEvery: 0 }),
-  );
+  const oneToOne = stagePlan.map((plan): StagePlan => ({
+    ...plan,
+    kind: plan.kind === "tap" ? "tap" : "map",
+    failEvery: 0,
+  }));
   await fc.assert(
     fc.asyncProperty(
       fc.array(oneToOne, { minLength: 1, maxLength: 4 }),

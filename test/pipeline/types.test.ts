@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unused-vars -- values exist only to have their types checked */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";

@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from "commander";
+
+/**
+ * Parses an option value that must be a whole number `>= min`, for commander's `argParser`.
+ * Only plain decimal digits are accepted: `Number()` would also take `""`, `"0x10"`,
+ * `"1e3"` and `" 7 "`, which a user almost never means as a count.
+ *
+ * @throws {InvalidArgumentError} which commander reports as
+ *   ``error: option '--items <n>' argument 'abc' is invalid. Expected an integer >= 1.``
+ */
+export function parseInteger(value: string, min: number): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min) {
+    throw new InvalidArgumentError(`Expected an integer >= ${min}.`);
+  }
+  return parsed;
+}
+
+/**
+ * Parses a `--concurrency` value: `"cpus"` (the CPU quota), or a number handed to the
+ * library as is. The range (`>= 1`, whole) is left to the stage's own validation, so the CLI
+ * and the library cannot disagree on what a valid width is; only text that is not a number
+ * at all is refused here, since the library would see it as `NaN`.
+ *
+ * @throws {InvalidArgumentError} when `value` is neither `"cpus"` nor a number.
+ */
+export function parseConcurrency(value: string): number | "cpus" {
+  if (value === "cpus") return value;
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError('Expected an integer >= 1 or "cpus".');
+  return parsed;
+}

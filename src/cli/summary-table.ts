@@ -1,0 +1,69 @@
+import type { RunSummary, StageStats } from "../index.js";
+import { brokenHandoffs, isStageConserved } from "./conservation.js";
+import { formatCount, formatMs, formatRate } from "./format.js";
+import { type Column, renderTable } from "./text-table.js";
+
+interface SummaryColumn extends Column {
+  readonly cell: (stage: StageStats) => string;
+}
+
+const count = (pick: (stage: StageStats) => number) => (stage: StageStats) =>
+  formatCount(pick(stage));
+
+const COLUMNS: readonly SummaryColumn[] = [
+  { header: "stage", align: "left", cell: (s) => s.name },
+  { header: "kind", align: "left", cell: (s) => s.kind },
+  { header: "concurrency", align: "right", cell: count((s) => s.concurrency) },
+  // A batch stage reports no in-flight peak: it holds items in a batch, not in a function.
+  {
+    header: "peak",
+    align: "right",
+    cell: (s) => (s.kind === "batch" ? "-" : formatCount(s.maxInFlight)),
+  },
+  { header: "ordered", align: "left", cell: (s) => (s.ordered ? "yes" : "no") },
+  { header: "buffer", align: "right", cell: count((s) => s.buffer) },
+  { header: "in", align: "right", cell: count((s) => s.in) },
+  { header: "out", align: "right", cell: count((s) => s.out) },
+  { header: "filtered", align: "right", cell: count((s) => s.filtered) },
+  { header: "failed", align: "right", cell: count((s) => s.failed) },
+  { header: "cancelled", align: "right", cell: count((s) => s.cancelled) },
+  { header: "discarded", align: "right", cell: count((s) => s.discarded) },
+  { header: "emitted", align: "right", cell: count((s) => s.emitted) },
+  { header: "conserved", align: "left", cell: (s) => (isStageConserved(s) ? "✓" : "✗") },
+];
+
+/**
+ * Renders a settled run's summary as text lines: a table with one row per stage (its
+ * settings, its counters and a ✓/✗ for `in = out + filtered + failed + cancelled`), then
+ * the outcome, wall time, source items/s and the hand-off check between stages.
+ *
+ * The `discarded` column appears only when some stage discarded items (a run that stopped
+ * early), so a completed run's table stays narrow. Pure: same summary, same lines.
+ */
+export function renderSummary(summary: RunSummary): string[] {
+  const columns = summary.stages.some((stage) => stage.discarded > 0)
+    ? COLUMNS
+    : COLUMNS.filter((column) => column.header !== "discarded");
+  const rows = summary.stages.map((stage) => columns.map((column) => column.cell(stage)));
+  return [...renderTable(columns, rows), "", ...renderSummaryFooter(summary)];
+}
+
+/**
+ * The lines under the table: outcome with wall time and throughput, what reached the
+ * consumer, and whether every hand-off between stages balanced.
+ */
+export function renderSummaryFooter(summary: RunSummary): string[] {
+  const lines = [
+    `${summary.outcome} in ${formatMs(summary.durationMs)} · ${formatCount(summary.pulled)} source items · ${formatRate(summary.itemsPerSecond)}`,
+    "conserved: in = out + filtered + failed + cancelled, per stage",
+  ];
+  const broken = brokenHandoffs(summary);
+  if (summary.stages.length > 0) {
+    lines.push(
+      broken.length === 0
+        ? "hand-offs: ✓ every emitted value reached the next stage or was counted as discarded"
+        : `hand-offs: ✗ ${broken.join("; ")}`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { InvalidArgumentError } from "commander";
+import { parseConcurrency, parseInteger } from "../../src/cli/option-parsers.js";
+
+describe("parseInteger", () => {
+  test("accepts plain decimal digits at or above the minimum", () => {
+    assert.equal(parseInteger("3000", 1), 3000);
+    assert.equal(parseInteger("0", 0), 0);
+  });
+
+  for (const bad of ["0", "abc", "", " 7", "1e3", "0x10", "-1", "1.5", "9007199254740993"]) {
+    test(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(
+        () => parseInteger(bad, 1),
+        (error: unknown) =>
+          error instanceof InvalidArgumentError && error.message === "Expected an integer >= 1.",
+      );
+    });
+  }
+});
+
+describe("parseConcurrency", () => {
+  test('passes "cpus" and numbers on for the library to validate', () => {
+    assert.equal(parseConcurrency("cpus"), "cpus");
+    assert.equal(parseConcurrency("64"), 64);
+    assert.equal(parseConcurrency("0"), 0);
+    assert.equal(parseConcurrency("2.5"), 2.5);
+  });
+
+  for (const bad of ["many", "", "  ", "CPUS"]) {
+    test(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseConcurrency(bad), {
+        message: 'Expected an integer >= 1 or "cpus".',
+      });
+    });
+  }
+});

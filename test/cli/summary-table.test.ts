@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { renderSummary, renderSummaryFooter } from "../../src/cli/summary-table.js";
+import { runSummary, stageStats } from "./fixtures.js";
+
+describe("renderSummary", () => {
+  test("renders one aligned row per stage with a conservation mark, then the footer", () => {
+    assert.deepEqual(renderSummary(runSummary()), [
+      "stage     kind     concurrency  peak  ordered  buffer     in  out  filtered  failed  cancelled  emitted  conserved",
+      "fetch     map               64    64  no          128  1,000  990         0      10          0      990  ✓",
+      "validate  filter            16     1  no           32    990  900        90       0          0      900  ✓",
+      "batch     batch              1     -  yes           2    900  900         0       0          0        2  ✓",
+      "write     forEach            1     1  no            2      2    2         0       0          0        0  ✓",
+      "",
+      "completed in 250 ms · 1,000 source items · 3.99k/s",
+      "conserved: in = out + filtered + failed + cancelled, per stage",
+      "hand-offs: ✓ every emitted value reached the next stage or was counted as discarded",
+    ]);
+  });
+
+  test("marks a stage whose counts do not add up with ✗", () => {
+    const summary = runSummary({ stages: [stageStats({ out: 989 })], pulled: 1_000 });
+    const [, fetch] = renderSummary(summary);
+    assert.ok(fetch?.endsWith("✗"), fetch);
+  });
+
+  test("adds a discarded column only when some stage discarded items", () => {
+    const plain = renderSummary(runSummary());
+    assert.ok(!plain[0]?.includes("discarded"));
+    const stopped = runSummary({
+      outcome: "cancelled",
+      pulled: 1_005,
+      stages: [stageStats({ discarded: 5 })],
+      delivered: 990,
+    });
+    const [header, fetch] = renderSummary(stopped);
+    assert.match(header ?? "", /cancelled {2}discarded {2}emitted/);
+    assert.match(fetch ?? "", / 0 {10}5 {6}990 {2}✓$/);
+  });
+});
+
+describe("renderSummaryFooter", () => {
+  test("names the hand-off that lost items", () => {
+    const summary = runSummary({ pulled: 1_001 });
+    assert.equal(
+      renderSummaryFooter(summary)[2],
+      "hand-offs: ✗ source → fetch: pulled 1001 ≠ in 1000 + discarded 0",
+    );
+  });
+
+  test("says nothing about hand-offs for a run without stages", () => {
+    const lines = renderSummaryFooter(runSummary({ stages: [], pulled: 0, itemsPerSecond: 0 }));
+    assert.deepEqual(lines, [
+      "completed in 250 ms · 0 source items · 0/s",
+      "conserved: in = out + filtered + failed + cancelled, per stage",
+    ]);
+  });
+});
