@@ -16,7 +16,13 @@ export { from } from "./pipeline/from.js";
 export type { BatchOptions, FromOptions, RunOptions, StageOptions } from "./pipeline/options.js";
 export { type CollectOptions, Pipeline } from "./pipeline/pipeline.js";
 export { Run } from "./pipeline/run.js";
-export type { RunOutcome, RunSummary, StageKind, StageStats } from "./pipeline/summary.js";
+export type {
+  RunOutcome,
+  RunSummary,
+  StageDescription,
+  StageKind,
+  StageStats,
+} from "./pipeline/summary.js";
 export type {
   DeadLetter,
   ErrorPolicy,

@@ -3,6 +3,7 @@ import type { StageSpec } from "../stage/stage-spec.js";
 import { batchStageSpec, functionStageSpec } from "./build-spec.js";
 import type { BatchOptions, RunOptions, StageOptions } from "./options.js";
 import { Run } from "./run.js";
+import type { StageDescription } from "./summary.js";
 import type { Failure, Result, Source, StageContext, StageFn } from "./types.js";
 
 /** Stage options that make a stage emit `Result`s instead of failing. */
@@ -25,8 +26,8 @@ export class Pipeline<T> {
   }
 
   /** The stages' validated settings, in order (what a run's summary will report). */
-  get stages(): readonly Readonly<Omit<StageSpec, "fn" | "deadLetter">>[] {
-    return this.#stages.map(({ fn: _fn, deadLetter: _deadLetter, ...rest }) => rest);
+  get stages(): readonly StageDescription[] {
+    return this.#stages.map(describeStage);
   }
 
   /**
@@ -116,4 +117,13 @@ export class Pipeline<T> {
       this.#sourceBuffer,
     );
   }
+}
+
+/** A stage's public description: its settings without its functions. */
+export function describeStage(spec: StageSpec): StageDescription {
+  const { name, kind, concurrency, ordered, buffer, onError } = spec;
+  if (kind !== "batch") return { name, kind, concurrency, ordered, buffer, onError };
+  return Number.isFinite(spec.maxWait)
+    ? { name, kind, concurrency, ordered, buffer, onError, size: spec.size, maxWait: spec.maxWait }
+    : { name, kind, concurrency, ordered, buffer, onError, size: spec.size };
 }

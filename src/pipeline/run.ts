@@ -7,7 +7,7 @@ import type { StageInput } from "../stage/stage-input.js";
 import { StageRuntime } from "../stage/stage-runtime.js";
 import type { StageSpec } from "../stage/stage-spec.js";
 import type { RunControl } from "./run-control.js";
-import type { RunOutcome, RunSummary } from "./summary.js";
+import type { RunOutcome, RunSummary, StageStats } from "./summary.js";
 import type { Source } from "./types.js";
 
 type Runtime = StageRuntime | BatchRuntime;
@@ -112,7 +112,10 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
       pulled,
       delivered: this.#delivered,
       undelivered: this.#undelivered,
-      stages: this.#stages.length > 0 ? this.#stages.map((stage) => stage.stats()) : [],
+      stages:
+        this.#stages.length > 0
+          ? this.#stages.map((stage) => stage.stats())
+          : this.#specs.map(idleStats),
       durationMs,
       itemsPerSecond: durationMs > 0 ? (pulled * 1000) / durationMs : 0,
     };
@@ -313,4 +316,24 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     this.#settledAt = performance.now();
     this.#resolveSettled(this.stats());
   }
+}
+
+/** A stage's counters before the run has built it: its settings and zeros. */
+function idleStats(spec: StageSpec): StageStats {
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    concurrency: spec.concurrency,
+    ordered: spec.ordered,
+    buffer: spec.buffer,
+    in: 0,
+    out: 0,
+    filtered: 0,
+    failed: 0,
+    cancelled: 0,
+    discarded: 0,
+    emitted: 0,
+    maxInFlight: 0,
+    inFlight: 0,
+  };
 }

@@ -41,6 +41,23 @@ export interface StageStats {
   readonly inFlight: number;
 }
 
+/** A stage's validated settings, as `pipeline.stages` lists them before any run. */
+export interface StageDescription {
+  readonly name: string;
+  readonly kind: StageKind;
+  /** Most items inside the function at once (1 for `batch`). */
+  readonly concurrency: number;
+  readonly ordered: boolean;
+  /** Capacity of the output channel, in emitted values. */
+  readonly buffer: number;
+  /** What a throw or rejection does (`batch` never calls a function: `"fail"`). */
+  readonly onError: "fail" | "skip" | "collect";
+  /** `batch` only: items per batch. */
+  readonly size?: number;
+  /** `batch` only: ms a partial batch waits, when set. */
+  readonly maxWait?: number;
+}
+
 /** A snapshot of a run: per-stage counters, timings and how it ended. */
 export interface RunSummary {
   /** How the run ended, or `"running"`. */

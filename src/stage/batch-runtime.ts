@@ -28,6 +28,7 @@ export class BatchRuntime {
   #cancelled = 0;
   #discarded = 0;
   #emitted = 0;
+  #maxPending = 0;
   #resolveDone!: () => void;
   /** Resolves when the stage has finished; never rejects. */
   readonly done = new Promise<void>((resolve) => {
@@ -69,8 +70,8 @@ export class BatchRuntime {
       cancelled: this.#cancelled,
       discarded: this.#discarded,
       emitted: this.#emitted,
-      maxInFlight: 0,
-      inFlight: 0,
+      maxInFlight: this.#maxPending,
+      inFlight: this.#batch.length,
     };
   }
 
@@ -95,7 +96,7 @@ export class BatchRuntime {
       }
       const item = cursor.take();
       this.#in++;
-      this.#batch.push(item);
+      if (this.#batch.push(item) > this.#maxPending) this.#maxPending = this.#batch.length;
       if (this.#batch.length === 1 && Number.isFinite(this.spec.maxWait)) {
         this.#timer = setTimeout(this.#onMaxWait, this.spec.maxWait);
       }

@@ -137,8 +137,6 @@ for (const kind of KINDS) {
           ordered: false,
           buffer: 32,
           onError: "fail",
-          size: 0,
-          maxWait: Number.POSITIVE_INFINITY,
         },
       ]);
     });
@@ -248,7 +246,6 @@ describe("batch() options", () => {
         buffer: 2,
         onError: "fail",
         size: 3,
-        maxWait: Number.POSITIVE_INFINITY,
       },
     ]);
   });

@@ -1,0 +1,108 @@
+/**
+ * The child side of the harness: a scenario file calls {@link runChild} when run as
+ * `node bench/scenarios/<file>.js <contender> <n>`. It loads the contender's library
+ * (untimed), times one run over `n` items, checks the outputs and prints one JSON line.
+ * Exit code 0 when the check passes, 1 when it fails, 2 on bad arguments.
+ * @module
+ */
+import { pathToFileURL } from "node:url";
+import { Sink } from "./sink.js";
+import { expectedSum } from "./source.js";
+
+/**
+ * @typedef {object} Contender
+ * @property {string} name slug used on the command line, e.g. `p-map`
+ * @property {string} label shown in tables
+ * @property {"bare" | "sluice" | "peer"} kind bare = a hand-written limit, no library
+ * @property {(n: number, lib: any, sink: Sink) => Promise<void> | void} run the timed part
+ * @property {() => Promise<any>} [load] imports the library before timing starts
+ * @property {number} [n] items for a full run (default: the scenario's)
+ * @property {number} [quickN] items for `--quick` (default: the scenario's)
+ * @property {boolean} [ordered] override of the scenario's order check
+ * @property {string} [note] shown under the table
+ */
+
+/**
+ * @typedef {object} Scenario
+ * @property {string} id e.g. `S1`
+ * @property {string} title
+ * @property {string} file `import.meta.url` of the scenario file
+ * @property {number} n items for a full run
+ * @property {number} quickN items for `--quick`
+ * @property {number} offset each output is `input + offset`
+ * @property {boolean} ordered whether outputs must keep input order
+ * @property {number} [littleLimit] items/s allowed by Little's law (S3)
+ * @property {boolean} [memory] report the RSS growth columns (S5)
+ * @property {Contender[]} contenders
+ * @property {import("./report.js").Target[]} [targets]
+ */
+
+/**
+ * True when the module at `url` is the script node was started with.
+ * @param {string} url `import.meta.url`
+ */
+export function isMain(url) {
+  return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === url;
+}
+
+/**
+ * Runs one contender of `scenario` as this process's whole job.
+ * @param {Scenario} scenario
+ */
+export async function runChild(scenario) {
+  const [name, nArg] = process.argv.slice(2);
+  const contender = scenario.contenders.find((c) => c.name === name);
+  if (!contender) {
+    const names = scenario.contenders.map((c) => c.name).join(", ");
+    console.error(`usage: node ${process.argv[1]} <contender> [n]\ncontenders: ${names}`);
+    process.exitCode = 2;
+    return;
+  }
+  const n = nArg === undefined ? (contender.n ?? scenario.n) : Number(nArg);
+  const ordered = contender.ordered ?? scenario.ordered;
+  const lib = contender.load ? await contender.load() : undefined;
+  const sink = new Sink(n, scenario.offset, ordered);
+  const rssStart = process.memoryUsage.rss();
+
+  let error;
+  const t0 = performance.now();
+  try {
+    await contender.run(n, lib, sink);
+  } catch (e) {
+    error = String(e?.stack ?? e);
+  }
+  const ms = performance.now() - t0;
+
+  const expected = expectedSum(n, scenario.offset);
+  const problems = [];
+  if (error) problems.push(`threw: ${error}`);
+  if (sink.count !== n) problems.push(`got ${sink.count} items, expected ${n}`);
+  if (sink.sum !== expected) problems.push(`sum ${sink.sum}, expected ${expected}`);
+  if (sink.firstDisorder >= 0) problems.push(`out of order at output #${sink.firstDisorder}`);
+  const ok = problems.length === 0;
+
+  const result = {
+    scenario: scenario.id,
+    contender: contender.name,
+    items: n,
+    ms,
+    ok,
+    problems,
+    ordered,
+    count: sink.count,
+    sum: sink.sum,
+    expected,
+    rssStart,
+    rss10: sink.rss10,
+    rss100: sink.rss100,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+  console.log(JSON.stringify(result));
+  process.exitCode = ok ? 0 : 1;
+  // A contender must let the process end by itself; if something still holds the event
+  // loop open 5 s after the result, say so and exit 3 (this timer does not hold it open).
+  setTimeout(() => {
+    console.error(`${scenario.id}/${contender.name}: process did not exit by itself`);
+    process.exit(3);
+  }, 5000).unref();
+}
