@@ -172,6 +172,7 @@ export class StageRuntime implements ManyHost {
     const output = this.output;
     const capacity = this.capacity;
     const slots = this.#slots;
+    const plainMap = this.#kind === MAP && this.#ring === undefined && !this.#collect;
     for (;;) {
       if (run.stopped || slots.allBusy) return;
       const room = capacity - (this.#inside + this.#staged.length + output.size);
@@ -195,13 +196,21 @@ export class StageRuntime implements ManyHost {
       let result: unknown;
       let threw = false;
       try {
-        while (position < end) {
+        while (position < end && !run.stopped) {
           item = buffer[position++];
           ctx.index = this.#nextIndex++;
           this.#inside++;
           result = fn(item, ctx);
           if (isThenable(result)) break;
-          this.#completed(item, ctx.index, result);
+          if (plainMap) {
+            // The common case inlined: an unordered map's value goes straight to the chunk.
+            this.#inside--;
+            this.#out++;
+            this.#emitted++;
+            if (this.#staged.push(result) >= this.#chunk) this.#flush();
+          } else {
+            this.#completed(item, ctx.index, result);
+          }
           result = undefined;
         }
       } catch (error) {
@@ -210,6 +219,7 @@ export class StageRuntime implements ManyHost {
       }
       this.#in += position - start;
       cursor.advanceTo(position);
+      if (plainMap && this.#staged.length > 0) this.#immediate ??= setImmediate(this.#flushOnTurn);
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
       if (threw) {
         const pending = this.#failedItem(item, ctx.index, result, ctx);

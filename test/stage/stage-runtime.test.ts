@@ -68,3 +68,21 @@ test("items already in flight when the stage fails are counted as cancelled, not
   assert.equal(stage!.failed, 1);
   assert.equal(stage!.cancelled, 3);
 });
+
+test("a sync burst stops calling the function as soon as the run stops", async () => {
+  const calls: number[] = [];
+  const run = from(Array.from({ length: 100 }, (_, i) => i))
+    .map(
+      (x) => {
+        calls.push(x);
+        if (x === 5) void run.cancel(new Error("enough"));
+        return x;
+      },
+      { buffer: 256 },
+    )
+    .run();
+  await run.drain().catch(() => undefined);
+  assert.deepEqual(calls, [0, 1, 2, 3, 4, 5]);
+  const [stage] = (await run.settled).stages;
+  assert.equal(stage!.in, 6);
+});
