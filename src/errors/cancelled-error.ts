@@ -1,3 +1,4 @@
+import { describeCause } from "./describe-cause.js";
 import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
 
 const CODE = "ERR_SLUICE_CANCELLED";
@@ -15,7 +16,7 @@ export class CancelledError extends Error {
 
   constructor(reason: unknown, pulled: number, elapsedMs: number) {
     super(
-      `Run cancelled after ${pulled} source items and ${Math.round(elapsedMs)} ms: ${describe(reason)}`,
+      `Run cancelled after ${pulled} source items and ${Math.round(elapsedMs)} ms: ${reason === undefined ? "no reason given" : describeCause(reason)}`,
       { cause: reason },
     );
     this.name = "CancelledError";
@@ -28,14 +29,4 @@ export class CancelledError extends Error {
 /** Returns whether `value` is a {@link CancelledError} (from any copy of sluice). */
 export function isCancelledError(value: unknown): value is CancelledError {
   return hasSluiceCode(value, CODE);
-}
-
-function describe(reason: unknown): string {
-  if (reason instanceof Error) return reason.message;
-  if (reason === undefined) return "no reason given";
-  try {
-    return String(reason);
-  } catch {
-    return typeof reason;
-  }
 }

@@ -1,3 +1,4 @@
+import { describeCause } from "./describe-cause.js";
 import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
 
 const CODE = "ERR_SLUICE_SOURCE_FAILED";
@@ -24,14 +25,4 @@ export class SourceError extends Error {
 /** Returns whether `value` is a {@link SourceError} (from any copy of sluice). */
 export function isSourceError(value: unknown): value is SourceError {
   return hasSluiceCode(value, CODE);
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
-  try {
-    return String(cause);
-  } catch {
-    // An object without a prototype (or with a throwing toString) still makes an error.
-    return typeof cause;
-  }
 }

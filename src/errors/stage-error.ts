@@ -1,3 +1,4 @@
+import { describeCause } from "./describe-cause.js";
 import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
 
 const CODE = "ERR_SLUICE_STAGE_FAILED";
@@ -34,13 +35,4 @@ export class StageError<Item = unknown> extends Error {
 /** Returns whether `value` is a {@link StageError} (from any copy of sluice). */
 export function isStageError(value: unknown): value is StageError {
   return hasSluiceCode(value, CODE);
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
-  try {
-    return String(cause);
-  } catch {
-    return typeof cause;
-  }
 }

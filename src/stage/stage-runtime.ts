@@ -176,14 +176,7 @@ export class StageRuntime implements ManyHost {
     for (;;) {
       if (run.stopped || slots.allBusy) return;
       const room = capacity - (this.#inside + this.#staged.length + output.size);
-      if (room <= 0) {
-        this.#needRoom();
-        return;
-      }
-      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
-        if (!cursor.ended) this.#needInput();
-        return;
-      }
+      if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
       // synchronously. Counters for the burst are added once at its end.
       const slot = slots.peek();
@@ -241,14 +234,7 @@ export class StageRuntime implements ManyHost {
         this.#ring === undefined
           ? this.#staged.length + this.output.size >= this.spec.buffer
           : this.#inside + this.#staged.length + this.output.size >= this.capacity;
-      if (full) {
-        this.#needRoom();
-        return;
-      }
-      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
-        if (!cursor.ended) this.#needInput();
-        return;
-      }
+      if (!this.#canStart(full)) return;
       const slot = slots.peek();
       const item = cursor.take();
       const index = this.#nextIndex++;
@@ -258,6 +244,18 @@ export class StageRuntime implements ManyHost {
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
     }
+  }
+
+  /** Whether an item can start now; if not, arms the event (room or input) that ends the wait. */
+  #canStart(full: boolean): boolean {
+    if (full) {
+      this.#needRoom();
+      return false;
+    }
+    const cursor = this.#cursor;
+    if (cursor.position < cursor.buffer.length || cursor.tryRefill()) return true;
+    if (!cursor.ended) this.#needInput();
+    return false;
   }
 
   #slotValue(item: unknown, index: number, value: unknown): void {
