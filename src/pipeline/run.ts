@@ -12,6 +12,9 @@ import type { Source } from "./types.js";
 
 type Runtime = StageRuntime | BatchRuntime;
 
+/** The consumer's chunk when it holds none; shared, never written. */
+const kNoItems: readonly unknown[] = Object.freeze([]);
+
 /** Why a run stopped early; a quiet stop (the consumer broke out) throws nothing. */
 const kQuietStop = Symbol("sluice.quietStop");
 
@@ -43,7 +46,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
   #settledAt = 0;
   #delivered = 0;
   #undelivered = 0;
-  #buffer: unknown[] = [];
+  #buffer: readonly unknown[] = kNoItems;
   #position = 0;
   #resolveSettled!: (summary: RunSummary) => void;
   /**
@@ -166,7 +169,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
       for (let i = this.#position; i < this.#buffer.length; i++) values.push(this.#buffer[i] as T);
       this.#delivered += this.#buffer.length - this.#position;
       this.#position = this.#buffer.length;
-      if (!(await this.#pullChunk())) break;
+      if (!(this.#tryPullChunk() ?? (await this.#pullChunk()))) break;
     }
     await this.#throwOutcome();
     return values;
@@ -181,40 +184,51 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     for (;;) {
       this.#delivered += this.#buffer.length - this.#position;
       this.#position = this.#buffer.length;
-      if (!(await this.#pullChunk())) break;
+      // Take what is ready without a promise; wait only when the output is empty.
+      if (!(this.#tryPullChunk() ?? (await this.#pullChunk()))) break;
     }
     await this.#throwOutcome();
     return this.settled;
   }
 
   async #nextChunk(): Promise<IteratorResult<T, undefined>> {
-    if (await this.#pullChunk()) return this.next();
+    if (this.#tryPullChunk() ?? (await this.#pullChunk())) return this.next();
     await this.#throwOutcome();
     return { done: true, value: undefined };
   }
 
-  /** Releases the consumed chunk and loads the next; false once the output has ended. */
-  async #pullChunk(): Promise<boolean> {
+  /**
+   * Releases the consumed chunk and loads the next if one is ready: true when loaded, false
+   * once the output has ended, undefined when the caller must wait.
+   */
+  #tryPullChunk(): boolean | undefined {
     this.#ensureStarted();
     const output = this.#output;
     if (this.#buffer.length > 0) {
       output?.release(this.#buffer.length);
-      this.#buffer = [];
+      this.#buffer = kNoItems;
       this.#position = 0;
     }
-    if (output === undefined) return false;
+    if (output === undefined || this.#stopped) return false;
+    const chunk = output.takeChunk();
+    if (chunk !== undefined) {
+      this.#buffer = chunk;
+      return true;
+    }
+    if (output.drained) {
+      this.#outputEnded = true;
+      this.#trySettle();
+      return false;
+    }
+    return undefined;
+  }
+
+  /** Waits until a chunk is loaded (true) or the output has ended (false). */
+  async #pullChunk(): Promise<boolean> {
     for (;;) {
-      if (this.#stopped) return false;
-      const chunk = output.takeChunk();
-      if (chunk !== undefined) {
-        this.#buffer = chunk;
-        return true;
-      }
-      if (output.drained) {
-        this.#outputEnded = true;
-        this.#trySettle();
-        return false;
-      }
+      const pulled = this.#tryPullChunk();
+      if (pulled !== undefined) return pulled;
+      const output = this.#output!;
       await new Promise<void>((resolve) => output.onData(resolve));
     }
   }
@@ -310,7 +324,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     if (output !== undefined) {
       this.#undelivered = this.#buffer.length - this.#position + output.discard();
     }
-    this.#buffer = [];
+    this.#buffer = kNoItems;
     this.#position = 0;
     this.#userSignal?.removeEventListener("abort", this.#onUserAbort);
     this.#settledAt = performance.now();
