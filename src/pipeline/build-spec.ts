@@ -48,7 +48,12 @@ export function functionStageSpec(
     fn: checkedFn,
     concurrency,
     ordered: booleanOption(`${kind}.ordered`, raw.ordered, defaults.ordered),
-    buffer: integerOption(`${kind}.buffer`, raw.buffer, concurrency * defaults.bufferPerWorker, 1),
+    buffer: integerOption(
+      `${kind}.buffer`,
+      raw.buffer,
+      Math.max(concurrency * defaults.bufferPerWorker, defaults.minBuffer),
+      1,
+    ),
     onError,
     deadLetter,
     size: 0,

@@ -5,8 +5,13 @@
 export const defaults = Object.freeze({
   /** Workers per stage when `concurrency` is not given: enough to overlap I/O, still bounded. */
   concurrency: 16,
-  /** A stage's output buffer is `bufferPerWorker × concurrency` when `buffer` is not given. */
+  /**
+   * A stage's output buffer is `max(bufferPerWorker × concurrency, minBuffer)` when `buffer`
+   * is not given. Chunks of up to half the buffer cross between stages, and below ~64 items
+   * the hand-off per chunk, not the work per item, sets the pace for cheap items (bench/).
+   */
   bufferPerWorker: 2,
+  minBuffer: 128,
   /** Items a source reads ahead of the first stage (one chunk). */
   sourceBuffer: 256,
   /** Batches a `batch` stage may hold ready for downstream. */

@@ -10,7 +10,10 @@ export interface StageOptions<I = unknown> {
   readonly concurrency?: number | "cpus";
   /** Emit in input order (`true`) or completion order (`false`, the default, faster). */
   readonly ordered?: boolean;
-  /** Capacity of the stage's output channel, in emitted values: integer >= 1. Default `2 × concurrency`. */
+  /**
+   * Capacity of the stage's output channel, in emitted values: integer >= 1. Default
+   * `max(2 × concurrency, 128)`: chunks of up to half of it cross to the next stage.
+   */
   readonly buffer?: number;
   /** Name shown in summaries and errors. Default `<operator>#<position>`, e.g. `map#1`. */
   readonly name?: string;

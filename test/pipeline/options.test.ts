@@ -122,10 +122,10 @@ for (const kind of KINDS) {
       assert.doesNotThrow(() => stage(kind, fn, { deadLetter, onError: "skip" }));
     });
 
-    test('resolves concurrency "cpus" to the CPU quota, with a buffer of two per worker', () => {
+    test('resolves concurrency "cpus" to the CPU quota, with the default buffer', () => {
       const [spec] = stage(kind, fn, { concurrency: "cpus" }).stages;
       assert.equal(spec!.concurrency, cpuQuota());
-      assert.equal(spec!.buffer, 2 * cpuQuota());
+      assert.equal(spec!.buffer, Math.max(2 * cpuQuota(), 128));
     });
 
     test("shows its defaults in .stages", () => {
@@ -135,7 +135,7 @@ for (const kind of KINDS) {
           name: `${kind}#1`,
           concurrency: 16,
           ordered: false,
-          buffer: 32,
+          buffer: 128,
           onError: "fail",
         },
       ]);
@@ -147,15 +147,18 @@ describe("stage options in general", () => {
   test("defaults match the exported defaults object", () => {
     assert.equal(defaults.concurrency, 16);
     assert.equal(defaults.concurrency * defaults.bufferPerWorker, 32);
+    assert.equal(defaults.minBuffer, 128);
     assert.equal(Object.isFrozen(defaults), true);
   });
 
-  test("a buffer follows the given concurrency unless set", () => {
-    const [a, b] = from([1])
+  test("a buffer is twice the concurrency, at least 128, unless set", () => {
+    const [a, b, c] = from([1])
       .map(identity, { concurrency: 5 })
-      .map(identity, { concurrency: 5, buffer: 1 }).stages;
-    assert.equal(a!.buffer, 10);
+      .map(identity, { concurrency: 5, buffer: 1 })
+      .map(identity, { concurrency: 100 }).stages;
+    assert.equal(a!.buffer, 128);
     assert.equal(b!.buffer, 1);
+    assert.equal(c!.buffer, 200);
   });
 
   test("default names count positions across the whole pipeline", () => {
