@@ -69,7 +69,8 @@ export async function runChild(scenario) {
   try {
     await contender.run(n, lib, sink);
   } catch (e) {
-    error = String(e?.stack ?? e);
+    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(e);
   }
   const ms = performance.now() - t0;
 
@@ -95,6 +96,8 @@ export async function runChild(scenario) {
     rssStart,
     rss10: sink.rss10,
     rss100: sink.rss100,
+    newSpace10: sink.newSpace10,
+    newSpace100: sink.newSpace100,
     maxRssKb: process.resourceUsage().maxRSS,
   };
   console.log(JSON.stringify(result));

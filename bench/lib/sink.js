@@ -1,9 +1,16 @@
 /**
  * The end of every contender: counts and sums the outputs, checks their order when the
  * scenario is ordered, and samples `process.memoryUsage().rss` when 10% and 100% of the
- * items have arrived.
+ * items have arrived (with the size of V8's new space, which explains most step-wise RSS
+ * growth: V8 enlarges the young generation when the allocation rate is high).
  * @module
  */
+import { getHeapSpaceStatistics } from "node:v8";
+
+/** Bytes reserved for V8's young generation (`new_space`). */
+function newSpaceBytes() {
+  return getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+}
 
 export class Sink {
   /**
@@ -23,6 +30,9 @@ export class Sink {
     /** RSS in bytes when 10% / 100% of the items had arrived. */
     this.rss10 = 0;
     this.rss100 = 0;
+    /** V8 new-space size in bytes at the same two moments. */
+    this.newSpace10 = 0;
+    this.newSpace100 = 0;
   }
 
   /**
@@ -35,7 +45,13 @@ export class Sink {
     }
     this.sum += y;
     const c = ++this.count;
-    if (c === this.mark10) this.rss10 = process.memoryUsage.rss();
-    if (c === this.n) this.rss100 = process.memoryUsage.rss();
+    if (c === this.mark10) {
+      this.rss10 = process.memoryUsage.rss();
+      this.newSpace10 = newSpaceBytes();
+    }
+    if (c === this.n) {
+      this.rss100 = process.memoryUsage.rss();
+      this.newSpace100 = newSpaceBytes();
+    }
   }
 }

@@ -22,6 +22,7 @@ export function parseMaxRssKb(stderr) {
 
 /**
  * @typedef {object} ChildRun
+ * @property {number} n items asked for
  * @property {any} [result] the child's JSON line, when it printed one
  * @property {number | undefined} peakRssKb kernel peak RSS of the node process
  * @property {number} code exit code (or -1 when killed)
@@ -67,7 +68,7 @@ export function runInChild(fileUrl, contender, n, timeoutMs) {
         result = undefined;
       }
       const peakRssKb = parseMaxRssKb(stderr) ?? result?.maxRssKb;
-      const out = { result, peakRssKb, code: code ?? -1 };
+      const out = { n, result, peakRssKb, code: code ?? -1 };
       const tail = stderr
         .split("\n")
         .filter((l) => l && !l.startsWith("\t"))

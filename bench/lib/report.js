@@ -1,0 +1,194 @@
+/**
+ * Turns the runs into per-contender statistics, Markdown tables and the Targets section,
+ * and writes RESULTS.md while keeping its hand-written notes.
+ * @module
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fmtCount, fmtPct, fmtRate, fmtRatio, median } from "./stats.js";
+
+/** Everything from this line on in RESULTS.md is hand-written and kept on rewrite. */
+export const NOTES_MARKER = "<!-- notes -->";
+
+/**
+ * A target: either a throughput ratio (`vs` is a contender name or `"fastest-peer"`, `min`
+ * the least ratio) or a memory figure (`metric` with a `max`).
+ * @typedef {object} Target
+ * @property {string} label
+ * @property {string} contender
+ * @property {string} [vs]
+ * @property {number} [min]
+ * @property {"rssGrowthMb" | "peakRssMb"} [metric]
+ * @property {number} [max]
+ * @property {boolean} [strict] `max` is exclusive (`<` rather than `≤`)
+ */
+
+/**
+ * @typedef {object} Stats
+ * @property {import("./child.js").Contender} contender
+ * @property {number} items
+ * @property {number} ok runs that passed
+ * @property {string[]} errors
+ * @property {number} ips median items/s
+ * @property {number} minIps
+ * @property {number} maxIps
+ * @property {number} peakRssMb median kernel peak RSS
+ * @property {number} rss10Mb median RSS at 10% of the items
+ * @property {number} rss100Mb median RSS at 100%
+ * @property {number} rssGrowthMb median of (RSS at 100% − RSS at 10%)
+ * @property {number} maxRssGrowthMb worst growth over the runs
+ * @property {number} newSpaceGrowthMb median growth of V8's new space over the same interval
+ */
+
+/**
+ * Summarizes one contender's runs (failed runs count in `errors` only).
+ * @param {import("./child.js").Contender} contender
+ * @param {import("./spawn.js").ChildRun[]} runs
+ * @returns {Stats}
+ */
+export function summarize(contender, runs) {
+  const good = runs.filter((r) => !r.error);
+  const ips = good.map((r) => (r.result.items / r.result.ms) * 1000);
+  const growth = good.map((r) => (r.result.rss100 - r.result.rss10) / 1048576);
+  return {
+    contender,
+    items: runs[0]?.n ?? NaN,
+    ok: good.length,
+    errors: runs.filter((r) => r.error).map((r) => r.error),
+    ips: median(ips),
+    minIps: Math.min(...ips),
+    maxIps: Math.max(...ips),
+    peakRssMb: median(good.map((r) => r.peakRssKb / 1024)),
+    rss10Mb: median(good.map((r) => r.result.rss10 / 1048576)),
+    rss100Mb: median(good.map((r) => r.result.rss100 / 1048576)),
+    rssGrowthMb: median(growth),
+    maxRssGrowthMb: Math.max(...growth),
+    newSpaceGrowthMb: median(
+      good.map((r) => (r.result.newSpace100 - r.result.newSpace10) / 1048576),
+    ),
+  };
+}
+
+/**
+ * The peer with the highest median throughput, if any ran.
+ * @param {Stats[]} stats
+ */
+export function fastestPeer(stats) {
+  const peers = stats.filter((s) => s.contender.kind === "peer" && s.ok > 0);
+  return peers.reduce((a, b) => (b.ips > a.ips ? b : a), peers[0]);
+}
+
+/** Escapes a table cell. */
+const cell = (s) => String(s).replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/**
+ * One Markdown table (plus footnotes) for a scenario.
+ * @param {import("./child.js").Scenario} scenario
+ * @param {Stats[]} stats
+ */
+export function scenarioTable(scenario, stats) {
+  const bares = stats.filter((s) => s.contender.kind === "bare" && s.ok > 0);
+  const fastest = fastestPeer(stats);
+  const head = ["contender", "kind", "items", "median items/s", "min–max items/s"];
+  for (const b of bares) head.push(`vs ${b.contender.name}`);
+  head.push("vs fastest peer");
+  if (scenario.littleLimit) head.push("% of Little's law");
+  head.push("peak RSS MB");
+  if (scenario.memory) {
+    head.push("RSS @10% MB", "RSS @100% MB", "growth MB (max)", "of which V8 new space MB");
+  }
+
+  const notes = [];
+  const rows = stats.map((s) => {
+    const c = s.contender;
+    let label = c.label;
+    if (c === fastest?.contender) label += " ★";
+    if (c.note) {
+      if (!notes.includes(c.note)) notes.push(c.note);
+      label += ` [${notes.indexOf(c.note) + 1}]`;
+    }
+    if (s.ok === 0) {
+      const why = s.errors[0] ?? "not run";
+      return [label, c.kind, fmtCount(s.items), `FAILED: ${why.slice(0, 200)}`];
+    }
+    const row = [label, c.kind, fmtCount(s.items), fmtRate(s.ips)];
+    row.push(`${fmtRate(s.minIps)} – ${fmtRate(s.maxIps)}`);
+    for (const b of bares) row.push(fmtRatio(s.ips / b.ips));
+    row.push(fastest ? fmtRatio(s.ips / fastest.ips) : "–");
+    if (scenario.littleLimit) row.push(fmtPct(s.ips / scenario.littleLimit));
+    row.push(s.peakRssMb.toFixed(1));
+    if (scenario.memory) {
+      row.push(s.rss10Mb.toFixed(1), s.rss100Mb.toFixed(1));
+      row.push(`${s.rssGrowthMb.toFixed(1)} (${s.maxRssGrowthMb.toFixed(1)})`);
+      row.push(s.newSpaceGrowthMb.toFixed(1));
+    }
+    if (s.errors.length) row[0] += ` (${s.errors.length} failed run(s): ${s.errors[0]})`;
+    return row;
+  });
+
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => " --- ").join("|")}|`];
+  for (const r of rows) {
+    while (r.length < head.length) r.push("");
+    lines.push(`| ${r.map(cell).join(" | ")} |`);
+  }
+  lines.push("", "★ fastest peer (by median). Ratios are of medians from the same run.");
+  notes.forEach((n, i) => lines.push(`[${i + 1}] ${n}`));
+  return lines.join("\n");
+}
+
+/**
+ * Evaluates a scenario's targets.
+ * @param {import("./child.js").Scenario} scenario
+ * @param {Stats[]} stats
+ * @returns {{ label: string, measured: string, verdict: "PASS" | "MISS" | "n/a" }[]}
+ */
+export function evaluateTargets(scenario, stats) {
+  const byName = new Map(stats.map((s) => [s.contender.name, s]));
+  return (scenario.targets ?? []).map((t) => {
+    const s = byName.get(t.contender);
+    if (!s || s.ok === 0) return { label: t.label, measured: "not measured", verdict: "n/a" };
+    if (t.metric) {
+      const v = s[t.metric];
+      const pass = t.strict ? v < t.max : v <= t.max;
+      const worst =
+        t.metric === "rssGrowthMb"
+          ? `, worst run ${s.maxRssGrowthMb.toFixed(1)}; V8 new space grew ${s.newSpaceGrowthMb.toFixed(1)} MB of it`
+          : "";
+      return {
+        label: t.label,
+        measured: `${v.toFixed(1)} MB (median${worst})`,
+        verdict: pass ? "PASS" : "MISS",
+      };
+    }
+    const other = t.vs === "fastest-peer" ? fastestPeer(stats) : byName.get(t.vs);
+    if (!other || other.ok === 0)
+      return { label: t.label, measured: `${t.vs} not measured`, verdict: "n/a" };
+    const ratio = s.ips / other.ips;
+    const measured = `${fmtRatio(ratio)} (${fmtPct(ratio)}): ${fmtRate(s.ips)} vs ${other.contender.label} ${fmtRate(other.ips)} items/s`;
+    return { label: t.label, measured, verdict: ratio >= t.min ? "PASS" : "MISS" };
+  });
+}
+
+/**
+ * The Targets section as Markdown.
+ * @param {ReturnType<typeof evaluateTargets>} results
+ */
+export function targetsTable(results) {
+  const lines = ["| target | measured (medians, same run) | result |", "| --- | --- | --- |"];
+  for (const r of results) lines.push(`| ${cell(r.label)} | ${cell(r.measured)} | ${r.verdict} |`);
+  return lines.join("\n");
+}
+
+/**
+ * Writes `path`, keeping everything from {@link NOTES_MARKER} on if the file has it.
+ * @param {string} path
+ * @param {string} generated the new generated part (without the marker)
+ */
+export function writePreservingNotes(path, generated) {
+  let notes = `${NOTES_MARKER}\n\n## Notes\n\n_Hand-written notes: everything from the marker line above on is kept when \`node bench/run.js\` rewrites this file._\n`;
+  if (existsSync(path)) {
+    const old = readFileSync(path, "utf8");
+    const at = old.indexOf(NOTES_MARKER);
+    if (at >= 0) notes = old.slice(at);
+  }
+  writeFileSync(path, `${generated.trimEnd()}\n\n${notes}`);
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+/**
+ * Benchmark runner: `node bench/run.js [--quick] [--scenario S1,S3] [--reps N]
+ * [--contender NAME] [--timeout SECONDS]`.
+ *
+ * Every contender runs in a fresh child process (under `/usr/bin/time -v` for the kernel's
+ * peak RSS); repetitions go round-robin over the contenders. A full, unfiltered run writes
+ * `bench/RESULTS.md` (keeping its hand-written notes); `--quick` runs each contender once on
+ * small inputs, prints the tables and writes only `bench/out/quick.md`. The exit code is 1
+ * when any run failed its correctness check (or crashed, or timed out), so `--quick` works as
+ * a smoke test; missed targets never change the exit code.
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import {
+  evaluateTargets,
+  scenarioTable,
+  summarize,
+  targetsTable,
+  writePreservingNotes,
+} from "./lib/report.js";
+import { distUrl, sluiceBuilt } from "./lib/sluice.js";
+import { runInChild } from "./lib/spawn.js";
+import { fmtCount, fmtMb, fmtRate } from "./lib/stats.js";
+import { scenario as s1 } from "./scenarios/s1-unordered.js";
+import { scenario as s2 } from "./scenarios/s2-ordered-chain.js";
+import { scenario as s3 } from "./scenarios/s3-io.js";
+import { scenario as s5 } from "./scenarios/s5-memory.js";
+import { scenario as s6 } from "./scenarios/s6-sync.js";
+
+const ALL = [s1, s2, s3, s5, s6];
+const PEERS = ["p-map", "p-limit", "p-queue", "rxjs", "effect", "async", "fastq"];
+const here = new URL(".", import.meta.url);
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    scenario: { type: "string", multiple: true },
+    contender: { type: "string", multiple: true },
+    reps: { type: "string" },
+    timeout: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
+  --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}); repeatable or comma-separated
+  --contender   only contenders whose name contains this text; repeatable
+  --reps        repetitions per contender (default 5; 1 with --quick)
+  --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
+  process.exit(0);
+}
+
+const quick = args.quick;
+const reps = Number(args.reps ?? (quick ? 1 : 5));
+const timeoutMs = Number(args.timeout ?? (quick ? 30 : 120)) * 1000;
+const wanted = args.scenario?.flatMap((s) => s.toUpperCase().split(","));
+const scenarios = wanted ? ALL.filter((s) => wanted.includes(s.id)) : ALL;
+const contenderFilter = args.contender;
+const filtered = Boolean(wanted || contenderFilter);
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
+if (scenarios.length === 0) throw new Error(`no scenario matches ${wanted}`);
+
+const built = sluiceBuilt();
+const distMtime = () => (sluiceBuilt() ? statSync(distUrl).mtime.toISOString() : "missing");
+const distAtStart = distMtime();
+const loadAtStart = os.loadavg()[0];
+if (!built)
+  console.error(
+    "WARNING: dist/index.js is missing (run `npm run build`): sluice contenders are skipped and the run will exit 1.",
+  );
+
+/** @param {import("./lib/child.js").Contender} c */
+const selected = (c) => !contenderFilter || contenderFilter.some((f) => c.name.includes(f));
+/** @param {import("./lib/child.js").Scenario} s @param {import("./lib/child.js").Contender} c */
+const itemsFor = (s, c) => (quick ? (c.quickN ?? s.quickN) : (c.n ?? s.n));
+
+const started = Date.now();
+let failures = 0;
+const sections = [];
+const targetResults = [];
+const raw = [];
+
+for (const scenario of scenarios) {
+  const contenders = scenario.contenders.filter(selected);
+  /** @type {Map<string, import("./lib/spawn.js").ChildRun[]>} */
+  const runs = new Map(contenders.map((c) => [c.name, []]));
+  for (let rep = 0; rep < reps; rep++) {
+    // Round-robin, starting one further along each repetition so no contender always goes first.
+    const k = rep % contenders.length;
+    for (const c of [...contenders.slice(k), ...contenders.slice(0, k)]) {
+      const n = itemsFor(scenario, c);
+      if (c.kind === "sluice" && !built) {
+        runs.get(c.name).push({ n, error: "skipped: dist/index.js not built", code: -1 });
+        continue;
+      }
+      const run = await runInChild(scenario.file, c.name, n, timeoutMs);
+      runs.get(c.name).push(run);
+      raw.push({ scenario: scenario.id, rep, contender: c.name, ...run });
+      const rate = run.result ? fmtRate((run.result.items / run.result.ms) * 1000) : "–";
+      const status = run.error ? `FAIL ${run.error}` : "ok";
+      console.error(
+        `[${scenario.id} ${rep + 1}/${reps}] ${c.name.padEnd(18)} ${fmtCount(n).padStart(5)} items ${rate.padStart(11)} items/s  peak ${fmtMb((run.peakRssKb ?? NaN) * 1024).padStart(6)} MB  ${status}`,
+      );
+    }
+  }
+  const stats = contenders.map((c) => summarize(c, runs.get(c.name)));
+  failures += stats.reduce((a, s) => a + s.errors.length, 0);
+  const table = scenarioTable(scenario, stats);
+  sections.push(`## ${scenario.id} — ${scenario.title}\n\n${table}`);
+  targetResults.push(...evaluateTargets(scenario, stats));
+  console.log(`\n## ${scenario.id} — ${scenario.title}\n\n${table}\n`);
+}
+
+const elapsed = (Date.now() - started) / 1000;
+const header = environment();
+const targets = `## Targets\n\n${quick ? "_Quick run: small inputs, one repetition — indicative only, not an assessment._\n\n" : ""}${targetsTable(targetResults)}`;
+console.log(
+  `${targets}\n\n${failures ? `${failures} run(s) FAILED` : "all runs passed their correctness checks"} (${elapsed.toFixed(0)} s)`,
+);
+
+const doc = [
+  `# sluice benchmark results${quick ? " (quick)" : ""}`,
+  header,
+  targets,
+  ...sections,
+].join("\n\n");
+mkdirSync(new URL("out/", here), { recursive: true });
+const stamp = new Date().toISOString().replaceAll(":", "-").slice(0, 19);
+if (quick) {
+  writeFileSync(new URL("out/quick.md", here), `${doc}\n`);
+} else {
+  writeFileSync(new URL(`out/raw-${stamp}.json`, here), JSON.stringify(raw, null, 1));
+  if (filtered) {
+    writeFileSync(new URL("out/results-partial.md", here), `${doc}\n`);
+    console.error(
+      "filtered run: wrote bench/out/results-partial.md (RESULTS.md is written by full runs only)",
+    );
+  } else {
+    writePreservingNotes(new URL("RESULTS.md", here), doc);
+    console.error("wrote bench/RESULTS.md");
+  }
+}
+process.exitCode = failures || !built ? 1 : 0;
+
+/** The run's context: date, machine, Node, library and peer versions, settings. */
+function environment() {
+  const version = (p) => {
+    try {
+      return JSON.parse(readFileSync(new URL(p, here), "utf8")).version;
+    } catch {
+      return "not installed";
+    }
+  };
+  let commit = "unknown";
+  try {
+    const opts = {
+      cwd: new URL("..", here),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    };
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], opts).trim();
+    if (execFileSync("git", ["status", "--porcelain", "--", "src"], opts).trim())
+      commit += " + uncommitted src/ changes";
+  } catch {
+    // not a git checkout
+  }
+  const peers = PEERS.map((p) => `${p} ${version(`node_modules/${p}/package.json`)}`).join(", ");
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${os.availableParallelism()} cores (\`os.availableParallelism()\`), ${os.cpus()[0]?.model ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+    `- Node ${process.version}`,
+    `- sluice ${version("../package.json")} (commit ${commit}; ${built ? `dist/ built ${distAtStart}` : "dist/ NOT BUILT"})`,
+    ...(distMtime() === distAtStart
+      ? []
+      : [
+          `- **WARNING: dist/ was rebuilt during the run (now ${distMtime()}): the sluice rows mix two builds.**`,
+        ]),
+    `- 1-minute load average: ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (the benchmark itself keeps about 1 core busy)`,
+    `- Peers: ${peers}`,
+    `- Repetitions: ${reps} per contender, round-robin, each in a fresh \`node\` process${quick ? " (--quick: small inputs)" : ""}; runner wall time ${elapsed.toFixed(0)} s`,
+    `- items/s = items ÷ time from the first item requested to the last one consumed, measured inside the child (library import not included). Peak RSS = kernel "Maximum resident set size" of the child (\`/usr/bin/time -v\`).`,
+  ].join("\n");
+}
