@@ -392,13 +392,15 @@ describe("cancellation", () => {
   });
 
   test("a signal aborted before the run starts cancels it without opening the source", async () => {
-    let opened = false;
-    const run = from(() => {
-      opened = true;
-      return [1];
-    }).run({ signal: AbortSignal.abort(new Error("early")) });
-    await assert.rejects(run.collect(), isCancelledError);
-    assert.equal(opened, false);
+    await assertNoLeaks(async () => {
+      let opened = false;
+      const run = from(() => {
+        opened = true;
+        return [1];
+      }).run({ signal: AbortSignal.abort(new Error("early")) });
+      await assert.rejects(run.collect(), isCancelledError);
+      assert.equal(opened, false);
+    });
   });
 
   test("breaking out of for await cancels quietly and closes the source", async () => {
@@ -423,24 +425,28 @@ describe("cancellation", () => {
   });
 
   test("cancel() after the run completed changes nothing", async () => {
-    const run = from([1]).run();
-    await run.drain();
-    const summary = await run.cancel();
-    assert.equal(summary.outcome, "completed");
+    await assertNoLeaks(async () => {
+      const run = from([1]).run();
+      await run.drain();
+      const summary = await run.cancel();
+      assert.equal(summary.outcome, "completed");
+    });
   });
 
   test("a function that ignores the signal is still waited for: nothing runs after settle", async () => {
-    let finished = false;
-    const run = from([1])
-      .map(async () => {
-        await sleep(20);
-        finished = true;
-      })
-      .run();
-    const draining = run.drain().catch(() => undefined);
-    await sleep(1);
-    await run.cancel();
-    assert.ok(finished, "the run settled before its in-flight item did");
-    await draining;
+    await assertNoLeaks(async () => {
+      let finished = false;
+      const run = from([1])
+        .map(async () => {
+          await sleep(20);
+          finished = true;
+        })
+        .run();
+      const draining = run.drain().catch(() => undefined);
+      await sleep(1);
+      await run.cancel();
+      assert.ok(finished, "the run settled before its in-flight item did");
+      await draining;
+    });
   });
 });
