@@ -8,7 +8,8 @@ import type { Source } from "./types.js";
 /**
  * Starts a pipeline from an Iterable, an AsyncIterable, a Node `Readable` (object mode or
  * not), or a function `({ signal }) => iterable` called afresh by each run (use a function
- * to run a definition over a generator more than once).
+ * to run a definition over a generator or a stream more than once: a generator object or a
+ * Readable passed directly can be read by one run only).
  *
  * Reading is pulled by the first stage and bounded: the source runs at most `buffer` items
  * ahead of it. A sync iterable is read in chunks without a promise per item.
