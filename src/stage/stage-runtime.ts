@@ -172,7 +172,11 @@ export class StageRuntime implements ManyHost {
     const output = this.output;
     const capacity = this.capacity;
     const slots = this.#slots;
-    const plainMap = this.#kind === MAP && this.#ring === undefined && !this.#collect;
+    // The common cases, inlined below: an unordered map's value goes straight to the chunk;
+    // an unordered forEach has nothing to emit. Their counters are added once per burst.
+    const plain = this.#ring === undefined && !this.#collect;
+    const plainMap = plain && this.#kind === MAP;
+    const plainSink = plain && this.#kind === FOR_EACH;
     for (;;) {
       if (run.stopped || slots.allBusy) return;
       const room = capacity - (this.#inside + this.#staged.length + output.size);
@@ -185,6 +189,7 @@ export class StageRuntime implements ManyHost {
       const start = cursor.position;
       const end = Math.min(buffer.length, start + room);
       let position = start;
+      let plainDone = 0;
       let item: unknown;
       let result: unknown;
       let threw = false;
@@ -192,16 +197,15 @@ export class StageRuntime implements ManyHost {
         while (position < end && !run.stopped) {
           item = buffer[position++];
           ctx.index = this.#nextIndex++;
-          this.#inside++;
           result = fn(item, ctx);
           if (isThenable(result)) break;
           if (plainMap) {
-            // The common case inlined: an unordered map's value goes straight to the chunk.
-            this.#inside--;
-            this.#out++;
-            this.#emitted++;
+            plainDone++;
             if (this.#staged.push(result) >= this.#chunk) this.#flush();
+          } else if (plainSink) {
+            plainDone++;
           } else {
+            this.#inside++;
             this.#completed(item, ctx.index, result);
           }
           result = undefined;
@@ -210,14 +214,20 @@ export class StageRuntime implements ManyHost {
         threw = true;
         result = error;
       }
+      if (plainDone > 0) {
+        this.#out += plainDone;
+        if (plainMap) this.#emitted += plainDone;
+      }
       this.#in += position - start;
       cursor.advanceTo(position);
       if (plainMap && this.#staged.length > 0) this.#immediate ??= setImmediate(this.#flushOnTurn);
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
       if (threw) {
+        this.#inside++;
         const pending = this.#failedItem(item, ctx.index, result, ctx);
         if (pending !== undefined) slots.holdUntil(slot, pending);
       } else if (result !== undefined) {
+        this.#inside++;
         if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
         slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
