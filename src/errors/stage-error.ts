@@ -20,8 +20,9 @@ export class StageError<Item = unknown> extends Error {
 
   declare readonly [kErrorCode]: string;
 
-  constructor(stage: string, item: Item, index: number, cause: unknown) {
-    super(`Stage "${stage}" failed on item #${index}: ${describeCause(cause)}`, { cause });
+  /** `action` names what failed, for messages such as `Stage "s" deadLetter threw on item #3`. */
+  constructor(stage: string, item: Item, index: number, cause: unknown, action = "failed on") {
+    super(`Stage "${stage}" ${action} item #${index}: ${describeCause(cause)}`, { cause });
     this.name = "StageError";
     this.stage = stage;
     this.item = item;

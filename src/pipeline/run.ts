@@ -6,8 +6,9 @@ import { BatchRuntime } from "../stage/batch-runtime.js";
 import type { StageInput } from "../stage/stage-input.js";
 import { StageRuntime } from "../stage/stage-runtime.js";
 import type { StageSpec } from "../stage/stage-spec.js";
+import { kIdleCounters, stageStats } from "../stage/stage-stats.js";
 import type { RunControl } from "./run-control.js";
-import type { RunOutcome, RunSummary, StageStats } from "./summary.js";
+import type { RunOutcome, RunSummary } from "./summary.js";
 import type { Source } from "./types.js";
 
 type Runtime = StageRuntime | BatchRuntime;
@@ -118,7 +119,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
       stages:
         this.#stages.length > 0
           ? this.#stages.map((stage) => stage.stats())
-          : this.#specs.map(idleStats),
+          : this.#specs.map((spec) => stageStats(spec, kIdleCounters)),
       durationMs,
       itemsPerSecond: durationMs > 0 ? (pulled * 1000) / durationMs : 0,
     };
@@ -330,24 +331,4 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     this.#settledAt = performance.now();
     this.#resolveSettled(this.stats());
   }
-}
-
-/** A stage's counters before the run has built it: its settings and zeros. */
-function idleStats(spec: StageSpec): StageStats {
-  return {
-    name: spec.name,
-    kind: spec.kind,
-    concurrency: spec.concurrency,
-    ordered: spec.ordered,
-    buffer: spec.buffer,
-    in: 0,
-    out: 0,
-    filtered: 0,
-    failed: 0,
-    cancelled: 0,
-    discarded: 0,
-    emitted: 0,
-    maxInFlight: 0,
-    inFlight: 0,
-  };
 }

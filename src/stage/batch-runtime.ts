@@ -3,6 +3,7 @@ import type { RunControl } from "../pipeline/run-control.js";
 import type { StageStats } from "../pipeline/summary.js";
 import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
+import { stageStats } from "./stage-stats.js";
 
 /**
  * Groups items into arrays of `size`, emitting a partial batch once `maxWait` ms have passed
@@ -57,12 +58,7 @@ export class BatchRuntime {
   }
 
   stats(): StageStats {
-    return {
-      name: this.spec.name,
-      kind: "batch",
-      concurrency: 1,
-      ordered: true,
-      buffer: this.spec.buffer,
+    return stageStats(this.spec, {
       in: this.#in,
       out: this.#out,
       filtered: 0,
@@ -72,7 +68,7 @@ export class BatchRuntime {
       emitted: this.#emitted,
       maxInFlight: this.#maxPending,
       inFlight: this.#batch.length,
-    };
+    });
   }
 
   async #loop(): Promise<void> {

@@ -7,6 +7,7 @@ import { expandMany, type ManyHost } from "./expand-many.js";
 import { ReorderRing, Slot } from "./reorder-ring.js";
 import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
+import { stageStats } from "./stage-stats.js";
 import { isThenable } from "./thenable.js";
 import { WorkerSlots } from "./worker-slots.js";
 
@@ -121,12 +122,7 @@ export class StageRuntime implements ManyHost {
 
   /** A snapshot of the counters. */
   stats(): StageStats {
-    return {
-      name: this.spec.name,
-      kind: this.spec.kind,
-      concurrency: this.spec.concurrency,
-      ordered: this.spec.ordered,
-      buffer: this.spec.buffer,
+    return stageStats(this.spec, {
       in: this.#in,
       out: this.#out,
       filtered: this.#filtered,
@@ -136,7 +132,7 @@ export class StageRuntime implements ManyHost {
       emitted: this.#emitted,
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,
-    };
+    });
   }
 
   /** An input, room or stop event: dispatch now, or after the change under way. */
@@ -399,9 +395,7 @@ export class StageRuntime implements ManyHost {
 
   #deadLetterFailed(item: unknown, index: number, thrown: unknown): void {
     this.#freeInside();
-    const error = new StageError(this.spec.name, item, index, thrown);
-    error.message = `Stage "${this.spec.name}" deadLetter threw on item #${index}: ${error.message.slice(error.message.indexOf(": ") + 2)}`;
-    this.#run.fail(error);
+    this.#run.fail(new StageError(this.spec.name, item, index, thrown, "deadLetter threw on"));
   }
 
   /** For flatMap tasks: settles an ordered item, guarded like every other state change. */
