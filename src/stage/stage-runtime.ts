@@ -9,7 +9,7 @@ import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
 import { stageStats } from "./stage-stats.js";
 import { isThenable } from "./thenable.js";
-import { WorkerSlots } from "./worker-slots.js";
+import { type WorkerSlot, WorkerSlots } from "./worker-slots.js";
 
 const MAP = 0;
 const FILTER = 1;
@@ -93,7 +93,7 @@ export class StageRuntime implements ManyHost {
     this.#run = run;
     this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
     this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, {
-      value: (item, index, value) => this.#slotValue(item, index, value),
+      value: (slot, item, index, value) => this.#slotValue(slot, item, index, value),
       error: (item, index, error, ctx) => this.#slotError(item, index, error, ctx),
       released: () => this.#event(),
     });
@@ -264,12 +264,59 @@ export class StageRuntime implements ManyHost {
     return false;
   }
 
-  #slotValue(item: unknown, index: number, value: unknown): void {
+  #slotValue(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
     this.#busy = true;
     this.#inFlight--;
-    if (this.#kind === FLAT_MAP) this.#expanded(value as number);
-    else this.#completed(item, index, value);
+    if (this.#kind === FLAT_MAP) {
+      this.#expanded(value as number);
+    } else {
+      this.#completed(item, index, value);
+      if (this.#nextInSlot(slot)) {
+        if (this.#again) this.#dispatch();
+        else this.#busy = false;
+        return;
+      }
+    }
+    this.#slots.free(slot);
     this.#dispatch();
+  }
+
+  /**
+   * The busy stage's common case, without a full dispatcher pass: starts the next input item
+   * in the slot whose item just settled. Returns false, leaving the slot to be freed, when no
+   * item is ready or there is no room, and after a sync result (the dispatcher's burst takes
+   * over from there). Returns true when the slot is accounted for: it holds the new item, or a
+   * sync throw freed it (and `#again` asks for a dispatch).
+   */
+  #nextInSlot(slot: WorkerSlot): boolean {
+    const cursor = this.#cursor;
+    const position = cursor.position;
+    if (position >= cursor.buffer.length || this.#run.stopped) return false;
+    if (this.#inside + this.#staged.length + this.output.size >= this.capacity) return false;
+    const item = cursor.buffer[position];
+    const ctx = slot.ctx;
+    const index = this.#nextIndex++;
+    ctx.index = index;
+    cursor.advanceTo(position + 1);
+    this.#in++;
+    this.#inside++;
+    let result: unknown;
+    try {
+      result = this.#fn(item, ctx);
+    } catch (error) {
+      this.#slots.free(slot);
+      const pending = this.#failedItem(item, index, error, ctx);
+      if (pending !== undefined) this.#slots.holdUntil(this.#slots.peek(), pending);
+      this.#again = true;
+      return true;
+    }
+    if (!isThenable(result)) {
+      this.#completed(item, index, result);
+      return false;
+    }
+    if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+    this.#slots.reuse(slot, item, index, result);
+    return true;
   }
 
   /** The slot stays taken; the caller frees it and raises an event (or waits for `pending`). */

@@ -13,8 +13,11 @@ export interface WorkerSlot {
 
 /** What a stage does when an item held by a slot settles. */
 export interface SlotHandlers {
-  /** The item's promise fulfilled; the slot is already free again. */
-  value(item: unknown, index: number, value: unknown): void;
+  /**
+   * The item's promise fulfilled. The slot is still taken: the handler either starts the
+   * next item in it ({@link WorkerSlots.reuse}) or frees it ({@link WorkerSlots.free}).
+   */
+  value(slot: WorkerSlot, item: unknown, index: number, value: unknown): void;
   /**
    * The item's promise rejected. A returned promise (an async dead letter) keeps the slot
    * busy until it settles; it must never reject.
@@ -49,8 +52,7 @@ class SlotState implements WorkerSlot {
     this.onValue = (value) => {
       const { item, index } = this;
       this.item = undefined;
-      owner.free(this);
-      handlers.value(item, index, value);
+      handlers.value(this, item, index, value);
     };
     this.onError = (error) => {
       const { item, index } = this;
@@ -111,15 +113,24 @@ export class WorkerSlots {
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }
 
+  /** Starts another item in a slot that is still taken (its last item just settled). */
+  reuse(slot: WorkerSlot, item: unknown, index: number, pending: PromiseLike<unknown>): void {
+    const state = slot as SlotState;
+    state.item = item;
+    state.index = index;
+    if (pending instanceof Promise) pending.then(state.onValue, state.onError);
+    else Promise.resolve(pending).then(state.onValue, state.onError);
+  }
+
   /** Takes the peeked slot until `pending` (which never rejects) settles. */
   holdUntil(slot: WorkerSlot, pending: Promise<void>): void {
     const state = this.#take(slot);
     void pending.then(state.onHeldDone);
   }
 
-  /** @internal Returns a slot to the free stack. */
-  free(slot: SlotState): void {
-    this.#free.push(slot);
+  /** Returns a taken slot to the free stack. */
+  free(slot: WorkerSlot): void {
+    this.#free.push(slot as SlotState);
   }
 
   #take(slot: WorkerSlot): SlotState {

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { WorkerSlots } from "../../src/stage/worker-slots.js";
+import { type WorkerSlot, WorkerSlots } from "../../src/stage/worker-slots.js";
 
+/** Records what the slots report; a settled value's slot is freed, as a stage would. */
 function recorder() {
   const events: string[] = [];
+  const owner: { slots?: WorkerSlots } = {};
   return {
     events,
+    owner,
     handlers: {
-      value: (item: unknown, index: number, value: unknown) => {
+      value: (slot: WorkerSlot, item: unknown, index: number, value: unknown) => {
         events.push(`value ${String(item)}#${index}=${String(value)}`);
+        owner.slots?.free(slot);
       },
       error: (item: unknown, index: number, error: unknown) => {
         events.push(`error ${String(item)}#${index}: ${(error as Error).message}`);
@@ -22,8 +26,9 @@ function recorder() {
 }
 
 test("a slot is taken while its item is pending and free again when it settles", async () => {
-  const { events, handlers } = recorder();
+  const { events, handlers, owner } = recorder();
   const slots = new WorkerSlots(2, new AbortController().signal, "s", handlers);
+  owner.slots = slots;
   assert.equal(slots.allFree, true);
   const first = slots.peek();
   slots.await(first, "a", 0, Promise.resolve(1));
@@ -63,6 +68,32 @@ test("an async error handler keeps the slot until its promise settles", async ()
   assert.equal(slots.allBusy, true);
   finish();
   await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(slots.allFree, true);
+});
+
+test("a settled slot can take the next item without being freed", async () => {
+  const seen: string[] = [];
+  let finishB!: (value: number) => void;
+  const b = new Promise<number>((resolve) => {
+    finishB = resolve;
+  });
+  const slots: WorkerSlots = new WorkerSlots(1, new AbortController().signal, "s", {
+    value: (slot, item, index, value) => {
+      seen.push(`${String(item)}#${index}=${String(value)}`);
+      if (index === 0) slots.reuse(slot, "b", 1, b);
+      else slots.free(slot);
+    },
+    error: () => undefined,
+    released: () => {},
+  });
+  const slot = slots.peek();
+  slots.await(slot, "a", 0, Promise.resolve(1));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, ["a#0=1"]);
+  assert.equal(slots.allBusy, true, "the slot holds item b while it is pending");
+  finishB(2);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, ["a#0=1", "b#1=2"]);
   assert.equal(slots.allFree, true);
 });
 
