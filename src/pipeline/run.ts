@@ -7,7 +7,7 @@ import type { StageInput } from "../stage/stage-input.js";
 import { StageRuntime } from "../stage/stage-runtime.js";
 import type { StageSpec } from "../stage/stage-spec.js";
 import { kIdleCounters, stageStats } from "../stage/stage-stats.js";
-import type { RunControl } from "./run-control.js";
+import { RunControl } from "./run-control.js";
 import type { RunOutcome, RunSummary } from "./summary.js";
 import type { Source } from "./types.js";
 
@@ -27,8 +27,12 @@ const kQuietStop = Symbol("sluice.quietStop");
  * every worker, timer and the source iterator have settled; consumers see the outcome
  * (the first error, or cancellation) after that, so nothing is left running behind them.
  */
-export class Run<T> implements AsyncIterableIterator<T>, RunControl {
+export class Run<T> implements AsyncIterableIterator<T> {
   readonly #controller = new AbortController();
+  /** What the source and stages see of this run. */
+  readonly #control = new RunControl(this.#controller.signal, (error) => {
+    this.#stop("failed", error);
+  });
   readonly #source: Source<unknown>;
   readonly #specs: readonly StageSpec[];
   readonly #sourceBuffer: number;
@@ -76,21 +80,6 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
       if (signal.aborted) this.#stop("cancelled", signal.reason);
       else signal.addEventListener("abort", this.#onUserAbort, { once: true });
     }
-  }
-
-  /** @internal Aborted when the run is cancelled or fails. */
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  /** @internal Whether the run is stopping. */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
-  /** @internal Fails the run with the first error; later ones are ignored. */
-  fail(error: unknown): void {
-    this.#stop("failed", error);
   }
 
   /**
@@ -251,7 +240,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
       return;
     }
     try {
-      this.#input = openSource(this.#source, this.#sourceBuffer, this);
+      this.#input = openSource(this.#source, this.#sourceBuffer, this.#control);
     } catch (error) {
       this.#stop("failed", error);
       this.#settle();
@@ -261,8 +250,8 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
     for (const spec of this.#specs) {
       const stage =
         spec.kind === "batch"
-          ? new BatchRuntime(spec, input, this)
-          : new StageRuntime(spec, input, this);
+          ? new BatchRuntime(spec, input, this.#control)
+          : new StageRuntime(spec, input, this.#control);
       this.#stages.push(stage);
       input = stage.output;
     }
@@ -288,6 +277,7 @@ export class Run<T> implements AsyncIterableIterator<T>, RunControl {
   #stop(outcome: "failed" | "cancelled", error: unknown): void {
     if (this.#stopped || this.#outcome !== "running") return;
     this.#stopped = true;
+    this.#control.stopped = true;
     this.#outcome = outcome;
     this.#error = error;
     this.#controller.abort(error === kQuietStop ? undefined : error);

@@ -194,7 +194,15 @@ export class StageRuntime implements ManyHost {
           item = buffer[position++];
           ctx.index = this.#nextIndex++;
           result = fn(item, ctx);
-          if (isThenable(result)) break;
+          // isThenable, written out: until the optimizing compiler inlines it, a call per
+          // item is a fifth of a sync burst's cost (the first ~100k items of a run).
+          if (
+            typeof result === "object" &&
+            result !== null &&
+            typeof (result as PromiseLike<unknown>).then === "function"
+          ) {
+            break;
+          }
           if (plainMap) {
             plainDone++;
             if (this.#staged.push(result) >= this.#chunk) this.#flush();
