@@ -9,7 +9,7 @@ import { InputCursor, type StageInput } from "./stage-input.js";
 import type { StageSpec } from "./stage-spec.js";
 import { stageStats } from "./stage-stats.js";
 import { isThenable } from "./thenable.js";
-import { type WorkerSlot, WorkerSlots } from "./worker-slots.js";
+import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
 
 const MAP = 0;
 const FILTER = 1;
@@ -34,7 +34,7 @@ const MAX_CHUNK = 256;
  * `inside + staged + output.size < concurrency + buffer`, where `inside` counts items in the
  * function and, when ordered, results waiting in the reorder ring for an earlier item.
  */
-export class StageRuntime implements ManyHost {
+export class StageRuntime implements ManyHost, SlotHandlers {
   readonly spec: StageSpec;
   readonly output: Channel<unknown>;
   /** Items the stage may hold at once: `concurrency + buffer`. */
@@ -49,6 +49,8 @@ export class StageRuntime implements ManyHost {
   readonly #run: RunControl;
   readonly #ring: ReorderRing | undefined;
   readonly #slots: WorkerSlots;
+  /** An unordered map that does not collect: its values go straight to the staged chunk. */
+  readonly #plainMap: boolean;
 
   #in = 0;
   #out = 0;
@@ -92,11 +94,8 @@ export class StageRuntime implements ManyHost {
     this.#cursor = new InputCursor(input);
     this.#run = run;
     this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
-    this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, {
-      value: (slot, item, index, value) => this.#slotValue(slot, item, index, value),
-      error: (item, index, error, ctx) => this.#slotError(item, index, error, ctx),
-      released: () => this.#event(),
-    });
+    this.#plainMap = !spec.ordered && !this.#collect && this.#kind === MAP;
+    this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, this);
   }
 
   /** Starts dispatching. */
@@ -260,6 +259,11 @@ export class StageRuntime implements ManyHost {
     }
   }
 
+  /** @internal A slot became free after a failed item: dispatch again. */
+  slotReleased(): void {
+    this.#event();
+  }
+
   /** Whether an item can start now; if not, arms the event (room or input) that ends the wait. */
   #canStart(full: boolean): boolean {
     if (full) {
@@ -272,13 +276,24 @@ export class StageRuntime implements ManyHost {
     return false;
   }
 
-  #slotValue(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
+  /** @internal An async item fulfilled; its slot is still taken (see {@link WorkerSlots}). */
+  itemSettled(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
     this.#busy = true;
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
       this.#expanded(value as number);
     } else {
-      this.#completed(item, index, value);
+      if (this.#plainMap && !this.#run.stopped) {
+        // #completed and #emit for the commonest case, written out like the sync burst's:
+        // two calls fewer per item while the stage still runs unoptimized.
+        this.#inside--;
+        this.#out++;
+        this.#emitted++;
+        if (this.#staged.push(value) >= this.#chunk) this.#flush();
+        else this.#immediate ??= setImmediate(this.#flushOnTurn);
+      } else {
+        this.#completed(item, index, value);
+      }
       if (this.#nextInSlot(slot)) {
         if (this.#again) this.#dispatch();
         else this.#busy = false;
@@ -318,17 +333,24 @@ export class StageRuntime implements ManyHost {
       this.#again = true;
       return true;
     }
-    if (!isThenable(result)) {
+    if (
+      typeof result !== "object" ||
+      result === null ||
+      typeof (result as PromiseLike<unknown>).then !== "function"
+    ) {
       this.#completed(item, index, result);
       return false;
     }
     if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-    this.#slots.reuse(slot, item, index, result);
+    this.#slots.reuse(slot, item, index, result as PromiseLike<unknown>);
     return true;
   }
 
-  /** The slot stays taken; the caller frees it and raises an event (or waits for `pending`). */
-  #slotError(
+  /**
+   * @internal An async item rejected. The slot stays taken; WorkerSlots frees it and calls
+   * {@link slotReleased} (at once, or once the returned dead-letter promise settles).
+   */
+  itemFailed(
     item: unknown,
     index: number,
     error: unknown,

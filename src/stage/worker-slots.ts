@@ -17,19 +17,19 @@ export interface SlotHandlers {
    * The item's promise fulfilled. The slot is still taken: the handler either starts the
    * next item in it ({@link WorkerSlots.reuse}) or frees it ({@link WorkerSlots.free}).
    */
-  value(slot: WorkerSlot, item: unknown, index: number, value: unknown): void;
+  itemSettled(slot: WorkerSlot, item: unknown, index: number, value: unknown): void;
   /**
    * The item's promise rejected. A returned promise (an async dead letter) keeps the slot
    * busy until it settles; it must never reject.
    */
-  error(
+  itemFailed(
     item: unknown,
     index: number,
     error: unknown,
     ctx: MutableContext,
   ): Promise<void> | undefined;
   /** A slot became free without a value (after an error); the stage may dispatch again. */
-  released(): void;
+  slotReleased(): void;
 }
 
 class SlotState implements WorkerSlot {
@@ -52,23 +52,23 @@ class SlotState implements WorkerSlot {
     this.onValue = (value) => {
       const { item, index } = this;
       this.item = undefined;
-      handlers.value(this, item, index, value);
+      handlers.itemSettled(this, item, index, value);
     };
     this.onError = (error) => {
       const { item, index } = this;
       this.item = undefined;
       this.ctx.index = index;
-      const pending = handlers.error(item, index, error, this.ctx);
+      const pending = handlers.itemFailed(item, index, error, this.ctx);
       if (pending === undefined) {
         owner.free(this);
-        handlers.released();
+        handlers.slotReleased();
       } else {
         void pending.then(this.onHeldDone);
       }
     };
     this.onHeldDone = () => {
       owner.free(this);
-      handlers.released();
+      handlers.slotReleased();
     };
   }
 }

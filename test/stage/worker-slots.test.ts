@@ -10,15 +10,15 @@ function recorder() {
     events,
     owner,
     handlers: {
-      value: (slot: WorkerSlot, item: unknown, index: number, value: unknown) => {
+      itemSettled: (slot: WorkerSlot, item: unknown, index: number, value: unknown) => {
         events.push(`value ${String(item)}#${index}=${String(value)}`);
         owner.slots?.free(slot);
       },
-      error: (item: unknown, index: number, error: unknown) => {
+      itemFailed: (item: unknown, index: number, error: unknown) => {
         events.push(`error ${String(item)}#${index}: ${(error as Error).message}`);
         return undefined;
       },
-      released: () => {
+      slotReleased: () => {
         events.push("released");
       },
     },
@@ -56,12 +56,12 @@ test("each slot has its own ctx naming its worker", () => {
 test("an async error handler keeps the slot until its promise settles", async () => {
   let finish!: () => void;
   const slots = new WorkerSlots(1, new AbortController().signal, "s", {
-    value: () => {},
-    error: () =>
+    itemSettled: () => {},
+    itemFailed: () =>
       new Promise<void>((resolve) => {
         finish = resolve;
       }),
-    released: () => {},
+    slotReleased: () => {},
   });
   slots.await(slots.peek(), "x", 0, Promise.reject(new Error("x")));
   await new Promise((resolve) => setImmediate(resolve));
@@ -78,13 +78,13 @@ test("a settled slot can take the next item without being freed", async () => {
     finishB = resolve;
   });
   const slots: WorkerSlots = new WorkerSlots(1, new AbortController().signal, "s", {
-    value: (slot, item, index, value) => {
+    itemSettled: (slot, item, index, value) => {
       seen.push(`${String(item)}#${index}=${String(value)}`);
       if (index === 0) slots.reuse(slot, "b", 1, b);
       else slots.free(slot);
     },
-    error: () => undefined,
-    released: () => {},
+    itemFailed: () => undefined,
+    slotReleased: () => {},
   });
   const slot = slots.peek();
   slots.await(slot, "a", 0, Promise.resolve(1));
