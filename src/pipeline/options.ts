@@ -45,7 +45,7 @@ export interface BatchOptions {
 
 /** Options for `from()`. */
 export interface FromOptions {
-  /** Items read ahead of the first stage (also the chunk size for async sources): integer >= 1. Default 256. */
+  /** Items read ahead of the first stage (also the chunk size for async sources): integer >= 1. Default 64. */
   readonly buffer?: number;
 }
 
