@@ -45,7 +45,6 @@ export class Run<T> implements AsyncIterableIterator<T> {
   #outcome: RunOutcome = "running";
   #error: unknown;
   #quiet = false;
-  #stopped = false;
   #started = false;
   #startedAt = 0;
   #settledAt = 0;
@@ -199,7 +198,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
       this.#buffer = kNoItems;
       this.#position = 0;
     }
-    if (output === undefined || this.#stopped) return false;
+    if (output === undefined || this.#control.stopped) return false;
     const chunk = output.takeChunk();
     if (chunk !== undefined) {
       this.#buffer = chunk;
@@ -235,7 +234,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     if (this.#started) return;
     this.#started = true;
     this.#startedAt = performance.now();
-    if (this.#stopped) {
+    if (this.#control.stopped) {
       this.#settle();
       return;
     }
@@ -269,14 +268,13 @@ export class Run<T> implements AsyncIterableIterator<T> {
   };
 
   #quietStop(): void {
-    if (this.#stopped) return;
+    if (this.#control.stopped) return;
     this.#quiet = true;
     this.#stop("cancelled", kQuietStop);
   }
 
   #stop(outcome: "failed" | "cancelled", error: unknown): void {
-    if (this.#stopped || this.#outcome !== "running") return;
-    this.#stopped = true;
+    if (this.#control.stopped || this.#outcome !== "running") return;
     this.#control.stopped = true;
     this.#outcome = outcome;
     this.#error = error;
@@ -300,7 +298,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
    * the last output: a completed run's unread outputs are still the consumer's to take.
    */
   #trySettle(): void {
-    if (this.#partsDone && (this.#stopped || this.#outputEnded)) this.#settle();
+    if (this.#partsDone && (this.#control.stopped || this.#outputEnded)) this.#settle();
   }
 
   #settle(): void {
