@@ -51,6 +51,8 @@ export class StageRuntime implements ManyHost, SlotHandlers {
   readonly #slots: WorkerSlots;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
   readonly #plainMap: boolean;
+  /** An unordered forEach that does not collect: it emits nothing. */
+  readonly #plainSink: boolean;
 
   #in = 0;
   #out = 0;
@@ -94,7 +96,9 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     this.#cursor = new InputCursor(input);
     this.#run = run;
     this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
-    this.#plainMap = !spec.ordered && !this.#collect && this.#kind === MAP;
+    const plain = !spec.ordered && !this.#collect;
+    this.#plainMap = plain && this.#kind === MAP;
+    this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, this);
   }
 
@@ -169,9 +173,8 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     const slots = this.#slots;
     // The common cases, inlined below: an unordered map's value goes straight to the chunk;
     // an unordered forEach has nothing to emit. Their counters are added once per burst.
-    const plain = this.#ring === undefined && !this.#collect;
-    const plainMap = plain && this.#kind === MAP;
-    const plainSink = plain && this.#kind === FOR_EACH;
+    const plainMap = this.#plainMap;
+    const plainSink = this.#plainSink;
     for (;;) {
       if (run.stopped || slots.allBusy) return;
       const room = capacity - (this.#inside + this.#staged.length + output.size);
@@ -333,6 +336,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
       this.#again = true;
       return true;
     }
+    // isThenable written out, as in the sync burst.
     if (
       typeof result !== "object" ||
       result === null ||
