@@ -2,26 +2,9 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import { channel, from, isCancelledError, SourceError } from "../../src/index.js";
-import type { RunControl } from "../../src/pipeline/run-control.js";
 import { AsyncSource } from "../../src/source/async-source.js";
+import { fakeRun } from "../helpers/fake-run.js";
 import { assertNoLeaks, settleTurns } from "../helpers/resources.js";
-
-/** A RunControl that records failures, for driving a source without a run. */
-function fakeRun(): RunControl & { readonly failures: unknown[] } {
-  const controller = new AbortController();
-  const failures: unknown[] = [];
-  return {
-    signal: controller.signal,
-    get stopped() {
-      return controller.signal.aborted;
-    },
-    fail(error: unknown) {
-      failures.push(error);
-      controller.abort(error);
-    },
-    failures,
-  };
-}
 
 /** An endless async generator that counts what it yielded and whether its finally ran. */
 function endless(): {

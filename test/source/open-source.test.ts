@@ -8,19 +8,15 @@ import {
   isSourceError,
   SourceError,
 } from "../../src/index.js";
-import type { RunControl } from "../../src/pipeline/run-control.js";
 import { AsyncSource } from "../../src/source/async-source.js";
 import { openSource } from "../../src/source/open-source.js";
 import { SyncSource } from "../../src/source/sync-source.js";
+import { fakeRun } from "../helpers/fake-run.js";
 import { settleTurns } from "../helpers/resources.js";
 
 const SOURCE = "an Iterable, an AsyncIterable, a Readable, or a function returning one";
 const ONE_SHOT =
   "Expected `from.source` to be re-iterable for a second run, got an iterator or stream (such as a generator object or a Readable) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())";
-
-function fakeRun(): RunControl {
-  return { signal: new AbortController().signal, stopped: false, fail() {} };
-}
 
 describe("openSource", () => {
   test("reads an Iterable with the sync reader and an AsyncIterable with the async one", () => {

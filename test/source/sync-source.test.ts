@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from, isCancelledError, SourceError } from "../../src/index.js";
-import type { RunControl } from "../../src/pipeline/run-control.js";
 import { SyncSource } from "../../src/source/sync-source.js";
+import { fakeRun } from "../helpers/fake-run.js";
 import { settleTurns } from "../helpers/resources.js";
-
-/** A RunControl that records failures, for driving a source without a run. */
-function fakeRun(): RunControl & { readonly failures: unknown[] } {
-  const controller = new AbortController();
-  const failures: unknown[] = [];
-  return {
-    signal: controller.signal,
-    get stopped() {
-      return controller.signal.aborted;
-    },
-    fail(error: unknown) {
-      failures.push(error);
-      controller.abort(error);
-    },
-    failures,
-  };
-}
 
 /** An endless counting iterator that records how far it was read and whether it was closed. */
 function counter(): Iterator<number> & { pulled: number; returned: number } {
