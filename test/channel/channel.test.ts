@@ -10,18 +10,7 @@ import {
   isChannelClosedError,
 } from "../../src/index.js";
 import { settleTurns } from "../helpers/resources.js";
-
-/** Asserts `block` throws an InvalidOptionError with exactly this message and option path. */
-function assertInvalid(block: () => unknown, message: string, option: string): void {
-  assert.throws(block, (error: unknown) => {
-    assert.ok(error instanceof InvalidOptionError);
-    assert.ok(error instanceof TypeError);
-    assert.equal(error.code, "ERR_SLUICE_INVALID_OPTION");
-    assert.equal(error.message, message);
-    assert.equal(error.option, option);
-    return true;
-  });
-}
+import { assertInvalid } from "../helpers/assert-invalid.js";
 
 /** Records whether a promise has settled, without awaiting it. */
 function track<T>(promise: Promise<T>): {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cpuQuota, InvalidOptionError } from "../../src/index.js";
+import { cpuQuota } from "../../src/index.js";
 import {
   booleanOption,
   checkOptionsObject,
@@ -14,18 +14,7 @@ import {
   signalOption,
   stringOption,
 } from "../../src/internal/validate.js";
-
-/** Asserts `block` throws an InvalidOptionError with exactly this message, path and value. */
-function assertInvalid(block: () => unknown, message: string, option: string): void {
-  assert.throws(block, (error: unknown) => {
-    assert.ok(error instanceof InvalidOptionError);
-    assert.ok(error instanceof TypeError);
-    assert.equal(error.code, "ERR_SLUICE_INVALID_OPTION");
-    assert.equal(error.message, message);
-    assert.equal(error.option, option);
-    return true;
-  });
-}
+import { assertInvalid } from "../helpers/assert-invalid.js";
 
 describe("invalid", () => {
   test("builds the one sentence shape with the path, the expectation and the value", () => {

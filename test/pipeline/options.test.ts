@@ -1,28 +1,8 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
-import {
-  cpuQuota,
-  defaults,
-  from,
-  InvalidOptionError,
-  isInvalidOptionError,
-  type Pipeline,
-  type StageOptions,
-} from "../../src/index.js";
-
-/** Asserts `block` throws, at once, an InvalidOptionError with exactly this message and path. */
-function assertInvalid(block: () => unknown, message: string, option: string): void {
-  assert.throws(block, (error: unknown) => {
-    assert.ok(error instanceof TypeError, "a TypeError");
-    assert.ok(isInvalidOptionError(error));
-    assert.ok(error instanceof InvalidOptionError);
-    assert.equal(error.code, "ERR_SLUICE_INVALID_OPTION");
-    assert.equal(error.message, message);
-    assert.equal(error.option, option);
-    return true;
-  });
-}
+import { cpuQuota, defaults, from, type Pipeline, type StageOptions } from "../../src/index.js";
+import { assertInvalid } from "../helpers/assert-invalid.js";
 
 const base = from([1, 2, 3]);
 const identity = (x: number): number => x;
