@@ -1,6 +1,6 @@
 import { ChannelClosedError } from "../errors/channel-closed-error.js";
 import { checkOptionsObject, integerOption, signalOption } from "../internal/validate.js";
-import { ChunkQueue } from "./chunk-queue.js";
+import { ChunkChannel } from "./chunk-channel.js";
 
 /** Options for {@link channel}. */
 export interface ChannelOptions {
@@ -29,45 +29,37 @@ const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export class Channel<T> implements AsyncIterable<T> {
   /** Most items the channel holds. */
   readonly capacity: number;
-  readonly #queue = new ChunkQueue<T>();
-  readonly #lowWater: number;
-  #count = 0;
-  #closed = false;
-  #aborted = false;
-  #abortReason: unknown;
-  #dataWaiters: (() => void)[] = [];
-  #spaceWaiters: (() => void)[] = [];
+  readonly #inner: ChunkChannel<T>;
 
+  /** @internal Use {@link channel}. */
   constructor(capacity: number) {
     this.capacity = capacity;
-    // Producers are woken once half the channel is free, not on every released item,
-    // so a full pipeline pays one wake-up per half channel rather than one per item.
-    this.#lowWater = Math.max(0, Math.floor(capacity / 2));
+    this.#inner = new ChunkChannel<T>(capacity);
   }
 
-  /** Items held now (queued plus taken by a stage and not yet released). */
+  /** Items held now. */
   get size(): number {
-    return this.#count;
+    return this.#inner.size;
   }
 
   /** Whether {@link Channel.close} or {@link Channel.abort} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#inner.closed;
   }
 
   /** Whether {@link Channel.abort} was called. */
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#inner.aborted;
   }
 
   /** Whether an item is queued now. */
   get ready(): boolean {
-    return !this.#queue.empty;
+    return this.#inner.ready;
   }
 
   /** Whether the channel is closed and every item has been received. */
   get drained(): boolean {
-    return this.#closed && this.#queue.empty;
+    return this.#inner.drained;
   }
 
   /**
@@ -76,8 +68,8 @@ export class Channel<T> implements AsyncIterable<T> {
    */
   trySend(item: T): boolean {
     this.#assertOpen("send", 1);
-    if (this.#count >= this.capacity || this.#spaceWaiters.length > 0) return false;
-    this.pushChunk([item]);
+    if (this.#inner.blocked) return false;
+    this.#inner.pushChunk([item]);
     return true;
   }
 
@@ -101,18 +93,19 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   async #send(all: T[], signal: AbortSignal | undefined): Promise<void> {
+    const inner = this.#inner;
     let offset = 0;
     while (offset < all.length) {
       this.#assertOpen("send", all.length - offset);
       signal?.throwIfAborted();
-      const room = this.capacity - this.#count;
-      if (room > 0 && this.#spaceWaiters.length === 0) {
+      const room = this.capacity - inner.size;
+      if (room > 0 && !inner.blocked) {
         const end = Math.min(all.length, offset + room);
-        this.pushChunk(offset === 0 && end === all.length ? all.slice() : all.slice(offset, end));
+        inner.pushChunk(offset === 0 && end === all.length ? all.slice() : all.slice(offset, end));
         offset = end;
         continue;
       }
-      await this.#wait(this.#spaceWaiters, signal);
+      await inner.waitSpace(signal);
     }
   }
 
@@ -121,10 +114,11 @@ export class Channel<T> implements AsyncIterable<T> {
    * the channel is closed and empty, and `undefined` when it is open and empty.
    */
   tryReceive(): IteratorResult<T, undefined> | undefined {
-    if (this.#aborted) throw this.#abortReason;
-    if (this.#queue.empty) return this.#closed ? done : undefined;
-    const value = this.#queue.shiftItem();
-    this.release(1);
+    const inner = this.#inner;
+    if (inner.aborted) throw inner.abortReason;
+    if (!inner.ready) return inner.closed ? done : undefined;
+    const value = inner.takeItem();
+    inner.release(1);
     return { done: false, value };
   }
 
@@ -138,7 +132,7 @@ export class Channel<T> implements AsyncIterable<T> {
     for (;;) {
       const result = this.tryReceive();
       if (result !== undefined) return result;
-      await this.#wait(this.#dataWaiters, signal);
+      await this.#inner.waitData(signal);
     }
   }
 
@@ -155,15 +149,16 @@ export class Channel<T> implements AsyncIterable<T> {
     const signal = signalOption("receiveMany.signal", options?.signal);
     // A fractional max would leave the queue's read offset between two items.
     if (max !== Number.POSITIVE_INFINITY) integerOption("receiveMany.max", max, 1, 1);
+    const inner = this.#inner;
     for (;;) {
-      if (this.#aborted) throw this.#abortReason;
-      const chunk = this.#queue.shiftChunk(max);
+      if (inner.aborted) throw inner.abortReason;
+      const chunk = inner.takeChunk(max);
       if (chunk !== undefined) {
-        this.release(chunk.length);
+        inner.release(chunk.length);
         return chunk;
       }
-      if (this.#closed) return undefined;
-      await this.#wait(this.#dataWaiters, signal);
+      if (inner.closed) return undefined;
+      await inner.waitData(signal);
     }
   }
 
@@ -172,10 +167,7 @@ export class Channel<T> implements AsyncIterable<T> {
    * the end. Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    wakeAll(this.#dataWaiters);
-    wakeAll(this.#spaceWaiters);
+    this.#inner.close();
   }
 
   /**
@@ -183,15 +175,7 @@ export class Channel<T> implements AsyncIterable<T> {
    * `reason`. Returns how many queued items were dropped. Idempotent.
    */
   abort(reason?: unknown): number {
-    if (this.#aborted) return 0;
-    this.#aborted = true;
-    this.#abortReason = reason ?? new DOMException("The channel was aborted", "AbortError");
-    this.#closed = true;
-    const dropped = this.#queue.clear();
-    this.#count = 0;
-    wakeAll(this.#dataWaiters);
-    wakeAll(this.#spaceWaiters);
-    return dropped;
+    return this.#inner.abort(reason ?? new DOMException("The channel was aborted", "AbortError"));
   }
 
   /**
@@ -223,73 +207,10 @@ export class Channel<T> implements AsyncIterable<T> {
     };
   }
 
-  /** @internal Appends a chunk the caller has made room for; the channel owns it now. */
-  pushChunk(chunk: T[]): void {
-    this.#queue.push(chunk);
-    this.#count += chunk.length;
-    if (this.#dataWaiters.length > 0) wakeAll(this.#dataWaiters);
-  }
-
-  /** @internal Takes the head chunk; its items stay counted until {@link Channel.release}. */
-  takeChunk(): T[] | undefined {
-    return this.#queue.shiftChunk();
-  }
-
-  /** @internal Frees room for `n` items taken with {@link Channel.takeChunk}. */
-  release(n: number): void {
-    if (this.#aborted) return;
-    this.#count -= n;
-    if (this.#spaceWaiters.length > 0 && this.#count <= this.#lowWater) wakeAll(this.#spaceWaiters);
-  }
-
-  /**
-   * @internal Calls `callback` once, synchronously, when a chunk arrives or the channel
-   * closes. A plain callback rather than a promise: a stage hands work on in one hop.
-   */
-  onData(callback: () => void): void {
-    this.#dataWaiters.push(callback);
-  }
-
-  /** @internal Calls `callback` once when half the channel is free or it closes. */
-  onSpace(callback: () => void): void {
-    this.#spaceWaiters.push(callback);
-  }
-
-  /** @internal Number of queued items dropped as leftovers when a run stops. */
-  discard(): number {
-    const dropped = this.#queue.clear();
-    this.#count = 0;
-    return dropped;
-  }
-
   #assertOpen(operation: string, unsent: number): void {
-    if (this.#aborted) throw this.#abortReason;
-    if (this.#closed) throw new ChannelClosedError(operation, unsent);
-  }
-
-  async #wait(waiters: (() => void)[], signal: AbortSignal | undefined): Promise<void> {
-    if (signal === undefined) {
-      await new Promise<void>((resolve) => waiters.push(resolve));
-      return;
-    }
-    signal.throwIfAborted();
-    let wake!: () => void;
-    const waiting = new Promise<void>((resolve) => {
-      wake = resolve;
-      waiters.push(resolve);
-    });
-    const onAbort = (): void => {
-      const at = waiters.indexOf(wake);
-      if (at >= 0) waiters.splice(at, 1);
-      wake();
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      await waiting;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-    signal.throwIfAborted();
+    const inner = this.#inner;
+    if (inner.aborted) throw inner.abortReason;
+    if (inner.closed) throw new ChannelClosedError(operation, unsent);
   }
 }
 
@@ -300,16 +221,4 @@ export class Channel<T> implements AsyncIterable<T> {
 export function channel<T>(options?: ChannelOptions): Channel<T> {
   const checked = checkOptionsObject("channel", options, ["capacity"]);
   return new Channel<T>(integerOption("channel.capacity", checked.capacity, DEFAULT_CAPACITY, 1));
-}
-
-/** Calls every waiter once; waiters added while waking wait for the next event. */
-function wakeAll(waiters: (() => void)[]): void {
-  const count = waiters.length;
-  if (count === 1) {
-    const wake = waiters.pop()!;
-    wake();
-    return;
-  }
-  const woken = waiters.splice(0, count);
-  for (const wake of woken) wake();
 }

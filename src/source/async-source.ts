@@ -1,4 +1,4 @@
-import { Channel } from "../channel/channel.js";
+import { ChunkChannel } from "../channel/chunk-channel.js";
 import { SourceError } from "../errors/source-error.js";
 import type { RunControl } from "../pipeline/run-control.js";
 import type { SourceInput } from "./source-input.js";
@@ -10,7 +10,7 @@ import type { SourceInput } from "./source-input.js";
  */
 export class AsyncSource<T> implements SourceInput<T> {
   readonly #iterator: AsyncIterator<T>;
-  readonly #channel: Channel<T>;
+  readonly #channel: ChunkChannel<T>;
   readonly #chunk: number;
   readonly #run: RunControl;
   readonly #destroy: (() => void) | undefined;
@@ -27,7 +27,7 @@ export class AsyncSource<T> implements SourceInput<T> {
   /** `destroy` ends the underlying stream (a `Readable`) when the run stops. */
   constructor(iterator: AsyncIterator<T>, capacity: number, run: RunControl, destroy?: () => void) {
     this.#iterator = iterator;
-    this.#channel = new Channel<T>(capacity);
+    this.#channel = new ChunkChannel<T>(capacity);
     this.#chunk = capacity;
     this.#run = run;
     this.#destroy = destroy;

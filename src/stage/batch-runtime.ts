@@ -1,4 +1,4 @@
-import { Channel } from "../channel/channel.js";
+import { ChunkChannel } from "../channel/chunk-channel.js";
 import type { RunControl } from "../pipeline/run-control.js";
 import type { StageStats } from "../pipeline/summary.js";
 import { InputCursor, type StageInput } from "./stage-input.js";
@@ -12,7 +12,7 @@ import { stageStats } from "./stage-stats.js";
  */
 export class BatchRuntime {
   readonly spec: StageSpec;
-  readonly output: Channel<unknown>;
+  readonly output: ChunkChannel<unknown>;
   readonly capacity: number;
   readonly #cursor: InputCursor<unknown>;
   readonly #run: RunControl;
@@ -38,7 +38,7 @@ export class BatchRuntime {
 
   constructor(spec: StageSpec, input: StageInput<unknown>, run: RunControl) {
     this.spec = spec;
-    this.output = new Channel<unknown>(spec.buffer);
+    this.output = new ChunkChannel<unknown>(spec.buffer);
     this.capacity = spec.size * (spec.buffer + 1);
     this.#cursor = new InputCursor(input);
     this.#run = run;

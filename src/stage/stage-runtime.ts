@@ -1,4 +1,4 @@
-import { Channel } from "../channel/channel.js";
+import { ChunkChannel } from "../channel/chunk-channel.js";
 import { StageError } from "../errors/stage-error.js";
 import type { RunControl } from "../pipeline/run-control.js";
 import type { StageStats } from "../pipeline/summary.js";
@@ -36,7 +36,7 @@ const MAX_CHUNK = 256;
  */
 export class StageRuntime implements ManyHost, SlotHandlers {
   readonly spec: StageSpec;
-  readonly output: Channel<unknown>;
+  readonly output: ChunkChannel<unknown>;
   /** Items the stage may hold at once: `concurrency + buffer`. */
   readonly capacity: number;
   readonly #kind: number;
@@ -85,7 +85,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
   constructor(spec: StageSpec, input: StageInput<unknown>, run: RunControl) {
     this.spec = spec;
     this.capacity = spec.concurrency + spec.buffer;
-    this.output = new Channel<unknown>(spec.buffer);
+    this.output = new ChunkChannel<unknown>(spec.buffer);
     this.#kind = KIND_CODES[spec.kind as keyof typeof KIND_CODES];
     this.#fn = spec.fn!;
     this.#collect = spec.onError === "collect";

@@ -591,3 +591,35 @@ describe("many producers and many consumers", () => {
     );
   });
 });
+
+describe("channel() public surface", () => {
+  test("shows only the documented API at runtime", () => {
+    const ch = channel<number>();
+    const names = new Set<string>();
+    for (let proto = Object.getPrototypeOf(ch); proto !== Object.prototype;) {
+      for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
+      proto = Object.getPrototypeOf(proto);
+    }
+    for (const name of Object.keys(ch)) names.add(name);
+    names.delete("constructor");
+    assert.deepEqual([...names].sort(), [
+      "abort",
+      "aborted",
+      "capacity",
+      "close",
+      "closed",
+      "drained",
+      "ready",
+      "receive",
+      "receiveMany",
+      "send",
+      "sendMany",
+      "size",
+      "tryReceive",
+      "trySend",
+    ]);
+    for (const internal of ["pushChunk", "takeChunk", "onData", "onSpace", "release", "discard"]) {
+      assert.equal(internal in ch, false, internal);
+    }
+  });
+});

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Channel } from "../../src/channel/channel.js";
+import { ChunkChannel } from "../../src/channel/chunk-channel.js";
 import { InputCursor } from "../../src/stage/stage-input.js";
 
 test("a taken chunk stays counted upstream until its last item is taken", () => {
-  const channel = new Channel<number>(10);
+  const channel = new ChunkChannel<number>(10);
   channel.pushChunk([1, 2, 3]);
   const cursor = new InputCursor(channel);
   assert.ok(cursor.tryRefill());
@@ -17,7 +17,7 @@ test("a taken chunk stays counted upstream until its last item is taken", () => 
 });
 
 test("discard releases and counts what was never taken", () => {
-  const channel = new Channel<number>(10);
+  const channel = new ChunkChannel<number>(10);
   channel.pushChunk([1, 2, 3]);
   channel.pushChunk([4]);
   const cursor = new InputCursor(channel);
@@ -28,7 +28,7 @@ test("discard releases and counts what was never taken", () => {
 });
 
 test("ended only once the input is drained and the chunk used up", () => {
-  const channel = new Channel<number>(10);
+  const channel = new ChunkChannel<number>(10);
   channel.pushChunk([1]);
   channel.close();
   const cursor = new InputCursor(channel);

@@ -1,0 +1,169 @@
+import { ChunkQueue } from "./chunk-queue.js";
+
+/**
+ * The bounded chunked FIFO under every stage boundary and under the public {@link Channel}:
+ * producers hand over arrays, consumers take arrays, and items stay counted against the
+ * capacity until released, so a stage's bound covers what it took but has not started.
+ * Internal: its chunk operations are not part of the public API.
+ */
+export class ChunkChannel<T> {
+  readonly capacity: number;
+  readonly #queue = new ChunkQueue<T>();
+  readonly #lowWater: number;
+  #count = 0;
+  #closed = false;
+  #aborted = false;
+  #abortReason: unknown;
+  #dataWaiters: (() => void)[] = [];
+  #spaceWaiters: (() => void)[] = [];
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    // Producers are woken once half the channel is free, not on every released item,
+    // so a full pipeline pays one wake-up per half channel rather than one per item.
+    this.#lowWater = Math.max(0, Math.floor(capacity / 2));
+  }
+
+  /** Items held now (queued plus taken and not yet released). */
+  get size(): number {
+    return this.#count;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get abortReason(): unknown {
+    return this.#abortReason;
+  }
+
+  /** Whether a chunk is queued now. */
+  get ready(): boolean {
+    return !this.#queue.empty;
+  }
+
+  /** Whether the channel is closed and every chunk has been taken. */
+  get drained(): boolean {
+    return this.#closed && this.#queue.empty;
+  }
+
+  /** Whether a producer must wait: full, or earlier producers are already waiting. */
+  get blocked(): boolean {
+    return this.#count >= this.capacity || this.#spaceWaiters.length > 0;
+  }
+
+  /** Appends a chunk the caller has made room for; the channel owns it now. */
+  pushChunk(chunk: T[]): void {
+    this.#queue.push(chunk);
+    this.#count += chunk.length;
+    if (this.#dataWaiters.length > 0) wakeAll(this.#dataWaiters);
+  }
+
+  /** Takes the head chunk (at most `max` items); its items stay counted until {@link release}. */
+  takeChunk(max?: number): T[] | undefined {
+    return this.#queue.shiftChunk(max);
+  }
+
+  /** Takes the head item; it stays counted until {@link release}. The caller checked `ready`. */
+  takeItem(): T {
+    return this.#queue.shiftItem();
+  }
+
+  /** Frees room for `n` taken items. */
+  release(n: number): void {
+    if (this.#aborted) return;
+    this.#count -= n;
+    if (this.#spaceWaiters.length > 0 && this.#count <= this.#lowWater) wakeAll(this.#spaceWaiters);
+  }
+
+  /**
+   * Calls `callback` once, synchronously, when a chunk arrives or the channel closes. A plain
+   * callback rather than a promise: a stage hands work on in one hop.
+   */
+  onData(callback: () => void): void {
+    this.#dataWaiters.push(callback);
+  }
+
+  /** Calls `callback` once when half the channel is free or it closes. */
+  onSpace(callback: () => void): void {
+    this.#spaceWaiters.push(callback);
+  }
+
+  /** Drops what is queued as leftovers when a run stops; returns how many items. */
+  discard(): number {
+    const dropped = this.#queue.clear();
+    this.#count = 0;
+    return dropped;
+  }
+
+  /** Marks the end of input; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    wakeAll(this.#dataWaiters);
+    wakeAll(this.#spaceWaiters);
+  }
+
+  /** Closes and drops what is queued; pending and later calls see `reason`. Returns how many. */
+  abort(reason: unknown): number {
+    if (this.#aborted) return 0;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#closed = true;
+    const dropped = this.#queue.clear();
+    this.#count = 0;
+    wakeAll(this.#dataWaiters);
+    wakeAll(this.#spaceWaiters);
+    return dropped;
+  }
+
+  /** Waits for data (or the end), or for room; rejects with the signal's reason on abort. */
+  waitData(signal: AbortSignal | undefined): Promise<void> {
+    return waitOn(this.#dataWaiters, signal);
+  }
+
+  waitSpace(signal: AbortSignal | undefined): Promise<void> {
+    return waitOn(this.#spaceWaiters, signal);
+  }
+}
+
+async function waitOn(waiters: (() => void)[], signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) {
+    await new Promise<void>((resolve) => waiters.push(resolve));
+    return;
+  }
+  signal.throwIfAborted();
+  let wake!: () => void;
+  const waiting = new Promise<void>((resolve) => {
+    wake = resolve;
+    waiters.push(resolve);
+  });
+  const onAbort = (): void => {
+    const at = waiters.indexOf(wake);
+    if (at >= 0) waiters.splice(at, 1);
+    wake();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await waiting;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  signal.throwIfAborted();
+}
+
+/** Calls every waiter once; waiters added while waking wait for the next event. */
+function wakeAll(waiters: (() => void)[]): void {
+  const count = waiters.length;
+  if (count === 1) {
+    const wake = waiters.pop()!;
+    wake();
+    return;
+  }
+  const woken = waiters.splice(0, count);
+  for (const wake of woken) wake();
+}
