@@ -30,8 +30,9 @@ import { scenario as s2 } from "./scenarios/s2-ordered-chain.js";
 import { scenario as s3 } from "./scenarios/s3-io.js";
 import { scenario as s5 } from "./scenarios/s5-memory.js";
 import { scenario as s6 } from "./scenarios/s6-sync.js";
+import { scenario as s7 } from "./scenarios/s7-signal.js";
 
-const ALL = [s1, s2, s3, s5, s6];
+const ALL = [s1, s2, s3, s5, s6, s7];
 const PEERS = ["p-map", "p-limit", "p-queue", "rxjs", "effect", "async", "fastq"];
 const here = new URL(".", import.meta.url);
 

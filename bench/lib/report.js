@@ -4,19 +4,22 @@
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { fmtCount, fmtPct, fmtRate, fmtRatio, median } from "./stats.js";
+import { fmtCount, fmtPct, fmtRate, fmtRatio, fmtSeconds, median } from "./stats.js";
 
 /** Everything from this line on in RESULTS.md is hand-written and kept on rewrite. */
 export const NOTES_MARKER = "<!-- notes -->";
 
 /**
- * A target: either a throughput ratio (`vs` is a contender name or `"fastest-peer"`, `min`
- * the least ratio) or a memory figure (`metric` with a `max`).
+ * A target: a throughput ratio (`vs` is a contender name or `"fastest-peer"`, `min` the
+ * least ratio of items/s), a time ratio (`vs` a contender, `maxTime` the most the
+ * contender's median run time may be as a multiple of `vs`'s, whatever their item counts)
+ * or a memory figure (`metric` with a `max`).
  * @typedef {object} Target
  * @property {string} label
  * @property {string} contender
  * @property {string} [vs]
  * @property {number} [min]
+ * @property {number} [maxTime]
  * @property {"rssGrowthMb" | "peakRssMb"} [metric]
  * @property {number} [max]
  * @property {boolean} [strict] `max` is exclusive (`<` rather than `≤`)
@@ -136,16 +139,39 @@ export function scenarioTable(scenario, stats) {
 }
 
 /**
+ * Why a target cannot be measured on `s` (its contender or the one it is compared with),
+ * if it cannot: "n/a" when the contender was not run (filtered out, or skipped because
+ * dist/ is missing), "FAIL" when it ran and no run succeeded (crashed, wrong output, timed
+ * out), since then the library did not do what the target asks.
+ * @param {string} label
+ * @param {string} name
+ * @param {Stats | undefined} s
+ */
+function unmeasured(label, name, s) {
+  if (s && s.ok > 0) return undefined;
+  const errors = s?.errors.filter((e) => !e.startsWith("skipped")) ?? [];
+  if (errors.length === 0) return { label, measured: `${name} not measured`, verdict: "n/a" };
+  return { label, measured: `${name} failed: ${errors[0].slice(0, 200)}`, verdict: "FAIL" };
+}
+
+/**
+ * Median time of one run in seconds (every run of a contender has the same item count).
+ * @param {Stats} s
+ */
+const seconds = (s) => s.items / s.ips;
+
+/**
  * Evaluates a scenario's targets.
  * @param {import("./child.js").Scenario} scenario
  * @param {Stats[]} stats
- * @returns {{ label: string, measured: string, verdict: "PASS" | "MISS" | "n/a" }[]}
+ * @returns {{ label: string, measured: string, verdict: "PASS" | "MISS" | "FAIL" | "n/a" }[]}
  */
 export function evaluateTargets(scenario, stats) {
   const byName = new Map(stats.map((s) => [s.contender.name, s]));
   return (scenario.targets ?? []).map((t) => {
     const s = byName.get(t.contender);
-    if (!s || s.ok === 0) return { label: t.label, measured: "not measured", verdict: "n/a" };
+    const missing = unmeasured(t.label, t.contender, s);
+    if (missing) return missing;
     if (t.metric) {
       const v = s[t.metric];
       const pass = t.strict ? v < t.max : v <= t.max;
@@ -160,8 +186,13 @@ export function evaluateTargets(scenario, stats) {
       };
     }
     const other = t.vs === "fastest-peer" ? fastestPeer(stats) : byName.get(t.vs);
-    if (!other || other.ok === 0)
-      return { label: t.label, measured: `${t.vs} not measured`, verdict: "n/a" };
+    const otherMissing = unmeasured(t.label, t.vs, other);
+    if (otherMissing) return otherMissing;
+    if (t.maxTime !== undefined) {
+      const ratio = seconds(s) / seconds(other);
+      const measured = `${fmtRatio(ratio)} the time: ${fmtSeconds(seconds(s))} for ${fmtCount(s.items)} items vs ${other.contender.label} ${fmtSeconds(seconds(other))} for ${fmtCount(other.items)} (${fmtRate(s.ips)} vs ${fmtRate(other.ips)} items/s)`;
+      return { label: t.label, measured, verdict: ratio <= t.maxTime ? "PASS" : "MISS" };
+    }
     const ratio = s.ips / other.ips;
     const measured = `${fmtRatio(ratio)} (${fmtPct(ratio)}): ${fmtRate(s.ips)} vs ${other.contender.label} ${fmtRate(other.ips)} items/s`;
     return { label: t.label, measured, verdict: ratio >= t.min ? "PASS" : "MISS" };

@@ -28,6 +28,22 @@ export async function sleepInc(x) {
   return x + 1;
 }
 
+/** The stage of S7 without a signal: a 0 ms timer (`await setTimeout(0)`), then `x + 1`. */
+export async function tickInc(x) {
+  await sleep(0);
+  return x + 1;
+}
+
+/**
+ * The stage of S7: a 0 ms timer given the call's signal (`ctx.signal` in sluice), then `x + 1`.
+ * @param {number} x
+ * @param {{ signal: AbortSignal }} ctx
+ */
+export async function tickIncSignal(x, ctx) {
+  await sleep(0, undefined, { signal: ctx.signal });
+  return x + 1;
+}
+
 /**
  * Sum of `i + offset` for `i` in `0 … n - 1` (exact below 2^53: fine up to ~100M items).
  * @param {number} n

@@ -26,6 +26,11 @@ export function fmtPct(x) {
   return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "–";
 }
 
+/** Seconds as `1.23 s`. */
+export function fmtSeconds(x) {
+  return Number.isFinite(x) ? `${x.toFixed(2)} s` : "–";
+}
+
 /** Bytes (or kilobytes with `kb`) as megabytes `12.3`. */
 export function fmtMb(bytes) {
   return Number.isFinite(bytes) ? (bytes / 1048576).toFixed(1) : "–";
