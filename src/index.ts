@@ -7,22 +7,40 @@ export {
 export { CancelledError, isCancelledError } from "./errors/cancelled-error.js";
 export { ChannelClosedError, isChannelClosedError } from "./errors/channel-closed-error.js";
 export { InvalidOptionError, isInvalidOptionError } from "./errors/invalid-option-error.js";
+export { isRunConsumedError, RunConsumedError } from "./errors/run-consumed-error.js";
 export { isSourceError, SourceError } from "./errors/source-error.js";
 export { isStageError, StageError } from "./errors/stage-error.js";
 export { cpuQuota } from "./internal/cpu-quota.js";
 export type { Duration } from "./internal/duration.js";
 export { defaults } from "./pipeline/defaults.js";
 export { from } from "./pipeline/from.js";
-export type { BatchOptions, FromOptions, RunOptions, StageOptions } from "./pipeline/options.js";
-export { type CollectOptions, Pipeline } from "./pipeline/pipeline.js";
+export type {
+  BatchOptions,
+  DistinctOptions,
+  FromOptions,
+  RunOptions,
+  StageOptions,
+  StepOptions,
+} from "./pipeline/options.js";
+export {
+  type CollectOptions,
+  Pipeline,
+  type PlainOptions,
+  type Sink,
+} from "./pipeline/pipeline.js";
 export { Run } from "./pipeline/run.js";
+export type { ToReadableOptions } from "./pipeline/to-readable.js";
+export type { ToWebOptions } from "./pipeline/to-web.js";
 export type {
   RunOutcome,
   RunSummary,
+  BatchStageDescription,
+  FunctionStageDescription,
   StageDescription,
+  StepStageDescription,
   StageKind,
   StageStats,
-} from "./pipeline/summary.js";
+} from "./contract/summary.js";
 export type {
   DeadLetter,
   ErrorPolicy,
@@ -34,4 +52,4 @@ export type {
   StageContext,
   StageFn,
   Success,
-} from "./pipeline/types.js";
+} from "./contract/types.js";

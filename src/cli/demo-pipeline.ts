@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { from, type Pipeline, type StageContext } from "../index.js";
+import { from, type Sink, type StageContext } from "../index.js";
 
 /** What the demo's command line controls. */
 export interface DemoSettings {
@@ -46,7 +46,7 @@ export interface DemoTally {
 
 /** A built demo: the pipeline to run and the tally its stage functions keep. */
 export interface Demo {
-  readonly pipeline: Pipeline<never>;
+  readonly pipeline: Sink;
   readonly tally: DemoTally;
 }
 

@@ -22,9 +22,9 @@ export function renderIntro(items: number, stages: readonly StageSettings[]): st
   const rows = stages.map((stage) => [
     stage.name,
     stage.kind,
-    stage.kind === "batch"
-      ? ""
-      : `concurrency ${stage.concurrency}, ${stage.ordered ? "ordered" : "unordered"}`,
+    "concurrency" in stage
+      ? `concurrency ${stage.concurrency}, ${stage.ordered ? "ordered" : "unordered"}`
+      : "",
     NOTES[stage.name] ?? "",
   ]);
   const table = alignRows(["left", "left", "left", "left"], rows);

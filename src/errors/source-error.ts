@@ -12,8 +12,17 @@ export class SourceError extends Error {
 
   declare readonly [kErrorCode]: string;
 
-  constructor(cause: unknown, pulled: number) {
-    super(`Source failed after ${pulled} item(s): ${describeCause(cause)}`, { cause });
+  /** Whether the error came from closing the source (its iterator's `return()`), not reading it. */
+  readonly cleanup: boolean;
+
+  constructor(cause: unknown, pulled: number, cleanup = false) {
+    super(
+      cleanup
+        ? `Source cleanup failed: its iterator's return() threw after ${pulled} item(s): ${describeCause(cause)}`
+        : `Source failed after ${pulled} item(s): ${describeCause(cause)}`,
+      { cause },
+    );
+    this.cleanup = cleanup;
     this.name = "SourceError";
     this.pulled = pulled;
     Object.defineProperty(this, kErrorCode, { value: CODE });

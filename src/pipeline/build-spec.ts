@@ -1,6 +1,7 @@
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import {
   booleanOption,
+  invalid,
   checkOptionsObject,
   concurrencyOption,
   durationOption,
@@ -10,10 +11,14 @@ import {
   optionalFunction,
   stringOption,
 } from "../internal/validate.js";
-import type { StageSpec } from "../stage/stage-spec.js";
+import type {
+  BatchStageSpec,
+  FunctionKind,
+  FunctionStageSpec,
+  StepStageSpec,
+} from "../contract/stage-spec.js";
 import { defaults } from "./defaults.js";
-import type { StageKind } from "./summary.js";
-import type { DeadLetter, StageFn } from "./types.js";
+import type { DeadLetter, StageFn } from "../contract/types.js";
 
 const STAGE_KEYS = ["concurrency", "ordered", "buffer", "name", "onError", "deadLetter"] as const;
 const BATCH_KEYS = ["size", "maxWait", "buffer", "name"] as const;
@@ -21,11 +26,11 @@ const ERROR_POLICIES = ["fail", "skip", "collect"] as const;
 
 /** Validates a function stage's arguments and freezes them into a spec. */
 export function functionStageSpec(
-  kind: Exclude<StageKind, "batch">,
+  kind: FunctionKind,
   position: number,
   fn: unknown,
   options: unknown,
-): StageSpec {
+): FunctionStageSpec {
   const checkedFn = functionArgument<StageFn<unknown, unknown>>(`${kind}.fn`, fn);
   const raw = checkOptionsObject(kind, options, STAGE_KEYS);
   const concurrency = concurrencyOption(
@@ -56,13 +61,11 @@ export function functionStageSpec(
     ),
     onError,
     deadLetter,
-    size: 0,
-    maxWait: Number.POSITIVE_INFINITY,
   });
 }
 
 /** Validates `batch()` options and freezes them into a spec. */
-export function batchStageSpec(position: number, options: unknown): StageSpec {
+export function batchStageSpec(position: number, options: unknown): BatchStageSpec {
   if (options === undefined) {
     throw new InvalidOptionError(
       "Expected `batch` options with `size` (an integer >= 1), got `undefined` (undefined)",
@@ -81,13 +84,67 @@ export function batchStageSpec(position: number, options: unknown): StageSpec {
   return Object.freeze({
     kind: "batch",
     name: stringOption("batch.name", raw.name, `batch#${position}`),
-    fn: undefined,
-    concurrency: 1,
-    ordered: true,
     buffer: integerOption("batch.buffer", raw.buffer, defaults.batchBuffer, 1),
-    onError: "fail",
-    deadLetter: undefined,
     size: integerOption("batch.size", raw.size, 1, 1),
     maxWait: durationOption("batch.maxWait", raw.maxWait, Number.POSITIVE_INFINITY),
   });
+}
+
+const STEP_KEYS = ["name", "buffer"] as const;
+
+/** Validates `take(n)` / `drop(n)`. */
+export function countStageSpec(
+  kind: "take" | "drop",
+  position: number,
+  count: unknown,
+  options: unknown,
+): StepStageSpec {
+  const raw = checkOptionsObject(kind, options, STEP_KEYS);
+  return Object.freeze({
+    kind,
+    name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),
+    buffer: integerOption(`${kind}.buffer`, raw.buffer, defaults.minBuffer, 1),
+    count: countArgument(`${kind}.count`, count),
+  });
+}
+
+/** Validates `scan(fn, initial)`. */
+export function scanStageSpec(
+  position: number,
+  fn: unknown,
+  initial: unknown,
+  options: unknown,
+): StepStageSpec {
+  const checkedFn = functionArgument<
+    (accumulator: unknown, item: unknown, index: number) => unknown
+  >("scan.fn", fn);
+  const raw = checkOptionsObject("scan", options, STEP_KEYS);
+  return Object.freeze({
+    kind: "scan",
+    name: stringOption("scan.name", raw.name, `scan#${position}`),
+    buffer: integerOption("scan.buffer", raw.buffer, defaults.minBuffer, 1),
+    fn: checkedFn,
+    initial,
+  });
+}
+
+/** Validates `distinct(key?, options?)`. */
+export function distinctStageSpec(position: number, key: unknown, options: unknown): StepStageSpec {
+  const raw = checkOptionsObject("distinct", options, [...STEP_KEYS, "limit"] as const);
+  return Object.freeze({
+    kind: "distinct",
+    name: stringOption("distinct.name", raw.name, `distinct#${position}`),
+    buffer: integerOption("distinct.buffer", raw.buffer, defaults.minBuffer, 1),
+    key: optionalFunction<(item: unknown) => unknown>("distinct.key", key),
+    limit: integerOption("distinct.limit", raw.limit, Number.POSITIVE_INFINITY, 1),
+  });
+}
+
+/** `take`/`drop`'s count: an integer >= 0, or `Infinity` (as the iterator helpers allow). */
+function countArgument(path: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw invalid(path, "an integer >= 0 or Infinity", value);
+  }
+  return value;
 }

@@ -3,7 +3,7 @@ import { checkSource } from "../source/open-source.js";
 import { defaults } from "./defaults.js";
 import type { FromOptions } from "./options.js";
 import { Pipeline } from "./pipeline.js";
-import type { Source } from "./types.js";
+import type { Source } from "../contract/types.js";
 
 /**
  * Starts a pipeline from an Iterable, an AsyncIterable, a Node `Readable` (object mode or

@@ -1,5 +1,5 @@
 import type { Duration } from "../internal/duration.js";
-import type { DeadLetter, ErrorPolicy } from "./types.js";
+import type { DeadLetter, ErrorPolicy } from "../contract/types.js";
 
 /** Options every function stage takes (`map`, `filter`, `flatMap`, `tap`, `forEach`). */
 export interface StageOptions<I = unknown> {
@@ -53,4 +53,22 @@ export interface FromOptions {
 export interface RunOptions {
   /** Cancels the run when aborted, like `run.cancel(signal.reason)`. */
   readonly signal?: AbortSignal;
+}
+
+/** Options for `take`, `drop` and `scan`. */
+export interface StepOptions {
+  /** Name shown in summaries and errors. Default `<operator>#<position>`. */
+  readonly name?: string;
+  /** Capacity of the stage's output channel: integer >= 1. Default 128. */
+  readonly buffer?: number;
+}
+
+/** Options for `distinct`. */
+export interface DistinctOptions extends StepOptions {
+  /**
+   * Most keys remembered: integer >= 1. Default: every key ever seen, so memory grows with
+   * the number of distinct keys. With a limit, memory is bounded by `limit` keys and the key
+   * seen least recently is forgotten first: an item whose key was forgotten passes again.
+   */
+  readonly limit?: number;
 }

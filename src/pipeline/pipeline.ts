@@ -1,13 +1,40 @@
+import type { StageSpec } from "../contract/stage-spec.js";
+import type { StageDescription } from "../contract/summary.js";
+import type { Failure, Result, Source, StageContext, StageFn } from "../contract/types.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { checkOptionsObject, signalOption } from "../internal/validate.js";
-import type { StageSpec } from "../stage/stage-spec.js";
-import { batchStageSpec, functionStageSpec } from "./build-spec.js";
-import type { BatchOptions, RunOptions, StageOptions } from "./options.js";
+import {
+  batchStageSpec,
+  countStageSpec,
+  distinctStageSpec,
+  functionStageSpec,
+  scanStageSpec,
+} from "./build-spec.js";
+import type {
+  BatchOptions,
+  DistinctOptions,
+  RunOptions,
+  StageOptions,
+  StepOptions,
+} from "./options.js";
 import { Run } from "./run.js";
-import type { StageDescription } from "./summary.js";
-import type { Failure, Result, Source, StageContext, StageFn } from "./types.js";
 
 /** Stage options that make a stage emit `Result`s instead of failing. */
 export type CollectOptions<I> = StageOptions<I> & { readonly onError: "collect" };
+
+/** Stage options that leave the output as it is: `onError` is `"fail"` or `"skip"`, or unset. */
+export type PlainOptions<I> = StageOptions<I> & { readonly onError?: "fail" | "skip" };
+
+/**
+ * The end of a pipeline whose last stage consumes every item (`forEach`): nothing comes
+ * out, so no stage may follow; it can only be run (`await p.forEach(write).run()`).
+ */
+export interface Sink {
+  /** The stages' validated settings, in order. */
+  readonly stages: readonly StageDescription[];
+  /** Starts an independent run; awaiting it runs it to the end (see {@link Run}). */
+  run(options?: RunOptions): Run<never>;
+}
 
 /**
  * An immutable pipeline definition: a source and its stages. Each operator returns a new
@@ -33,9 +60,13 @@ export class Pipeline<T> {
   /**
    * Transforms each item with `fn(item, ctx)`, up to `concurrency` at once. A sync function
    * costs no promise per item; an async one costs one.
+   *
+   * @example
+   * from(urls).map(async (url, { signal }) => (await fetch(url, { signal })).status, { concurrency: 32 })
    */
   map<O>(fn: StageFn<T, O>, options: CollectOptions<T>): Pipeline<Result<O, T>>;
-  map<O>(fn: StageFn<T, O>, options?: StageOptions<T>): Pipeline<O>;
+  map<O>(fn: StageFn<T, O>, options?: PlainOptions<T>): Pipeline<O>;
+  map<O>(fn: StageFn<T, O>, options: StageOptions<T>): Pipeline<O | Result<O, T>>;
   map<O>(fn: StageFn<T, O>, options?: StageOptions<T>): Pipeline<unknown> {
     return this.#with(functionStageSpec("map", this.#position, fn, options));
   }
@@ -43,18 +74,20 @@ export class Pipeline<T> {
   /** Keeps the items for which `fn` returns (or resolves to) a truthy value. */
   filter<S extends T>(
     fn: (item: T, ctx: StageContext) => item is S,
-    options?: StageOptions<T>,
+    options?: PlainOptions<T>,
   ): Pipeline<S>;
   filter(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Result<T, T>>;
-  filter(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<T>;
+  filter(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
+  filter(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<T | Result<T, T>>;
   filter(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> {
     return this.#with(functionStageSpec("filter", this.#position, fn, options));
   }
 
   /**
-   * Maps each item to an Iterable or AsyncIterable and emits its values. Unordered, values
-   * stream out as they come (bounded by `buffer`); ordered, each item's values are gathered
-   * before they are emitted in input order.
+   * Maps each item to an Iterable or AsyncIterable and emits its values, pulling them only
+   * as fast as the output is read (an endless inner iterable is fine). Unordered, values
+   * stream out as they come; ordered, the calls overlap but each item's values stream out
+   * in turn, in input order.
    */
   flatMap<O>(
     fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
@@ -62,8 +95,12 @@ export class Pipeline<T> {
   ): Pipeline<Result<O, T>>;
   flatMap<O>(
     fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
-    options?: StageOptions<T>,
+    options?: PlainOptions<T>,
   ): Pipeline<O>;
+  flatMap<O>(
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
+    options: StageOptions<T>,
+  ): Pipeline<O | Result<O, T>>;
   flatMap<O>(
     fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
     options?: StageOptions<T>,
@@ -73,32 +110,92 @@ export class Pipeline<T> {
 
   /** Calls `fn` for its side effect and passes each item on unchanged. */
   tap(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Result<T, T>>;
-  tap(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<T>;
+  tap(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
+  tap(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<T | Result<T, T>>;
   tap(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> {
     return this.#with(functionStageSpec("tap", this.#position, fn, options));
   }
 
   /**
-   * Consumes each item with `fn`: the end of a pipeline that writes somewhere. It emits
-   * nothing (with `onError: "collect"`, only the failures).
+   * Consumes each item with `fn`: the end of a pipeline that writes somewhere. Nothing
+   * comes out, so no stage may follow; with `onError: "collect"` the failures come out.
+   *
+   * @example
+   * const summary = await from(rows).forEach((row) => db.insert(row), { concurrency: 8 }).run();
    */
   forEach(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Failure<T>>;
-  forEach(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<never>;
-  forEach(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> {
+  forEach(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Sink;
+  forEach(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<Failure<T>>;
+  forEach(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> | Sink {
     return this.#with(functionStageSpec("forEach", this.#position, fn, options));
   }
 
   /**
    * Groups items into arrays of `size`, in input order; a partial batch goes out `maxWait`
    * after its first item arrived, and at the end of the input.
+   *
+   * @example
+   * from(rows).batch({ size: 500, maxWait: "100ms" }).forEach((batch) => db.insertMany(batch))
    */
   batch(options: BatchOptions): Pipeline<T[]> {
     return this.#with(batchStageSpec(this.#position, options));
   }
 
   /**
-   * Starts nothing yet: returns a {@link Run} that starts on its first `next()`,
-   * `collect()` or `drain()`. Each call is an independent run.
+   * Passes the first `count` items, then stops pulling: the source's iterator is closed,
+   * work still in flight upstream is cancelled, and the run completes (outcome
+   * `"completed"`) once the stages after this one have finished.
+   *
+   * @example
+   * const firstTen = await from(endless()).map(fetchPage).take(10).run().collect();
+   */
+  take(count: number, options?: StepOptions): Pipeline<T> {
+    return this.#with(countStageSpec("take", this.#position, count, options));
+  }
+
+  /**
+   * Skips the first `count` items (counted as `filtered`) and passes the rest.
+   *
+   * @example
+   * from(csvLines).drop(1) // the header
+   */
+  drop(count: number, options?: StepOptions): Pipeline<T> {
+    return this.#with(countStageSpec("drop", this.#position, count, options));
+  }
+
+  /**
+   * Emits the running accumulator: `acc = fn(acc, item, index)`, starting from `initial`,
+   * once per item, in input order. `fn` must be synchronous (do async work in a `map`
+   * before it); a throw fails the run with a `StageError`.
+   *
+   * @example
+   * from([1, 2, 3]).scan((sum, x) => sum + x, 0) // 1, 3, 6
+   */
+  scan<A>(
+    fn: (accumulator: A, item: T, index: number) => A,
+    initial: A,
+    options?: StepOptions,
+  ): Pipeline<A> {
+    return this.#with(scanStageSpec(this.#position, fn, initial, options));
+  }
+
+  /**
+   * Passes each item whose key (`key(item)`, or the item itself) was not seen before; the
+   * others are counted as `filtered`. Keys compare with `SameValueZero` (as a `Set` does).
+   * Memory grows with the number of distinct keys unless `limit` bounds it: then at most
+   * `limit` keys are kept, the least recently seen forgotten first.
+   *
+   * @example
+   * from(events).distinct((event) => event.id, { limit: 100_000 })
+   */
+  distinct(key?: (item: T) => unknown, options?: DistinctOptions): Pipeline<T> {
+    return this.#with(distinctStageSpec(this.#position, key, options));
+  }
+
+  /**
+   * Starts nothing yet: returns a {@link Run}, consumed once by iterating it, `collect()`,
+   * `drain()` or another terminal, or by awaiting it (which drains it and resolves to the
+   * summary). Each call is an independent run.
    */
   run(options?: RunOptions): Run<T> {
     const raw = checkOptionsObject("run", options, ["signal"]);
@@ -111,6 +208,14 @@ export class Pipeline<T> {
   }
 
   #with<O>(spec: StageSpec): Pipeline<O> {
+    const last = this.#stages.at(-1);
+    if (last?.kind === "forEach" && last.onError !== "collect") {
+      throw new InvalidOptionError(
+        `Cannot add \`${spec.kind}\` after \`${last.name}\`: a forEach consumes every item and emits nothing, so a stage after it would never run; end the pipeline with forEach and call run(), use tap() to act on items and pass them on, or give forEach \`onError: "collect"\` to process its failures`,
+        spec.kind,
+        spec.name,
+      );
+    }
     return new Pipeline<O>(
       this.#source,
       Object.freeze([...this.#stages, spec]),
@@ -121,9 +226,25 @@ export class Pipeline<T> {
 
 /** A stage's public description: its settings without its functions. */
 export function describeStage(spec: StageSpec): StageDescription {
-  const { name, kind, concurrency, ordered, buffer, onError } = spec;
-  if (kind !== "batch") return { name, kind, concurrency, ordered, buffer, onError };
-  return Number.isFinite(spec.maxWait)
-    ? { name, kind, concurrency, ordered, buffer, onError, size: spec.size, maxWait: spec.maxWait }
-    : { name, kind, concurrency, ordered, buffer, onError, size: spec.size };
+  switch (spec.kind) {
+    case "batch": {
+      const { name, kind, buffer, size, maxWait } = spec;
+      return Number.isFinite(maxWait)
+        ? { name, kind, buffer, size, maxWait }
+        : { name, kind, buffer, size };
+    }
+    case "take":
+    case "drop":
+      return { name: spec.name, kind: spec.kind, buffer: spec.buffer, count: spec.count };
+    case "scan":
+      return { name: spec.name, kind: spec.kind, buffer: spec.buffer };
+    case "distinct":
+      return Number.isFinite(spec.limit)
+        ? { name: spec.name, kind: spec.kind, buffer: spec.buffer, limit: spec.limit }
+        : { name: spec.name, kind: spec.kind, buffer: spec.buffer };
+    default: {
+      const { name, kind, concurrency, ordered, buffer, onError } = spec;
+      return { name, kind, concurrency, ordered, buffer, onError };
+    }
+  }
 }

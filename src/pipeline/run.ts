@@ -1,49 +1,62 @@
 import { setMaxListeners } from "node:events";
+import type { Readable } from "node:stream";
+import { RunControl } from "../contract/run-control.js";
+import type { Stage, StageInput } from "../contract/stage.js";
+import type { StageSpec } from "../contract/stage-spec.js";
+import type { RunOutcome, RunSummary } from "../contract/summary.js";
+import type { Source } from "../contract/types.js";
 import { CancelledError } from "../errors/cancelled-error.js";
+import { RunConsumedError } from "../errors/run-consumed-error.js";
+import { SourceError } from "../errors/source-error.js";
+import { functionArgument } from "../internal/validate.js";
 import { openSource } from "../source/open-source.js";
 import type { SourceInput } from "../source/source-input.js";
-import { BatchRuntime } from "../stage/batch-runtime.js";
-import type { StageInput } from "../stage/stage-input.js";
-import { StageRuntime } from "../stage/stage-runtime.js";
-import type { StageSpec } from "../stage/stage-spec.js";
-import { kIdleCounters, stageStats } from "../stage/stage-stats.js";
-import { RunControl } from "./run-control.js";
-import type { RunOutcome, RunSummary } from "./summary.js";
-import type { Source } from "./types.js";
-
-type Runtime = StageRuntime | BatchRuntime;
+import { buildStage } from "../stage/build-stage.js";
+import { initialWidth, kIdleCounters, stageStats } from "../stage/stage-stats.js";
+import type { ConsumableRun } from "./consumable-run.js";
+import { type ToReadableOptions, toReadable } from "./to-readable.js";
+import { type ToWebOptions, toWeb } from "./to-web.js";
 
 /** The consumer's chunk when it holds none; shared, never written. */
 const kNoItems: readonly unknown[] = Object.freeze([]);
-
-/** Why a run stopped early; a quiet stop (the consumer broke out) throws nothing. */
-const kQuietStop = Symbol("sluice.quietStop");
 
 /**
  * One execution of a pipeline: the owner of its source, stages, timers and channels, and
  * the consumer of its output.
  *
- * The run starts on the first `next()`, `collect()` or `drain()`. It settles only once
- * every worker, timer and the source iterator have settled; consumers see the outcome
- * (the first error, or cancellation) after that, so nothing is left running behind them.
+ * A run starts when it is first consumed, and is consumed once: by iterating it, by one
+ * terminal (`collect()`, `drain()`, `reduce()`, `some()`, `every()`, `find()`, `toArray()`,
+ * `toReadable()`, `toWeb()`), or by awaiting it, which drains it and resolves to the summary
+ * (`await p.forEach(write).run()`). A second consumer throws a {@link RunConsumedError}. A
+ * run that is never consumed never starts.
+ *
+ * It settles once every part has settled; when it stops early, calls that ignore their
+ * aborted `ctx.signal` get one turn of the event loop and are then abandoned (counted, their
+ * late results dropped), so a consumer learns the outcome at once.
  */
-export class Run<T> implements AsyncIterableIterator<T> {
+export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary> {
   readonly #controller = new AbortController();
+  readonly #sourceController = new AbortController();
   /** What the source and stages see of this run. */
-  readonly #control = new RunControl(this.#controller.signal, (error) => {
-    this.#stop("failed", error);
-  });
+  readonly #control = new RunControl(
+    this.#controller.signal,
+    (error) => this.#stop("failed", error),
+    (stage) => this.#endBefore(stage),
+    (error) => this.#cleanupFailed(error),
+  );
   readonly #source: Source<unknown>;
   readonly #specs: readonly StageSpec[];
   readonly #sourceBuffer: number;
   readonly #userSignal: AbortSignal | undefined;
   #input: SourceInput<unknown> | undefined;
-  #stages: Runtime[] = [];
+  #stages: Stage[] = [];
   #output: StageInput<unknown> | undefined;
+  #consumer: string | undefined;
   #partsDone = false;
   #outputEnded = false;
   #outcome: RunOutcome = "running";
   #error: unknown;
+  /** Stopped by its consumer (a `break`, an answer found): nothing to throw. */
   #quiet = false;
   #started = false;
   #startedAt = 0;
@@ -52,6 +65,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
   #undelivered = 0;
   #buffer: readonly unknown[] = kNoItems;
   #position = 0;
+  #wakeConsumer: (() => void) | undefined;
   #resolveSettled!: (summary: RunSummary) => void;
   /**
    * Resolves with the final summary once the run has settled, whatever the outcome; never
@@ -68,9 +82,8 @@ export class Run<T> implements AsyncIterableIterator<T> {
     sourceBuffer: number,
     signal: AbortSignal | undefined,
   ) {
-    // Every in-flight item may listen on the run's signal (timers, fetch): up to the sum of
-    // the stages' widths at once, which is more than EventTarget's default warning level.
-    setMaxListeners(0, this.#controller.signal);
+    // A source function may hand its signal to many listeners (one per pending read).
+    setMaxListeners(0, this.#sourceController.signal);
     this.#source = source;
     this.#specs = specs;
     this.#sourceBuffer = sourceBuffer;
@@ -83,7 +96,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
 
   /**
    * Cancels the run: stops pulling the source (its iterator gets `return()`), aborts every
-   * in-flight item's `ctx.signal` and drops buffered items (counted as discarded). Consumers
+   * in-flight call's `ctx.signal` and drops buffered items (counted as discarded). Consumers
    * then throw a {@link CancelledError} with `reason` as its cause. Resolves with the
    * summary once the run has settled. Does nothing to a run that already ended.
    */
@@ -107,7 +120,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
       stages:
         this.#stages.length > 0
           ? this.#stages.map((stage) => stage.stats())
-          : this.#specs.map((spec) => stageStats(spec, kIdleCounters)),
+          : this.#specs.map((spec) => stageStats(spec, initialWidth(spec), kIdleCounters)),
       durationMs,
       itemsPerSecond: durationMs > 0 ? (pulled * 1000) / durationMs : 0,
     };
@@ -117,8 +130,23 @@ export class Run<T> implements AsyncIterableIterator<T> {
     return summary;
   }
 
-  /** Returns this run: a run is consumed once, by one consumer. */
+  /**
+   * Awaiting a run drains it: `await p.forEach(write).run()` processes every item and
+   * resolves to the summary, rejecting as `drain()` would. On a run another consumer already
+   * reads, it waits for that run's outcome instead.
+   */
+  then<A = RunSummary, B = never>(
+    onFulfilled?: ((summary: RunSummary) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const outcome =
+      this.#consumer === undefined ? this.drain() : this.#throwOutcome().then(() => this.settled);
+    return outcome.then(onFulfilled, onRejected);
+  }
+
+  /** The run as an async iterator: its one consumer. A second `for await` throws. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    this.#claim("for await", "iterate it with for await");
     return this;
   }
 
@@ -131,19 +159,31 @@ export class Run<T> implements AsyncIterableIterator<T> {
       this.#delivered++;
       return Promise.resolve({ done: false, value: this.#buffer[this.#position++] as T });
     }
+    if (this.#consumer !== "for await" && this.#consumer !== "next()") {
+      try {
+        this.#claim("next()", "call next()");
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#nextChunk();
   }
 
-  /** Called by `break` in a `for await` loop: cancels quietly and waits for the run to settle. */
+  /**
+   * Called by `break` in a `for await` loop: stops quietly and waits for the run to settle.
+   * Rethrows an error the source's cleanup (its iterator's `return()`) threw, as a native
+   * `for await` would.
+   */
   async return(): Promise<IteratorResult<T, undefined>> {
-    this.#quietStop();
-    await this.settled;
+    this.#stop("cancelled", undefined, true);
+    const summary = await this.settled;
+    if (summary.outcome === "failed" && isCleanupError(this.#error)) throw this.#error;
     return { done: true, value: undefined };
   }
 
-  /** Called when a `for await` body throws: cancels quietly, settles, re-throws. */
+  /** Called when a `for await` body throws: stops quietly, settles, re-throws. */
   async throw(error?: unknown): Promise<IteratorResult<T, undefined>> {
-    this.#quietStop();
+    this.#stop("cancelled", undefined, true);
     await this.settled;
     throw error;
   }
@@ -151,8 +191,12 @@ export class Run<T> implements AsyncIterableIterator<T> {
   /**
    * Runs to the end and resolves with every output in an array (memory grows with the
    * output: for long inputs prefer `for await` or `drain()`). Rejects like `drain()`.
+   *
+   * @example
+   * const pages = await from(urls).map(fetchPage, { concurrency: 16 }).run().collect();
    */
   async collect(): Promise<T[]> {
+    this.#claim("collect()", "collect() it");
     const values: T[] = [];
     for (;;) {
       for (let i = this.#position; i < this.#buffer.length; i++) values.push(this.#buffer[i] as T);
@@ -164,12 +208,21 @@ export class Run<T> implements AsyncIterableIterator<T> {
     return values;
   }
 
+  /** The same as {@link collect}, under the iterator helpers' name. */
+  toArray(): Promise<T[]> {
+    return this.collect();
+  }
+
   /**
    * Runs to the end, dropping outputs, and resolves with the summary: per-stage counters
    * (in, out, filtered, failed, ...), wall time and items/s. Rejects with the first error of
    * a failed run (a `StageError` or `SourceError`) or with a {@link CancelledError}.
+   *
+   * @example
+   * const summary = await from(rows).forEach(write).run().drain();
    */
   async drain(): Promise<RunSummary> {
+    this.#claim("drain()", "drain() it");
     for (;;) {
       this.#delivered += this.#buffer.length - this.#position;
       this.#position = this.#buffer.length;
@@ -180,8 +233,176 @@ export class Run<T> implements AsyncIterableIterator<T> {
     return this.settled;
   }
 
+  /**
+   * Folds every output into one value, in output order: `fn(accumulator, value)`, sync or
+   * async, starting from `initial` (or from the first output when `initial` is not given;
+   * an empty run then rejects with a `TypeError`, as `Array.prototype.reduce` throws).
+   * A throw in `fn` stops the run and rejects with that error.
+   *
+   * @example
+   * const total = await from(files).map(size).run().reduce((sum, bytes) => sum + bytes, 0);
+   */
+  reduce<A>(fn: (accumulator: A, value: T) => A | PromiseLike<A>, initial: A): Promise<A>;
+  reduce(fn: (accumulator: T, value: T) => T | PromiseLike<T>): Promise<T>;
+  async reduce(
+    fn: (accumulator: never, value: T) => unknown,
+    ...initial: unknown[]
+  ): Promise<unknown> {
+    const reducer = functionArgument<(accumulator: unknown, value: T) => unknown>("reduce.fn", fn);
+    let accumulator: unknown = initial[0];
+    let empty = initial.length === 0;
+    await this.#consume("reduce()", async (value) => {
+      if (empty) {
+        accumulator = value;
+        empty = false;
+      } else {
+        accumulator = await reducer(accumulator, value);
+      }
+      return false;
+    });
+    if (empty) throw new TypeError("Reduce of an empty run with no initial value");
+    return accumulator;
+  }
+
+  /**
+   * Whether `fn` is truthy for some output: resolves `true` at the first such output and
+   * stops the run there (it completes; work in flight is cancelled), `false` at the end.
+   *
+   * @example
+   * const anyBroken = await from(urls).map(check, { concurrency: 32 }).run().some((r) => !r.ok);
+   */
+  async some(fn: (value: T) => unknown): Promise<boolean> {
+    const predicate = functionArgument<typeof fn>("some.fn", fn);
+    let found = false;
+    await this.#consume("some()", async (value) => (found = Boolean(await predicate(value))));
+    return found;
+  }
+
+  /**
+   * Whether `fn` is truthy for every output: resolves `false` at the first output for which
+   * it is not, stopping the run there, and `true` at the end (also for an empty run).
+   *
+   * @example
+   * const allValid = await from(rows).map(validate).run().every((result) => result.valid);
+   */
+  async every(fn: (value: T) => unknown): Promise<boolean> {
+    const predicate = functionArgument<typeof fn>("every.fn", fn);
+    let failed = false;
+    await this.#consume("every()", async (value) => (failed = !(await predicate(value))));
+    return !failed;
+  }
+
+  /**
+   * The first output for which `fn` is truthy, stopping the run there; `undefined` when no
+   * output matches.
+   *
+   * @example
+   * const admin = await from(userIds).map(loadUser, { ordered: true }).run().find((u) => u.admin);
+   */
+  find<S extends T>(fn: (value: T) => value is S): Promise<S | undefined>;
+  find(fn: (value: T) => unknown): Promise<T | undefined>;
+  async find(fn: (value: T) => unknown): Promise<T | undefined> {
+    const predicate = functionArgument<typeof fn>("find.fn", fn);
+    let match: T | undefined;
+    await this.#consume("find()", async (value) => {
+      if (!(await predicate(value))) return false;
+      match = value;
+      return true;
+    });
+    return match;
+  }
+
+  /**
+   * An object-mode Node `Readable` over the outputs, with backpressure (the run is read only
+   * as fast as the stream is), errors (a failed run destroys the stream with its error) and
+   * cancellation both ways (destroying the stream stops the run; `'close'` fires once it has
+   * settled). For `stream.pipeline(run.toReadable(), transform, file)`.
+   *
+   * @example
+   * await pipeline(from(rows).map(toCsvLine).run().toReadable(), createWriteStream("out.csv"));
+   */
+  toReadable(options?: ToReadableOptions): Readable {
+    // Options are checked before the run is claimed: a bad one leaves the run usable.
+    const readable = toReadable(this.#asConsumable(), options);
+    this.#claim("toReadable()", "call toReadable()");
+    return readable;
+  }
+
+  /**
+   * A WHATWG `ReadableStream` over the outputs, pulled as the reader reads; cancelling the
+   * stream stops the run. For `new Response(run.toWeb())` and other web-stream APIs.
+   *
+   * @example
+   * return new Response(from(rows).map(toJsonLine).run().toWeb().pipeThrough(new TextEncoderStream()));
+   */
+  toWeb(options?: ToWebOptions): ReadableStream<T> {
+    const stream = toWeb(this.#asConsumable(), options);
+    this.#claim("toWeb()", "call toWeb()");
+    return stream;
+  }
+
+  /** The run's iterator for an adapter that has claimed it. */
+  #asConsumable(): ConsumableRun<T> {
+    return {
+      next: () => this.#nextOwned(),
+      return: () => this.return(),
+      cancel: (reason) => this.cancel(reason),
+      settled: this.settled,
+    };
+  }
+
+  #nextOwned(): Promise<IteratorResult<T, undefined>> {
+    if (this.#position < this.#buffer.length) {
+      this.#delivered++;
+      return Promise.resolve({ done: false, value: this.#buffer[this.#position++] as T });
+    }
+    return this.#nextChunk();
+  }
+
+  /**
+   * Feeds outputs to `visit` until it answers true (the run then stops, completed) or the
+   * run ends; a throw in `visit` stops the run and rejects with it.
+   */
+  async #consume(consumer: string, visit: (value: T) => Promise<boolean>): Promise<void> {
+    this.#claim(consumer, `call ${consumer}`);
+    for (;;) {
+      while (this.#position < this.#buffer.length) {
+        const value = this.#buffer[this.#position++] as T;
+        this.#delivered++;
+        let done: boolean;
+        try {
+          done = await visit(value);
+        } catch (error) {
+          this.#stop("cancelled", undefined, true);
+          await this.settled;
+          throw error;
+        }
+        if (done) {
+          this.#stop("completed", undefined, true);
+          await this.settled;
+          return;
+        }
+      }
+      if (!(this.#tryPullChunk() ?? (await this.#pullChunk()))) break;
+    }
+    await this.#throwOutcome();
+  }
+
+  /**
+   * Makes `consumer` the run's one consumer. Outputs read one by one with `next()` may be
+   * followed by one terminal that takes the rest (`await run.next()` for a header, then
+   * `collect()`): nothing is read twice. Anything else after a consumer is an error.
+   */
+  #claim(consumer: string, attempted: string): void {
+    const current = this.#consumer;
+    if (current !== undefined && !(current === "next()" && consumer !== "for await")) {
+      throw new RunConsumedError(current, attempted);
+    }
+    this.#consumer = consumer;
+  }
+
   async #nextChunk(): Promise<IteratorResult<T, undefined>> {
-    if (this.#tryPullChunk() ?? (await this.#pullChunk())) return this.next();
+    if (this.#tryPullChunk() ?? (await this.#pullChunk())) return this.#nextOwned();
     await this.#throwOutcome();
     return { done: true, value: undefined };
   }
@@ -218,7 +439,11 @@ export class Run<T> implements AsyncIterableIterator<T> {
       const pulled = this.#tryPullChunk();
       if (pulled !== undefined) return pulled;
       const output = this.#output!;
-      await new Promise<void>((resolve) => output.onData(resolve));
+      await new Promise<void>((resolve) => {
+        this.#wakeConsumer = resolve;
+        output.onData(resolve);
+      });
+      this.#wakeConsumer = undefined;
     }
   }
 
@@ -239,7 +464,12 @@ export class Run<T> implements AsyncIterableIterator<T> {
       return;
     }
     try {
-      this.#input = openSource(this.#source, this.#sourceBuffer, this.#control);
+      this.#input = openSource(
+        this.#source,
+        this.#sourceBuffer,
+        this.#control,
+        this.#sourceController.signal,
+      );
     } catch (error) {
       this.#stop("failed", error);
       this.#settle();
@@ -247,10 +477,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     }
     let input: StageInput<unknown> = this.#input;
     for (const spec of this.#specs) {
-      const stage =
-        spec.kind === "batch"
-          ? new BatchRuntime(spec, input, this.#control)
-          : new StageRuntime(spec, input, this.#control);
+      const stage = buildStage(spec, input, this.#control);
       this.#stages.push(stage);
       input = stage.output;
     }
@@ -267,30 +494,54 @@ export class Run<T> implements AsyncIterableIterator<T> {
     this.#stop("cancelled", this.#userSignal?.reason);
   };
 
-  #quietStop(): void {
-    if (this.#control.stopped) return;
-    this.#quiet = true;
-    this.#stop("cancelled", kQuietStop);
-  }
-
-  #stop(outcome: "failed" | "cancelled", error: unknown): void {
+  /**
+   * Stops every part. `quiet`: the consumer stopped it (a `break`, an answer found), so it
+   * throws nothing; a quiet stop with outcome `"completed"` is a consumer that has its answer.
+   */
+  #stop(outcome: "failed" | "cancelled" | "completed", error: unknown, quiet = false): void {
     if (this.#control.stopped || this.#outcome !== "running") return;
     this.#control.stopped = true;
     this.#outcome = outcome;
     this.#error = error;
-    this.#controller.abort(error === kQuietStop ? undefined : error);
+    this.#quiet = quiet;
+    this.#controller.abort(quiet ? undefined : error);
+    const reason = this.#controller.signal.reason;
+    this.#sourceController.abort(reason);
     this.#input?.stop();
-    for (const stage of this.#stages) {
-      stage.stop();
-      // Closing wakes workers waiting for data or room; they see the run stopping and exit.
-      stage.output.close();
-    }
+    for (const stage of this.#stages) stage.stop(reason);
+    this.#wakeConsumer?.();
     if (!this.#started) {
       // Never started: nothing to wait for. Consumers that come later see the outcome.
       this.#settle();
     } else {
       this.#trySettle();
     }
+  }
+
+  /** A stage needs no more input (`take`): the source and the stages before it stop. */
+  #endBefore(stage: object): void {
+    const at = this.#stages.indexOf(stage as Stage);
+    if (this.#control.stopped) return;
+    const reason = new DOMException(
+      `Stage "${(stage as Stage).name}" needs no more input`,
+      "AbortError",
+    );
+    this.#sourceController.abort(reason);
+    this.#input?.stop();
+    for (let i = 0; i < at; i++) this.#stages[i]!.stop(reason);
+  }
+
+  /** The source's `return()` threw: a cleanup error the consumer must see, with it as cause. */
+  #cleanupFailed(error: unknown): void {
+    if (this.#settledAt !== 0 || this.#outcome === "failed") return;
+    const cleanup = new SourceError(error, this.#input?.pulled ?? 0, true);
+    if (this.#outcome === "running") {
+      this.#stop("failed", cleanup);
+      return;
+    }
+    this.#outcome = "failed";
+    this.#error = cleanup;
+    this.#quiet = false;
   }
 
   /**
@@ -315,8 +566,13 @@ export class Run<T> implements AsyncIterableIterator<T> {
     }
     this.#buffer = kNoItems;
     this.#position = 0;
+    this.#control.cancelYield();
     this.#userSignal?.removeEventListener("abort", this.#onUserAbort);
     this.#settledAt = performance.now();
     this.#resolveSettled(this.stats());
   }
+}
+
+function isCleanupError(error: unknown): boolean {
+  return error instanceof SourceError && error.cleanup;
 }

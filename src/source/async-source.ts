@@ -1,6 +1,7 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { SourceError } from "../errors/source-error.js";
-import type { RunControl } from "../pipeline/run-control.js";
+import type { RunControl } from "../contract/run-control.js";
+import { OutputStaging } from "../stage/output-staging.js";
 import type { SourceInput } from "./source-input.js";
 
 /**
@@ -14,11 +15,13 @@ export class AsyncSource<T> implements SourceInput<T> {
   readonly #chunk: number;
   readonly #run: RunControl;
   readonly #destroy: (() => void) | undefined;
-  #staged: T[] = [];
-  #immediate: NodeJS.Immediate | undefined;
+  readonly #staging: OutputStaging<T>;
   #pulled = 0;
   #stopped = false;
   #finished = false;
+  /** A `next()` of the iterator is pending. */
+  #reading = false;
+  #grace: NodeJS.Immediate | undefined;
   #resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => {
     this.#resolveDone = resolve;
@@ -29,6 +32,7 @@ export class AsyncSource<T> implements SourceInput<T> {
     this.#iterator = iterator;
     this.#channel = new ChunkChannel<T>(capacity);
     this.#chunk = capacity;
+    this.#staging = new OutputStaging(this.#channel, capacity);
     this.#run = run;
     this.#destroy = destroy;
   }
@@ -46,7 +50,7 @@ export class AsyncSource<T> implements SourceInput<T> {
   }
 
   start(): void {
-    void this.#pump().finally(this.#resolveDone);
+    void this.#pump().finally(this.#settle);
   }
 
   takeChunk(): T[] | undefined {
@@ -62,15 +66,13 @@ export class AsyncSource<T> implements SourceInput<T> {
   }
 
   discard(): number {
-    const staged = this.#staged.length;
-    this.#staged = [];
-    return staged + this.#channel.discard();
+    return this.#staging.drop() + this.#channel.discard();
   }
 
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#cancelFlush();
+    this.#staging.cancelTurn();
     this.#channel.close();
     // Close the iterator now even if a next() is pending: an async generator runs its
     // finally blocks once the pending step settles. A Readable's iterator is such a
@@ -84,37 +86,47 @@ export class AsyncSource<T> implements SourceInput<T> {
         // The run is already stopping for another reason; that reason is what it reports.
       }
     }
+    // An iterator stuck in a next() that ignores the run's signal would hold the run forever:
+    // it gets one turn to settle, then the source counts as done without it.
+    if (this.#reading) this.#grace = setImmediate(this.#settle);
   }
+
+  readonly #settle = (): void => {
+    if (this.#grace !== undefined) clearImmediate(this.#grace);
+    this.#grace = undefined;
+    this.#resolveDone();
+  };
 
   async #pump(): Promise<void> {
     const iterator = this.#iterator;
     try {
       while (!this.#stopped) {
-        if (this.#staged.length + this.#channel.size >= this.#chunk) {
-          this.#flush();
+        if (this.#staging.values.length + this.#channel.size >= this.#chunk) {
+          this.#staging.flush();
           await new Promise<void>((resolve) => this.#channel.onSpace(resolve));
           continue;
         }
+        this.#reading = true;
         const result = await iterator.next();
+        this.#reading = false;
         if (result.done) {
           this.#finished = true;
           break;
         }
         this.#pulled++;
         if (this.#stopped) {
-          this.#staged.push(result.value);
+          this.#staging.values.push(result.value);
           break;
         }
-        this.#staged.push(result.value);
-        if (this.#staged.length >= this.#chunk) this.#flush();
-        else this.#immediate ??= setImmediate(this.#flushOnTurn);
+        this.#staging.push(result.value);
       }
     } catch (error) {
+      this.#reading = false;
       this.#finished = true;
       if (!this.#stopped) this.#run.fail(new SourceError(error, this.#pulled));
     }
     if (!this.#stopped) {
-      this.#flush();
+      this.#staging.flush();
       this.#channel.close();
     }
     await this.#closing;
@@ -124,30 +136,13 @@ export class AsyncSource<T> implements SourceInput<T> {
 
   #closeIterator(): void {
     this.#finished = true;
+    // A generator's finally that throws: the consumer must see it, as native for await would.
+    const failed = (error: unknown): void => this.#run.cleanupFailed(error);
     try {
-      this.#closing = Promise.resolve(this.#iterator.return?.()).catch(() => undefined);
-    } catch {
+      this.#closing = Promise.resolve(this.#iterator.return?.()).catch(failed);
+    } catch (error) {
+      failed(error);
       this.#closing = undefined;
-    }
-  }
-
-  readonly #flushOnTurn = (): void => {
-    this.#immediate = undefined;
-    this.#flush();
-  };
-
-  #flush(): void {
-    this.#cancelFlush();
-    if (this.#staged.length === 0 || this.#stopped) return;
-    const chunk = this.#staged;
-    this.#staged = [];
-    this.#channel.pushChunk(chunk);
-  }
-
-  #cancelFlush(): void {
-    if (this.#immediate !== undefined) {
-      clearImmediate(this.#immediate);
-      this.#immediate = undefined;
     }
   }
 }

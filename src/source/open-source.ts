@@ -1,8 +1,8 @@
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { SourceError } from "../errors/source-error.js";
 import { describeValue } from "../internal/describe-value.js";
-import type { RunControl } from "../pipeline/run-control.js";
-import type { Source } from "../pipeline/types.js";
+import type { RunControl } from "../contract/run-control.js";
+import type { Source } from "../contract/types.js";
 import { AsyncSource } from "./async-source.js";
 import type { SourceInput } from "./source-input.js";
 import { SyncSource } from "./sync-source.js";
@@ -19,11 +19,16 @@ export function checkSource(value: unknown): void {
 }
 
 /** Opens the source for one run: calls a source function, then picks the sync or async reader. */
-export function openSource<T>(source: Source<T>, chunk: number, run: RunControl): SourceInput<T> {
+export function openSource<T>(
+  source: Source<T>,
+  chunk: number,
+  run: RunControl,
+  signal: AbortSignal = run.signal,
+): SourceInput<T> {
   let value: unknown = source;
   if (typeof source === "function") {
     try {
-      value = source({ signal: run.signal });
+      value = source({ signal });
     } catch (error) {
       throw new SourceError(error, 0);
     }

@@ -1,4 +1,4 @@
-import type { StageInput } from "../stage/stage-input.js";
+import type { StageInput } from "../contract/stage.js";
 
 /** A source opened for one run: the first stage's input. */
 export interface SourceInput<T> extends StageInput<T> {

@@ -1,5 +1,5 @@
 import { SourceError } from "../errors/source-error.js";
-import type { RunControl } from "../pipeline/run-control.js";
+import type { RunControl } from "../contract/run-control.js";
 import type { SourceInput } from "./source-input.js";
 
 /**
@@ -74,8 +74,9 @@ export class SyncSource<T> implements SourceInput<T> {
     this.#finished = true;
     try {
       this.#iterator.return?.();
-    } catch {
-      // The run is already stopping for another reason; that reason is what it reports.
+    } catch (error) {
+      // A generator's finally that throws: the consumer must see it, as native for...of would.
+      this.#run.cleanupFailed(error);
     }
   }
 }

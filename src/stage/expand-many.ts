@@ -1,83 +1,80 @@
-import type { StageFn } from "../pipeline/types.js";
-import { Slot } from "./reorder-ring.js";
+import type { StageContext, StageFn } from "../contract/types.js";
 import { isThenable } from "./thenable.js";
-import type { MutableContext } from "./worker-slots.js";
 
 /** What a flatMap task needs from its stage. */
 export interface ManyHost {
-  readonly spec: { readonly name: string };
-  readonly stopped: boolean;
+  readonly name: string;
+  /** Whether the stage keeps input order: items then take turns to stream their values. */
   readonly ordered: boolean;
+  /** Ordered: true once it is item `index`'s turn to emit, false if the stage stopped first. */
+  waitTurn(index: number): boolean | Promise<boolean>;
   /** Whether one more value may be emitted now; a promise of it when the stage is full. */
   roomForOne(): boolean | Promise<boolean>;
   /** Emits one value (wrapped as a result under `onError: "collect"`). */
   emit(value: unknown): void;
-  /** Settles an ordered item in the reorder ring. */
-  settle(index: number, state: Slot, value: unknown): void;
-  /** Wraps a value as a result when the stage collects. */
-  wrap(value: unknown): unknown;
-  countFiltered(): void;
 }
 
 /**
- * Runs a flatMap function for one item and emits the values of what it returns. Unordered,
- * values stream out as they are iterated, waiting for room; ordered, they are gathered and
- * settled in the reorder ring. Resolves with the number of values, or -1 if the run stopped
- * midway (breaking out of the loop closes the inner iterator).
+ * Runs a flatMap function for one item and streams the values of what it returns, waiting
+ * for room before each one, so an inner iterable is pulled only as fast as the output is read
+ * (an endless one is fine). Ordered, the function calls still overlap, but each item's values
+ * stream only on its turn, in input order. Resolves with the number of values, or -1 if the
+ * stage stopped midway (leaving the loop closes the inner iterator). A failure on an ordered
+ * item is reported on its turn, so a collected failure keeps its place.
  */
 export async function expandMany(
   host: ManyHost,
   fn: StageFn<unknown, unknown>,
   item: unknown,
   index: number,
-  ctx: MutableContext,
+  ctx: StageContext,
 ): Promise<number> {
-  let result: unknown = fn(item, ctx);
-  if (isThenable(result)) result = await result;
-  const iterable = asIterable(result, host.spec.name, index);
-  const sync = typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function";
-  if (!host.ordered) {
-    let count = 0;
-    // A sync iterable (an array, usually) is walked without a promise per value.
-    if (sync) {
-      for (const value of iterable as Iterable<unknown>) {
-        const room = host.roomForOne();
-        if (room !== true && !(await room)) return -1;
-        host.emit(value);
-        count++;
-      }
-    } else {
-      for await (const value of iterable) {
-        const room = host.roomForOne();
-        if (room !== true && !(await room)) return -1;
-        host.emit(value);
-        count++;
-      }
-    }
-    return count;
+  let iterable: Iterable<unknown> | AsyncIterable<unknown>;
+  try {
+    let result: unknown = fn(item, ctx);
+    if (isThenable(result)) result = await result;
+    iterable = asIterable(result, host.name, index);
+  } catch (error) {
+    if (host.ordered && !(await host.waitTurn(index))) return -1;
+    throw error;
   }
-  let values: unknown[];
-  if (sync) {
-    values = Array.from(iterable as Iterable<unknown>);
+  if (host.ordered) {
+    const turn = host.waitTurn(index);
+    if (turn !== true && !(await turn)) {
+      closeQuietly(iterable);
+      return -1;
+    }
+  }
+  let count = 0;
+  // A sync iterable (an array, usually) is walked without a promise per value.
+  if (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function") {
+    for (const value of iterable as Iterable<unknown>) {
+      const room = host.roomForOne();
+      if (room !== true && !(await room)) return -1;
+      host.emit(value);
+      count++;
+    }
   } else {
-    values = [];
     for await (const value of iterable) {
-      if (host.stopped) return -1;
-      values.push(value);
+      const room = host.roomForOne();
+      if (room !== true && !(await room)) return -1;
+      host.emit(value);
+      count++;
     }
   }
-  if (host.stopped) return -1;
-  if (values.length === 0) {
-    host.countFiltered();
-    host.settle(index, Slot.None, undefined);
-  } else {
-    host.settle(
-      index,
-      Slot.Many,
-      values.map((value) => host.wrap(value)),
-    );
+  return count;
+}
+
+/** An iterable never iterated because the stage stopped: let a generator run its finally. */
+function closeQuietly(iterable: Iterable<unknown> | AsyncIterable<unknown>): void {
+  const closable = iterable as { return?: () => unknown };
+  if (typeof closable.return !== "function") return;
+  try {
+    const closing = closable.return();
+    if (isThenable(closing)) closing.then(undefined, () => {});
+  } catch {
+    // The stage is stopping for another reason; that reason is what the run reports.
   }
-  return values.length;
 }
 
 function asIterable(

@@ -1,22 +1,4 @@
-/**
- * Where a stage takes its items from: the previous stage's channel, or the source.
- * Chunks stay counted against the upstream's capacity until released, so the upstream's
- * bound covers items a stage has taken but not yet started.
- */
-export interface StageInput<T> {
-  /** The next chunk if one is ready now; `undefined` otherwise. */
-  takeChunk(): T[] | undefined;
-  /** Frees room upstream for `n` taken items. */
-  release(n: number): void;
-  /** Calls `callback` once when a chunk may be ready or the input ended. */
-  onData(callback: () => void): void;
-  /** Whether a chunk is ready to take now. */
-  readonly ready: boolean;
-  /** Whether no chunk will ever come again. */
-  readonly drained: boolean;
-  /** Drops what is queued when the run stops; returns how many items were dropped. */
-  discard(): number;
-}
+import type { StageInput } from "../contract/stage.js";
 
 /** The unconsumed part of a taken chunk plus a shared refill, for a stage's workers. */
 export class InputCursor<T> {

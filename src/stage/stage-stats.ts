@@ -1,5 +1,5 @@
-import type { StageStats } from "../pipeline/summary.js";
-import type { StageSpec } from "./stage-spec.js";
+import type { StageSpec } from "../contract/stage-spec.js";
+import type { StageStats } from "../contract/summary.js";
 
 /** The numbers a stage counts; its settings come from its spec. */
 export type StageCounters = Omit<
@@ -14,20 +14,31 @@ export const kIdleCounters: StageCounters = Object.freeze({
   filtered: 0,
   failed: 0,
   cancelled: 0,
+  abandoned: 0,
   discarded: 0,
   emitted: 0,
   maxInFlight: 0,
   inFlight: 0,
 });
 
-/** One stage's snapshot: its settings beside its counters. */
-export function stageStats(spec: StageSpec, counters: StageCounters): StageStats {
+/**
+ * One stage's snapshot: its settings beside its counters. `width` is the live width of a
+ * function stage; stages that handle one item (or one batch) at a time report 1 and keep
+ * input order.
+ */
+export function stageStats(spec: StageSpec, width: number, counters: StageCounters): StageStats {
+  const functionStage = "concurrency" in spec;
   return {
     name: spec.name,
     kind: spec.kind,
-    concurrency: spec.concurrency,
-    ordered: spec.ordered,
+    concurrency: functionStage ? width : 1,
+    ordered: functionStage ? spec.ordered : true,
     buffer: spec.buffer,
     ...counters,
   };
+}
+
+/** The width a stage starts with (its snapshot before a run, or when idle). */
+export function initialWidth(spec: StageSpec): number {
+  return "concurrency" in spec ? spec.concurrency : 1;
 }

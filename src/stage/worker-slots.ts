@@ -1,14 +1,10 @@
-/** What a stage function sees as `ctx`; mutable here, read-only in the public type. */
-export interface MutableContext {
-  signal: AbortSignal;
-  index: number;
-  stage: string;
-  worker: number;
-}
+import type { StageContext } from "../contract/types.js";
+import { CallContext } from "./call-context.js";
+import type { DispatchGate } from "./dispatch-gate.js";
 
-/** One of a stage's `concurrency` places for an item in flight. */
+/** One of a stage's places for an item in flight. */
 export interface WorkerSlot {
-  readonly ctx: MutableContext;
+  readonly ctx: CallContext;
 }
 
 /** What a stage does when an item held by a slot settles. */
@@ -26,37 +22,33 @@ export interface SlotHandlers {
     item: unknown,
     index: number,
     error: unknown,
-    ctx: MutableContext,
+    ctx: StageContext,
   ): Promise<void> | undefined;
   /** A slot became free without a value (after an error); the stage may dispatch again. */
   slotReleased(): void;
 }
 
 class SlotState implements WorkerSlot {
-  readonly ctx: MutableContext;
+  readonly ctx: CallContext;
   item: unknown;
   index = -1;
   readonly onValue: (value: unknown) => void;
   readonly onError: (error: unknown) => void;
   readonly onHeldDone: () => void;
 
-  constructor(
-    id: number,
-    signal: AbortSignal,
-    stage: string,
-    owner: WorkerSlots,
-    handlers: SlotHandlers,
-  ) {
-    this.ctx = { signal, index: -1, stage, worker: id };
+  constructor(ctx: CallContext, owner: WorkerSlots, handlers: SlotHandlers) {
+    this.ctx = ctx;
     // Created once per slot, so awaiting an item allocates no closure.
     this.onValue = (value) => {
       const { item, index } = this;
       this.item = undefined;
+      if (this.ctx.controller !== undefined) this.ctx.release();
       handlers.itemSettled(this, item, index, value);
     };
     this.onError = (error) => {
       const { item, index } = this;
       this.item = undefined;
+      if (this.ctx.controller !== undefined) this.ctx.release();
       this.ctx.index = index;
       const pending = handlers.itemFailed(item, index, error, this.ctx);
       if (pending === undefined) {
@@ -74,34 +66,50 @@ class SlotState implements WorkerSlot {
 }
 
 /**
- * The fixed set of places a stage's items occupy while in flight: a stack of free slots,
- * each with its own `ctx` and its own pre-bound settle callbacks, so an async item costs one
- * `then` and nothing else.
+ * The places a stage's items occupy while in flight: a stack of free slots, each with its own
+ * `ctx` and its own pre-bound settle callbacks, so an async item costs one `then` and nothing
+ * else. Slots are made on demand, up to the gate's largest limit; an item may start only while
+ * fewer than the gate's current limit are taken.
  */
 export class WorkerSlots {
   readonly #free: SlotState[] = [];
-  readonly #size: number;
+  readonly #all: SlotState[] = [];
+  readonly #gate: DispatchGate;
+  readonly #stage: string;
+  readonly #handlers: SlotHandlers;
+  #taken = 0;
 
-  constructor(size: number, signal: AbortSignal, stage: string, handlers: SlotHandlers) {
-    this.#size = size;
-    for (let id = size - 1; id >= 0; id--) {
-      this.#free.push(new SlotState(id, signal, stage, this, handlers));
-    }
+  constructor(gate: DispatchGate, stage: string, handlers: SlotHandlers) {
+    this.#gate = gate;
+    this.#stage = stage;
+    this.#handlers = handlers;
   }
 
-  /** Whether every slot holds an item. */
+  /** Whether no more item may start: as many slots are taken as the gate allows. */
   get allBusy(): boolean {
-    return this.#free.length === 0;
+    return this.#taken >= this.#gate.limit;
   }
 
   /** Whether no slot holds an item. */
   get allFree(): boolean {
-    return this.#free.length === this.#size;
+    return this.#taken === 0;
+  }
+
+  /** Slots holding an item (or a dead-letter call) now. */
+  get taken(): number {
+    return this.#taken;
   }
 
   /** The slot the next item will take; sync calls borrow its `ctx` without taking it. */
   peek(): WorkerSlot {
-    return this.#free[this.#free.length - 1]!;
+    const free = this.#free;
+    if (free.length === 0) {
+      const ctx = new CallContext(this.#stage, this.#all.length, this.#gate);
+      const slot = new SlotState(ctx, this, this.#handlers);
+      this.#all.push(slot);
+      free.push(slot);
+    }
+    return free[free.length - 1]!;
   }
 
   /** Takes the peeked slot for an item until `pending` settles. */
@@ -130,12 +138,19 @@ export class WorkerSlots {
 
   /** Returns a taken slot to the free stack. */
   free(slot: WorkerSlot): void {
+    this.#taken--;
     this.#free.push(slot as SlotState);
+  }
+
+  /** Aborts the signal of every call in flight (and of a sync call under way). */
+  abortAll(reason: unknown): void {
+    for (const slot of this.#all) slot.ctx.abortCall(reason);
   }
 
   #take(slot: WorkerSlot): SlotState {
     const state = this.#free.pop();
     if (state !== slot) throw new Error("sluice internal error: a slot was taken out of turn");
+    this.#taken++;
     return state;
   }
 }

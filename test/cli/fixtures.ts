@@ -13,6 +13,7 @@ export function stageStats(overrides: Partial<StageStats> = {}): StageStats {
     filtered: 0,
     failed: 10,
     cancelled: 0,
+    abandoned: 0,
     discarded: 0,
     emitted: 990,
     maxInFlight: 64,

@@ -1,4 +1,4 @@
-import { RunControl } from "../../src/pipeline/run-control.js";
+import { RunControl } from "../../src/contract/run-control.js";
 
 /** A RunControl that records failures, for driving a source or stage without a run. */
 export function fakeRun(): RunControl & { readonly failures: unknown[] } {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import {
   CancelledError,
   from,
@@ -433,20 +433,37 @@ describe("cancellation", () => {
     });
   });
 
-  test("a function that ignores the signal is still waited for: nothing runs after settle", async () => {
+  test("a call that ignores its signal is abandoned: the consumer rejects at once and the late result is dropped", async () => {
     await assertNoLeaks(async () => {
-      let finished = false;
-      const run = from([1])
-        .map(async () => {
-          await sleep(20);
-          finished = true;
-        })
+      let release!: () => void;
+      const stuck = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const run = from([1, 2, 3])
+        .map(
+          async (x) => {
+            if (x === 1) await stuck; // never looks at ctx.signal
+            return x;
+          },
+          { concurrency: 1 },
+        )
         .run();
-      const draining = run.drain().catch(() => undefined);
-      await sleep(1);
-      await run.cancel();
-      assert.ok(finished, "the run settled before its in-flight item did");
-      await draining;
+      const draining = run.drain();
+      await nextTurn();
+      const summary = await run.cancel(new Error("enough"));
+      await assert.rejects(draining, (error: unknown) => isCancelledError(error));
+      assert.equal(summary.outcome, "cancelled");
+      assert.equal(summary.stages[0]!.abandoned, 1);
+      assert.equal(summary.stages[0]!.cancelled, 1);
+      assert.equal(summary.stages[0]!.inFlight, 0);
+      assertConserved(summary);
+      release();
+      await nextTurn();
+      assert.deepEqual(
+        (await run.settled).stages,
+        summary.stages,
+        "the late result changes nothing",
+      );
     });
   });
 });

@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { type Failure, from, type Pipeline, type Result, type Run } from "../../src/index.js";
+import {
+  type Failure,
+  from,
+  type Pipeline,
+  type Result,
+  type Run,
+  type Sink,
+} from "../../src/index.js";
 
 /** Compiles only when `A` and `B` are the same type. */
 type Equal<A, B> =
@@ -46,7 +53,7 @@ test("a stage's output type flows into the next stage's function", () => {
   expectType<typeof batches, Pipeline<number[]>>(true);
 
   const sunk = from([1]).forEach(() => {});
-  expectType<typeof sunk, Pipeline<never>>(true);
+  expectType<typeof sunk, Sink>(true);
 
   const results = from([1]).map((x) => `${x}`, { onError: "collect" });
   expectType<typeof results, Pipeline<Result<string, number>>>(true);

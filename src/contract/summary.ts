@@ -2,12 +2,23 @@
 export type RunOutcome = "running" | "completed" | "cancelled" | "failed";
 
 /** The operator a stage was built from. */
-export type StageKind = "map" | "filter" | "flatMap" | "tap" | "forEach" | "batch";
+export type StageKind =
+  | "map"
+  | "filter"
+  | "flatMap"
+  | "tap"
+  | "forEach"
+  | "batch"
+  | "take"
+  | "drop"
+  | "scan"
+  | "distinct";
 
 /**
  * Counters for one stage, read as plain numbers (no per-item messages).
  *
- * Conservation: `in === out + filtered + failed + cancelled` once the run has settled.
+ * Conservation: `in === out + filtered + failed + cancelled` once the run has settled
+ * (`abandoned` is part of `cancelled`).
  * Across a boundary: the previous stage's `emitted` equals this stage's `in + discarded`.
  */
 export interface StageStats {
@@ -15,7 +26,11 @@ export interface StageStats {
   readonly name: string;
   /** The operator that built the stage. */
   readonly kind: StageKind;
-  /** Width of the stage: the most items inside its function at once. */
+  /**
+   * Width of the stage now: the most items inside its function at once (a function stage's
+   * `concurrency`, as flow control last set it). `batch`, `take`, `drop`, `scan` and
+   * `distinct` handle one item (or one batch) at a time: 1.
+   */
   readonly concurrency: number;
   /** Whether the stage emits in input order. */
   readonly ordered: boolean;
@@ -29,8 +44,16 @@ export interface StageStats {
   readonly filtered: number;
   /** Items whose function threw or rejected (whatever the error policy did with them). */
   readonly failed: number;
-  /** Items that were inside the function when the run was cancelled or failed. */
+  /**
+   * Items that were inside the stage when the run was cancelled or failed (for `batch`: the
+   * items of the batch being formed).
+   */
   readonly cancelled: number;
+  /**
+   * Of `cancelled`, the calls that had not settled one turn of the event loop after their
+   * signal was aborted: the run settled without them and dropped their late results.
+   */
+  readonly abandoned: number;
   /** Items that reached the stage's input but were never taken, because the run stopped. */
   readonly discarded: number;
   /** Values the stage sent downstream (a `flatMap` may send many per item, a `batch` one per batch). */
@@ -42,20 +65,44 @@ export interface StageStats {
 }
 
 /** A stage's validated settings, as `pipeline.stages` lists them before any run. */
-export interface StageDescription {
+export type StageDescription =
+  FunctionStageDescription | BatchStageDescription | StepStageDescription;
+
+/** `map`, `filter`, `flatMap`, `tap`, `forEach`. */
+export interface FunctionStageDescription {
   readonly name: string;
-  readonly kind: StageKind;
-  /** Most items inside the function at once (1 for `batch`). */
+  readonly kind: "map" | "filter" | "flatMap" | "tap" | "forEach";
+  /** Most items inside the function at once. */
   readonly concurrency: number;
   readonly ordered: boolean;
   /** Capacity of the output channel, in emitted values. */
   readonly buffer: number;
-  /** What a throw or rejection does (`batch` never calls a function: `"fail"`). */
+  /** What a throw or rejection does. */
   readonly onError: "fail" | "skip" | "collect";
-  /** `batch` only: items per batch. */
-  readonly size?: number;
-  /** `batch` only: ms a partial batch waits, when set. */
+}
+
+/** `batch`. */
+export interface BatchStageDescription {
+  readonly name: string;
+  readonly kind: "batch";
+  /** Batches held ready downstream. */
+  readonly buffer: number;
+  /** Items per batch. */
+  readonly size: number;
+  /** Ms a partial batch waits, when set. */
   readonly maxWait?: number;
+}
+
+/** `take`, `drop`, `scan`, `distinct`: one item at a time, in order. */
+export interface StepStageDescription {
+  readonly name: string;
+  readonly kind: "take" | "drop" | "scan" | "distinct";
+  /** Capacity of the output channel, in emitted values. */
+  readonly buffer: number;
+  /** `take` / `drop`: how many items. */
+  readonly count?: number;
+  /** `distinct`: most keys remembered, when bounded. */
+  readonly limit?: number;
 }
 
 /** A snapshot of a run: per-stage counters, timings and how it ended. */

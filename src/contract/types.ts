@@ -2,17 +2,27 @@
 export type MaybePromise<T> = T | PromiseLike<T>;
 
 /**
- * What a stage function receives beside its item. One object per worker, updated before
- * each call: read it during the call (or copy what you need), not after the call settles.
+ * What a stage function receives beside its item. One object per slot, updated before each
+ * call: read it during the call (or copy what you need), not after the call settles.
  */
 export interface StageContext {
-  /** Aborted when the run is cancelled or fails; pass it to fetch, timers, queries. */
+  /**
+   * This call's own signal: aborted when the run is cancelled or fails, or when the stage
+   * stops early (a `take` downstream has what it needs). Pass it to fetch, timers, queries.
+   * Made the first time it is read, so a function that never reads it pays nothing, and
+   * dropped when the call settles, so listeners a call leaves on it never pile up.
+   */
   readonly signal: AbortSignal;
   /** The item's position in the stage's input, from 0. */
   readonly index: number;
   /** The stage's name. */
   readonly stage: string;
-  /** Which of the stage's workers runs the call, from 0 to `concurrency - 1`. */
+  /** Which of the stage's slots runs the call, from 0 to the largest width set minus 1. */
+  readonly slot: number;
+  /**
+   * The same as `slot`.
+   * @deprecated Use `slot`: "worker" will name a worker thread. Kept for one release.
+   */
   readonly worker: number;
 }
 

@@ -1,8 +1,9 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
-import type { RunControl } from "../pipeline/run-control.js";
-import type { StageStats } from "../pipeline/summary.js";
-import { InputCursor, type StageInput } from "./stage-input.js";
-import type { StageSpec } from "./stage-spec.js";
+import type { RunControl } from "../contract/run-control.js";
+import type { Stage, StageInput } from "../contract/stage.js";
+import type { BatchStageSpec } from "../contract/stage-spec.js";
+import type { StageStats } from "../contract/summary.js";
+import { InputCursor } from "./stage-input.js";
 import { stageStats } from "./stage-stats.js";
 
 /**
@@ -10,8 +11,9 @@ import { stageStats } from "./stage-stats.js";
  * since its first item (one timer per batch, none per item) and at the end of the input.
  * Holds at most one batch in the making plus `buffer` batches in its output channel.
  */
-export class BatchRuntime {
-  readonly spec: StageSpec;
+export class BatchStage implements Stage {
+  readonly spec: BatchStageSpec;
+  readonly name: string;
   readonly output: ChunkChannel<unknown>;
   readonly capacity: number;
   readonly #cursor: InputCursor<unknown>;
@@ -29,15 +31,16 @@ export class BatchRuntime {
   #cancelled = 0;
   #discarded = 0;
   #emitted = 0;
-  #maxPending = 0;
+  #stopped = false;
   #resolveDone!: () => void;
   /** Resolves when the stage has finished; never rejects. */
   readonly done = new Promise<void>((resolve) => {
     this.#resolveDone = resolve;
   });
 
-  constructor(spec: StageSpec, input: StageInput<unknown>, run: RunControl) {
+  constructor(spec: BatchStageSpec, input: StageInput<unknown>, run: RunControl) {
     this.spec = spec;
+    this.name = spec.name;
     this.output = new ChunkChannel<unknown>(spec.buffer);
     this.capacity = spec.size * (spec.buffer + 1);
     this.#cursor = new InputCursor(input);
@@ -49,6 +52,7 @@ export class BatchRuntime {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#clearTimer();
     this.#wake();
   }
@@ -58,16 +62,18 @@ export class BatchRuntime {
   }
 
   stats(): StageStats {
-    return stageStats(this.spec, {
+    // In flight: the batch being formed (one at most), not its items.
+    return stageStats(this.spec, 1, {
       in: this.#in,
       out: this.#out,
       filtered: 0,
       failed: 0,
       cancelled: this.#cancelled,
+      abandoned: 0,
       discarded: this.#discarded,
       emitted: this.#emitted,
-      maxInFlight: this.#maxPending,
-      inFlight: this.#batch.length,
+      maxInFlight: this.#in > 0 ? 1 : 0,
+      inFlight: this.#batch.length > 0 ? 1 : 0,
     });
   }
 
@@ -76,13 +82,14 @@ export class BatchRuntime {
     const run = this.#run;
     const size = this.spec.size;
     for (;;) {
-      if (run.stopped) return;
+      if (this.#stopped) return;
       if (this.#due || this.#batch.length >= size) {
         if (!this.#hasRoom()) {
           await this.#waitRoom();
           continue;
         }
         this.#emitBatch();
+        if (run.mustYield(size)) await new Promise<void>((resolve) => run.yieldThen(resolve));
         continue;
       }
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) {
@@ -92,13 +99,13 @@ export class BatchRuntime {
       }
       const item = cursor.take();
       this.#in++;
-      if (this.#batch.push(item) > this.#maxPending) this.#maxPending = this.#batch.length;
+      this.#batch.push(item);
       if (this.#batch.length === 1 && Number.isFinite(this.spec.maxWait)) {
         this.#timer = setTimeout(this.#onMaxWait, this.spec.maxWait);
       }
     }
     // End of input: the last, partial batch still goes out.
-    while (this.#batch.length > 0 && !run.stopped) {
+    while (this.#batch.length > 0 && !this.#stopped) {
       if (this.#hasRoom()) this.#emitBatch();
       else await this.#waitRoom();
     }
@@ -176,7 +183,7 @@ export class BatchRuntime {
 
   readonly #finished = (): void => {
     this.#clearTimer();
-    if (this.#run.stopped) {
+    if (this.#stopped) {
       this.#cancelled += this.#batch.length;
       this.#batch = [];
     }

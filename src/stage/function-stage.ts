@@ -1,14 +1,17 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
-import { StageError } from "../errors/stage-error.js";
-import type { RunControl } from "../pipeline/run-control.js";
-import type { StageStats } from "../pipeline/summary.js";
-import type { DeadLetter, StageContext, StageFn } from "../pipeline/types.js";
+import type { RunControl } from "../contract/run-control.js";
+import type { Stage, StageInput } from "../contract/stage.js";
+import type { FunctionStageSpec } from "../contract/stage-spec.js";
+import type { StageStats } from "../contract/summary.js";
+import type { StageContext, StageFn } from "../contract/types.js";
+import type { StageError } from "../errors/stage-error.js";
+import { DispatchGate } from "./dispatch-gate.js";
+import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
-import { ReorderRing, Slot } from "./reorder-ring.js";
-import { InputCursor, type StageInput } from "./stage-input.js";
-import type { StageSpec } from "./stage-spec.js";
+import { OrderedCollector, Slot } from "./ordered-collector.js";
+import { OutputStaging } from "./output-staging.js";
+import { InputCursor } from "./stage-input.js";
 import { stageStats } from "./stage-stats.js";
-import { isThenable } from "./thenable.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
 
 const MAP = 0;
@@ -22,43 +25,52 @@ const KIND_CODES = { map: MAP, filter: FILTER, tap: TAP, forEach: FOR_EACH, flat
 const MAX_CHUNK = 256;
 
 /**
- * Runs one function stage (map, filter, tap, forEach, flatMap) as a dispatcher over
- * `concurrency` worker slots. The dispatcher is a plain synchronous loop run on events (input
- * arrived, room freed, an item finished): it starts items while a slot is free, the stage has
- * room and the input has items. A sync function runs in a burst straight from the input chunk
- * and costs no promise; an async one occupies a slot until its promise settles, costing one
- * `then` and no worker resumption. Results gather into a staged chunk, handed downstream when
- * it holds half the buffer, or on the next turn of the event loop.
+ * Runs one function stage (map, filter, tap, forEach, flatMap) as a dispatcher over worker
+ * slots gated by a live width ({@link DispatchGate}). The dispatcher is a plain synchronous
+ * loop run on events (input arrived, room freed, an item finished, the width changed): it
+ * starts items while the gate allows, the stage has room and the input has items. A sync
+ * function runs in a burst straight from the input chunk and costs no promise; an async one
+ * occupies a slot until its promise settles, costing one `then`. Results gather into a staged
+ * chunk, handed downstream when it holds half the buffer, or on the next turn.
  *
  * Bounded by construction: an item starts only while
  * `inside + staged + output.size < concurrency + buffer`, where `inside` counts items in the
  * function and, when ordered, results waiting in the reorder ring for an earlier item.
+ *
+ * When the stage stops, calls still in flight get one turn of the event loop to settle (their
+ * signals are aborted); those that ignore it are counted as abandoned, their late results
+ * dropped, and the stage finishes without them.
  */
-export class StageRuntime implements ManyHost, SlotHandlers {
-  readonly spec: StageSpec;
+export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost {
+  readonly spec: FunctionStageSpec;
+  readonly name: string;
   readonly output: ChunkChannel<unknown>;
+  /** The live width; flow control changes it while the run goes. */
+  readonly gate: DispatchGate;
   /** Items the stage may hold at once: `concurrency + buffer`. */
   readonly capacity: number;
   readonly #kind: number;
   readonly #fn: StageFn<unknown, unknown>;
   readonly #collect: boolean;
-  readonly #skip: boolean;
-  readonly #deadLetter: DeadLetter<unknown> | undefined;
-  readonly #chunk: number;
+  readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
   readonly #run: RunControl;
-  readonly #ring: ReorderRing | undefined;
+  readonly #ring: OrderedCollector | undefined;
   readonly #slots: WorkerSlots;
+  readonly #staging: OutputStaging<unknown>;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
   readonly #plainMap: boolean;
   /** An unordered forEach that does not collect: it emits nothing. */
   readonly #plainSink: boolean;
+  /** An ordered flatMap: items take turns, in input order, to stream their values out. */
+  readonly #manyInTurn: boolean;
 
   #in = 0;
   #out = 0;
   #filtered = 0;
   #failed = 0;
   #cancelled = 0;
+  #abandoned = 0;
   #discarded = 0;
   #emitted = 0;
   #inFlight = 0;
@@ -66,71 +78,87 @@ export class StageRuntime implements ManyHost, SlotHandlers {
   #inside = 0;
   #nextIndex = 0;
 
-  #staged: unknown[] = [];
-  #immediate: NodeJS.Immediate | undefined;
   /** flatMap items holding a slot while they wait for room for their next value. */
   #roomWaiters: (() => void)[] = [];
+  /** Ordered flatMap: the index whose values stream now, and the items waiting their turn. */
+  #turn = 0;
+  readonly #turnWaiters = new Map<number, (go: boolean) => void>();
   #spaceArmed = false;
   #inputArmed = false;
+  #yieldArmed = false;
   /** Set while the stage's state is being changed; events that arrive then are replayed. */
   #busy = false;
   #again = false;
   #finished = false;
+  /** Set one turn after the stage stopped: calls still in flight then are abandoned. */
+  #graceOver = false;
+  #grace: NodeJS.Immediate | undefined;
   #resolveDone!: () => void;
-  /** Resolves when the stage has finished and closed its output; never rejects. */
   readonly done = new Promise<void>((resolve) => {
     this.#resolveDone = resolve;
   });
 
-  constructor(spec: StageSpec, input: StageInput<unknown>, run: RunControl) {
+  constructor(spec: FunctionStageSpec, input: StageInput<unknown>, run: RunControl) {
     this.spec = spec;
+    this.name = spec.name;
     this.capacity = spec.concurrency + spec.buffer;
     this.output = new ChunkChannel<unknown>(spec.buffer);
-    this.#kind = KIND_CODES[spec.kind as keyof typeof KIND_CODES];
-    this.#fn = spec.fn!;
+    this.gate = new DispatchGate(spec.concurrency);
+    this.gate.onChange(() => this.#event());
+    this.#kind = KIND_CODES[spec.kind];
+    this.#fn = spec.fn;
     this.#collect = spec.onError === "collect";
-    this.#skip = spec.onError === "skip";
-    this.#deadLetter = spec.deadLetter;
-    // Half the buffer per chunk: downstream works on one chunk while the next fills.
-    this.#chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1));
+    this.#policy = {
+      collect: this.#collect,
+      skip: spec.onError === "skip",
+      deadLetter: spec.deadLetter,
+    };
     this.#cursor = new InputCursor(input);
     this.#run = run;
-    this.#ring = spec.ordered ? new ReorderRing(this.capacity) : undefined;
+    this.#manyInTurn = spec.ordered && this.#kind === FLAT_MAP;
+    this.#ring =
+      spec.ordered && !this.#manyInTurn
+        ? new OrderedCollector(this.capacity, this.#deliverInOrder)
+        : undefined;
     const plain = !spec.ordered && !this.#collect;
     this.#plainMap = plain && this.#kind === MAP;
     this.#plainSink = plain && this.#kind === FOR_EACH;
-    this.#slots = new WorkerSlots(spec.concurrency, run.signal, spec.name, this);
+    this.#slots = new WorkerSlots(this.gate, spec.name, this);
+    // Half the buffer per chunk: downstream works on one chunk while the next fills.
+    const chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1));
+    this.#staging = new OutputStaging(this.output, chunk, this.#flushOnTurn);
   }
 
-  /** Starts dispatching. */
   start(): void {
     this.#busy = true;
     this.#dispatch();
   }
 
-  /** Wakes whatever waits so the stage sees the run stopping; clears the flush timer. */
-  stop(): void {
-    this.#cancelFlush();
+  stop(reason: unknown): void {
+    if (this.gate.stopped) return;
+    this.gate.stop(reason);
+    this.#slots.abortAll(reason);
+    this.#staging.cancelTurn();
     this.#wakeRoomWaiters();
+    this.#wakeTurnWaiters();
+    if (!this.#finished && !this.#slots.allFree) {
+      this.#grace = setImmediate(this.#endGrace);
+    }
     this.#event();
   }
 
-  /**
-   * Counts what the stopped run left at this stage's input as discarded. Called by the run
-   * once every part has settled, so nothing arrives afterwards.
-   */
   collectLeftovers(): void {
     this.#discarded += this.#cursor.discard();
   }
 
-  /** A snapshot of the counters. */
   stats(): StageStats {
-    return stageStats(this.spec, {
+    return stageStats(this.spec, this.gate.limit, {
       in: this.#in,
       out: this.#out,
       filtered: this.#filtered,
       failed: this.#failed,
       cancelled: this.#cancelled,
+      abandoned: this.#abandoned,
       discarded: this.#discarded,
       emitted: this.#emitted,
       maxInFlight: this.#maxInFlight,
@@ -138,7 +166,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     });
   }
 
-  /** An input, room or stop event: dispatch now, or after the change under way. */
+  /** An input, room, width or stop event: dispatch now, or after the change under way. */
   #event(): void {
     if (this.#busy) {
       this.#again = true;
@@ -147,6 +175,11 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     this.#busy = true;
     this.#dispatch();
   }
+
+  readonly #eventHandler = (): void => {
+    this.#yieldArmed = false;
+    this.#event();
+  };
 
   /** Runs the dispatch loop until no event is pending; the caller set `#busy`. */
   #dispatch(): void {
@@ -159,25 +192,35 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     } finally {
       this.#busy = false;
     }
-    if (!this.#finished && this.#slots.allFree && (this.#run.stopped || this.#cursor.ended)) {
+    if (this.#finished) return;
+    if (this.#slots.allFree ? this.gate.stopped || this.#cursor.ended : this.#graceOver) {
       this.#finish();
     }
   }
 
+  /** The run has worked a whole slice without a turn of the event loop: resume after one. */
+  #yield(): void {
+    if (this.#yieldArmed) return;
+    this.#yieldArmed = true;
+    this.#run.yieldThen(this.#eventHandler);
+  }
+
   #dispatchItems(): void {
     const cursor = this.#cursor;
-    const run = this.#run;
+    const gate = this.gate;
     const fn = this.#fn;
     const output = this.output;
     const capacity = this.capacity;
     const slots = this.#slots;
+    const staging = this.#staging;
+    const chunk = staging.chunk;
     // The common cases, inlined below: an unordered map's value goes straight to the chunk;
     // an unordered forEach has nothing to emit. Their counters are added once per burst.
     const plainMap = this.#plainMap;
     const plainSink = this.#plainSink;
     for (;;) {
-      if (run.stopped || slots.allBusy) return;
-      const room = capacity - (this.#inside + this.#staged.length + output.size);
+      if (gate.stopped || slots.allBusy || this.#yieldArmed) return;
+      const room = capacity - (this.#inside + staging.values.length + output.size);
       if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
       // synchronously. Counters for the burst are added once at its end.
@@ -192,9 +235,10 @@ export class StageRuntime implements ManyHost, SlotHandlers {
       let result: unknown;
       let threw = false;
       try {
-        while (position < end && !run.stopped) {
+        while (position < end && !gate.stopped) {
           item = buffer[position++];
           ctx.index = this.#nextIndex++;
+          if (ctx.controller !== undefined) ctx.release();
           result = fn(item, ctx);
           // isThenable, written out: until the optimizing compiler inlines it, a call per
           // item is a fifth of a sync burst's cost (the first ~100k items of a run).
@@ -207,7 +251,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
           }
           if (plainMap) {
             plainDone++;
-            if (this.#staged.push(result) >= this.#chunk) this.#flush();
+            if (staging.values.push(result) >= chunk) staging.flush();
           } else if (plainSink) {
             plainDone++;
           } else {
@@ -224,9 +268,10 @@ export class StageRuntime implements ManyHost, SlotHandlers {
         this.#out += plainDone;
         if (plainMap) this.#emitted += plainDone;
       }
-      this.#in += position - start;
+      const started = position - start;
+      this.#in += started;
       cursor.advanceTo(position);
-      if (plainMap && this.#staged.length > 0) this.#immediate ??= setImmediate(this.#flushOnTurn);
+      if (plainMap) staging.flushOnTurn();
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
       if (threw) {
         this.#inside++;
@@ -237,6 +282,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
         if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
         slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
+      if (this.#run.mustYield(started)) this.#yield();
     }
   }
 
@@ -245,20 +291,19 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     const cursor = this.#cursor;
     const slots = this.#slots;
     for (;;) {
-      if (this.#run.stopped || slots.allBusy) return;
-      const full =
-        this.#ring === undefined
-          ? this.#staged.length + this.output.size >= this.spec.buffer
-          : this.#inside + this.#staged.length + this.output.size >= this.capacity;
+      if (this.gate.stopped || slots.allBusy || this.#yieldArmed) return;
+      const full = this.#staging.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
       const item = cursor.take();
       const index = this.#nextIndex++;
       slot.ctx.index = index;
+      if (slot.ctx.controller !== undefined) slot.ctx.release();
       this.#in++;
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
+      if (this.#run.mustYield(1)) this.#yield();
     }
   }
 
@@ -281,23 +326,29 @@ export class StageRuntime implements ManyHost, SlotHandlers {
 
   /** @internal An async item fulfilled; its slot is still taken (see {@link WorkerSlots}). */
   itemSettled(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
+    if (this.#finished) {
+      // An abandoned call settled after the stage finished without it: drop its result.
+      this.#slots.free(slot);
+      return;
+    }
     this.#busy = true;
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
-      this.#expanded(value as number);
+      this.#expanded(index, value as number);
     } else {
-      if (this.#plainMap && !this.#run.stopped) {
+      if (this.#plainMap && !this.gate.stopped) {
         // #completed and #emit for the commonest case, written out like the sync burst's:
         // two calls fewer per item while the stage still runs unoptimized.
         this.#inside--;
         this.#out++;
         this.#emitted++;
-        if (this.#staged.push(value) >= this.#chunk) this.#flush();
-        else this.#immediate ??= setImmediate(this.#flushOnTurn);
+        this.#staging.push(value);
       } else {
         this.#completed(item, index, value);
       }
-      if (this.#nextInSlot(slot)) {
+      if (this.#run.mustYield(1)) {
+        this.#yield();
+      } else if (this.#nextInSlot(slot)) {
         if (this.#again) this.#dispatch();
         else this.#busy = false;
         return;
@@ -310,15 +361,20 @@ export class StageRuntime implements ManyHost, SlotHandlers {
   /**
    * The busy stage's common case, without a full dispatcher pass: starts the next input item
    * in the slot whose item just settled. Returns false, leaving the slot to be freed, when no
-   * item is ready or there is no room, and after a sync result (the dispatcher's burst takes
-   * over from there). Returns true when the slot is accounted for: it holds the new item, or a
-   * sync throw freed it (and `#again` asks for a dispatch).
+   * item is ready, there is no room, the gate's width went down, and after a sync result (the
+   * dispatcher's burst takes over from there). Returns true when the slot is accounted for: it
+   * holds the new item, or a sync throw freed it (and `#again` asks for a dispatch).
    */
   #nextInSlot(slot: WorkerSlot): boolean {
     const cursor = this.#cursor;
     const position = cursor.position;
-    if (position >= cursor.buffer.length || this.#run.stopped) return false;
-    if (this.#inside + this.#staged.length + this.output.size >= this.capacity) return false;
+    const gate = this.gate;
+    if (position >= cursor.buffer.length || gate.stopped) return false;
+    // The slot is still taken: it may carry on while taken slots are within the width.
+    if (this.#slots.taken > gate.limit) return false;
+    if (this.#inside + this.#staging.values.length + this.output.size >= this.capacity) {
+      return false;
+    }
     const item = cursor.buffer[position];
     const ctx = slot.ctx;
     const index = this.#nextIndex++;
@@ -360,19 +416,29 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     error: unknown,
     ctx: StageContext,
   ): Promise<void> | undefined {
+    if (this.#finished) return undefined;
     this.#busy = true;
     this.#inFlight--;
     try {
       return this.#failedItem(item, index, error, ctx);
     } finally {
+      if (this.#manyInTurn) this.#endTurn(index);
       this.#busy = false;
     }
   }
 
+  #failedItem(
+    item: unknown,
+    index: number,
+    error: unknown,
+    ctx: StageContext,
+  ): Promise<void> | undefined {
+    return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
+  }
+
   #completed(item: unknown, index: number, result: unknown): void {
-    if (this.#run.stopped) {
-      this.#cancelled++;
-      this.#freeInside();
+    if (this.gate.stopped) {
+      this.cancelledItem();
       return;
     }
     let value: unknown;
@@ -384,7 +450,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
         if (!result) {
           this.#filtered++;
           if (this.#ring === undefined) this.#freeInside();
-          else this.#settle(index, Slot.None, undefined);
+          else this.#ring.settle(index, Slot.None, undefined);
           return;
         }
         value = item;
@@ -395,7 +461,7 @@ export class StageRuntime implements ManyHost, SlotHandlers {
       default:
         this.#out++;
         if (this.#ring === undefined) this.#freeInside();
-        else this.#settle(index, Slot.None, undefined);
+        else this.#ring.settle(index, Slot.None, undefined);
         return;
     }
     if (this.#collect) value = { ok: true, value };
@@ -404,127 +470,102 @@ export class StageRuntime implements ManyHost, SlotHandlers {
       this.#out++;
       this.#emit(value);
     } else {
-      this.#settle(index, Slot.Value, value);
+      this.#ring.settle(index, Slot.Value, value);
     }
   }
 
-  /** Accounts for a finished flatMap item: `count` values emitted, or -1 if the run stopped. */
-  #expanded(count: number): void {
-    if (count < 0) {
-      this.#cancelled++;
-      this.#freeInside();
-    } else if (this.#ring === undefined) {
+  /** Accounts for a finished flatMap item: `count` values emitted, or -1 if it stopped. */
+  #expanded(index: number, count: number): void {
+    if (count < 0) this.cancelledItem();
+    else {
       if (count === 0) this.#filtered++;
       else this.#out++;
       this.#freeInside();
     }
-    // An ordered item that finished was settled in the ring by expandMany itself.
+    if (this.#manyInTurn) this.#endTurn(index);
   }
 
-  /** Applies the error policy; returns a promise only when a dead-letter callback is async. */
-  #failedItem(
-    item: unknown,
-    index: number,
-    error: unknown,
-    ctx: StageContext,
-  ): Promise<void> | undefined {
-    if (this.#run.stopped) {
-      // Errors after the run stopped are the cancellation itself, not the item's failure.
-      this.#cancelled++;
-      this.#freeInside();
-      return undefined;
-    }
-    this.#failed++;
-    if (this.#collect) {
-      const failure = { ok: false, error, item };
-      if (this.#ring === undefined) {
-        this.#inside--;
-        this.#emit(failure);
-      } else {
-        this.#settle(index, Slot.Failure, failure);
-      }
-      return undefined;
-    }
-    if (!this.#skip) {
-      this.#freeInside();
-      this.#run.fail(new StageError(this.spec.name, item, index, error));
-      return undefined;
-    }
-    const deadLetter = this.#deadLetter;
-    if (deadLetter !== undefined) {
-      try {
-        const pending = deadLetter(item, error, ctx);
-        if (isThenable(pending)) {
-          return Promise.resolve(pending).then(
-            () => this.#skipped(index),
-            (thrown: unknown) => this.#deadLetterFailed(item, index, thrown),
-          );
-        }
-      } catch (thrown) {
-        this.#deadLetterFailed(item, index, thrown);
-        return undefined;
-      }
-    }
-    this.#skipped(index);
-    return undefined;
-  }
-
-  #skipped(index: number): void {
-    if (this.#ring === undefined || this.#run.stopped) this.#freeInside();
-    else this.#settle(index, Slot.None, undefined);
-  }
-
-  #deadLetterFailed(item: unknown, index: number, thrown: unknown): void {
-    this.#freeInside();
-    this.#run.fail(new StageError(this.spec.name, item, index, thrown, "deadLetter threw on"));
-  }
-
-  /** For flatMap tasks: settles an ordered item, guarded like every other state change. */
-  settle(index: number, state: Slot, value: unknown): void {
-    if (this.#busy) {
-      this.#settle(index, state, value);
-      return;
-    }
-    this.#busy = true;
-    this.#settle(index, state, value);
-    this.#dispatch();
-  }
-
-  /** For flatMap tasks: wraps a value as a result when the stage collects. */
-  wrap(value: unknown): unknown {
-    return this.#collect ? { ok: true, value } : value;
-  }
-
-  /** Records a finished item in the ring and emits every result now in order. */
-
-  #settle(index: number, state: Slot, value: unknown): void {
-    const ring = this.#ring!;
-    if (index !== ring.head) {
-      ring.store(index, state, value);
-      return;
-    }
-    ring.head++;
-    this.#emitSettled(state, value);
-    while (ring.headState() !== Slot.Empty) {
-      const headState = ring.headState();
-      this.#emitSettled(headState, ring.shiftHead());
-    }
-  }
-
-  #emitSettled(state: Slot, value: unknown): void {
+  /** Results of an ordered stage, in input order. */
+  readonly #deliverInOrder = (state: Slot, value: unknown): void => {
     this.#inside--;
     if (state === Slot.Value) {
       this.#out++;
       this.#emit(value);
     } else if (state === Slot.Failure) {
       this.#emit(value);
-    } else if (state === Slot.Many) {
-      this.#out++;
-      for (const each of value as unknown[]) this.#emit(each);
+    }
+  };
+
+  // FailureHost: what the error policy does to this stage.
+
+  /** @internal */
+  get stopping(): boolean {
+    return this.gate.stopped;
+  }
+
+  /** @internal An item whose call ended because the stage stopped. */
+  cancelledItem(): void {
+    this.#cancelled++;
+    this.#freeInside();
+  }
+
+  /** @internal */
+  countFailed(): void {
+    this.#failed++;
+  }
+
+  /** @internal */
+  emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void {
+    if (this.#ring === undefined) {
+      this.#inside--;
+      this.#emit(failure);
+    } else {
+      this.#ring.settle(index, Slot.Failure, failure);
     }
   }
 
-  /** For flatMap tasks: emits one value downstream, guarded like every other state change. */
+  /** @internal */
+  skipped(index: number): void {
+    if (this.#ring === undefined || this.gate.stopped) this.#freeInside();
+    else this.#ring.settle(index, Slot.None, undefined);
+  }
+
+  /** @internal */
+  failRun(error: StageError): void {
+    this.#freeInside();
+    this.#run.fail(error);
+  }
+
+  // ManyHost: what flatMap tasks do to this stage.
+
+  /** @internal Whether this flatMap stage keeps input order. */
+  get ordered(): boolean {
+    return this.#manyInTurn;
+  }
+
+  /** @internal Ordered flatMap: true once it is item `index`'s turn, false if stopped first. */
+  waitTurn(index: number): boolean | Promise<boolean> {
+    if (this.gate.stopped) return false;
+    if (index === this.#turn) return true;
+    return new Promise<boolean>((resolve) => this.#turnWaiters.set(index, resolve));
+  }
+
+  #endTurn(index: number): void {
+    if (index !== this.#turn) return;
+    const next = ++this.#turn;
+    const waiter = this.#turnWaiters.get(next);
+    if (waiter !== undefined) {
+      this.#turnWaiters.delete(next);
+      waiter(true);
+    }
+  }
+
+  #wakeTurnWaiters(): void {
+    for (const wake of this.#turnWaiters.values()) wake(false);
+    this.#turnWaiters.clear();
+  }
+
+  /** @internal Emits one flatMap value downstream, guarded like every other state change. */
   emit(value: unknown): void {
     const wrapped = this.#collect ? { ok: true, value } : value;
     if (this.#busy) {
@@ -536,75 +577,42 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     this.#dispatch();
   }
 
-  #emit(value: unknown): void {
-    this.#emitted++;
-    const staged = this.#staged;
-    staged.push(value);
-    if (staged.length >= this.#chunk) this.#flush();
-    else this.#immediate ??= setImmediate(this.#flushOnTurn);
-  }
-
-  readonly #flushOnTurn = (): void => {
-    this.#immediate = undefined;
-    if (this.#busy) {
-      this.#flush();
-      return;
-    }
-    this.#busy = true;
-    this.#flush();
-    this.#dispatch();
-  };
-
-  #flush(): void {
-    if (this.#staged.length === 0) return;
-    const chunk = this.#staged;
-    this.#staged = [];
-    this.output.pushChunk(chunk);
-  }
-
-  #cancelFlush(): void {
-    if (this.#immediate !== undefined) {
-      clearImmediate(this.#immediate);
-      this.#immediate = undefined;
-    }
-  }
-
-  #freeInside(): void {
-    this.#inside--;
-    if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
-  }
-
-  /** Whether an unordered flatMap may emit one more value now; false once the run stopped. */
+  /** @internal Whether a flatMap may emit one more value now; false once the stage stopped. */
   roomForOne(): boolean | Promise<boolean> {
-    if (this.#run.stopped) return false;
-    if (this.#staged.length + this.output.size < this.spec.buffer) return true;
-    this.#flush();
+    if (this.gate.stopped) return false;
+    if (this.#staging.values.length + this.output.size < this.spec.buffer) return true;
+    this.#staging.flush();
     this.#armSpace();
     return new Promise<void>((resolve) => this.#roomWaiters.push(resolve)).then(() =>
       this.roomForOne(),
     );
   }
 
-  /** Whether the run has stopped (flatMap tasks check it between values). */
-  get stopped(): boolean {
-    return this.#run.stopped;
+  #emit(value: unknown): void {
+    this.#emitted++;
+    this.#staging.push(value);
   }
 
-  /** Whether this flatMap stage keeps input order. */
-  get ordered(): boolean {
-    return this.#ring !== undefined;
-  }
+  readonly #flushOnTurn = (): void => {
+    if (this.#busy) {
+      this.#staging.flush();
+      return;
+    }
+    this.#busy = true;
+    this.#staging.flush();
+    this.#dispatch();
+  };
 
-  /** Counts an ordered flatMap item that yielded nothing. */
-  countFiltered(): void {
-    this.#filtered++;
+  #freeInside(): void {
+    this.#inside--;
+    if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
   }
 
   /** The stage is full: hand over what downstream needs and wait for it to free room. */
   #needRoom(): void {
     // Flushing a few staged values into a channel that still holds plenty only makes
     // small chunks; downstream will free room (and tell us) without them.
-    if (this.output.size <= this.spec.buffer >> 1) this.#flush();
+    if (this.output.size <= this.spec.buffer >> 1) this.#staging.flush();
     this.#armSpace();
   }
 
@@ -631,6 +639,12 @@ export class StageRuntime implements ManyHost, SlotHandlers {
     this.#event();
   };
 
+  readonly #endGrace = (): void => {
+    this.#grace = undefined;
+    this.#graceOver = true;
+    this.#event();
+  };
+
   #wakeRoomWaiters(): void {
     const waiters = this.#roomWaiters;
     if (waiters.length === 0) return;
@@ -640,14 +654,18 @@ export class StageRuntime implements ManyHost, SlotHandlers {
 
   #finish(): void {
     this.#finished = true;
-    if (this.#run.stopped) {
-      this.#cancelFlush();
+    if (this.#grace !== undefined) clearImmediate(this.#grace);
+    if (this.gate.stopped) {
+      this.#staging.cancelTurn();
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
+      // Calls that ignored their aborted signal: the stage does not wait for them.
+      this.#abandoned = this.#inFlight;
+      this.#cancelled += this.#inFlight;
+      this.#inFlight = 0;
     }
     // Staged results go downstream even when stopping, so the next stage (or the run)
     // counts them as discarded rather than losing track of them.
-    this.#flush();
-    this.#cancelFlush();
+    this.#staging.flush();
     this.output.close();
     this.#resolveDone();
   }

@@ -1,0 +1,55 @@
+import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
+
+/** The operators that call a user function with the concurrency options. */
+export type FunctionKind = "map" | "filter" | "flatMap" | "tap" | "forEach";
+
+/** A validated, frozen `map`/`filter`/`flatMap`/`tap`/`forEach` stage. */
+export interface FunctionStageSpec {
+  readonly kind: FunctionKind;
+  readonly name: string;
+  readonly fn: StageFn<unknown, unknown>;
+  readonly concurrency: number;
+  readonly ordered: boolean;
+  readonly buffer: number;
+  readonly onError: ErrorPolicy;
+  readonly deadLetter: DeadLetter<unknown> | undefined;
+}
+
+/** A validated, frozen `batch` stage. */
+export interface BatchStageSpec {
+  readonly kind: "batch";
+  readonly name: string;
+  /** Batches held ready downstream. */
+  readonly buffer: number;
+  /** Items per batch. */
+  readonly size: number;
+  /** Ms from a batch's first item until it is emitted anyway (`Infinity`: no limit). */
+  readonly maxWait: number;
+}
+
+/** A validated, frozen `take`, `drop`, `scan` or `distinct` stage: sync, one item at a time. */
+export type StepStageSpec =
+  | {
+      readonly kind: "take" | "drop";
+      readonly name: string;
+      readonly buffer: number;
+      readonly count: number;
+    }
+  | {
+      readonly kind: "scan";
+      readonly name: string;
+      readonly buffer: number;
+      readonly fn: (accumulator: unknown, item: unknown, index: number) => unknown;
+      readonly initial: unknown;
+    }
+  | {
+      readonly kind: "distinct";
+      readonly name: string;
+      readonly buffer: number;
+      readonly key: ((item: unknown) => unknown) | undefined;
+      /** Most keys remembered (`Infinity`: all of them). */
+      readonly limit: number;
+    };
+
+/** Every stage a pipeline can hold; a run builds one {@link Stage} from each. */
+export type StageSpec = FunctionStageSpec | BatchStageSpec | StepStageSpec;

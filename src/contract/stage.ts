@@ -1,0 +1,46 @@
+import type { StageStats } from "./summary.js";
+
+/**
+ * Where a stage takes its items from: the previous stage's output, or the source. Chunks
+ * stay counted against the upstream's capacity until released, so the upstream's bound
+ * covers items a stage has taken but not yet started.
+ */
+export interface StageInput<T> {
+  /** The next chunk if one is ready now; `undefined` otherwise. */
+  takeChunk(): T[] | undefined;
+  /** Frees room upstream for `n` taken items. */
+  release(n: number): void;
+  /** Calls `callback` once when a chunk may be ready or the input ended. */
+  onData(callback: () => void): void;
+  /** Whether a chunk is ready to take now. */
+  readonly ready: boolean;
+  /** Whether no chunk will ever come again. */
+  readonly drained: boolean;
+  /** Drops what is queued when the run stops; returns how many items were dropped. */
+  discard(): number;
+}
+
+/**
+ * The lifecycle every stage kind implements and the run drives: `start()`, its `output`,
+ * `stop()`, `done`, `stats()`. A run builds its stages in order, each reading the one before,
+ * starts them, stops them when it ends early, and settles once every `done` has resolved.
+ */
+export interface Stage {
+  /** The stage's name, as summaries and errors show it. */
+  readonly name: string;
+  /** What the next stage (or the run's consumer) reads. */
+  readonly output: StageInput<unknown>;
+  /** Starts taking items from the input. */
+  start(): void;
+  /**
+   * Stops taking items: in-flight calls see their `ctx.signal` abort, and the output closes
+   * once what is in flight has settled (or been abandoned). Idempotent.
+   */
+  stop(reason: unknown): void;
+  /** Resolves once the stage has finished and closed its output; never rejects. */
+  readonly done: Promise<void>;
+  /** Counts what is left at the stage's input as discarded; called once, at settle. */
+  collectLeftovers(): void;
+  /** A snapshot of the counters. */
+  stats(): StageStats;
+}

@@ -1,0 +1,21 @@
+import type { RunControl } from "../contract/run-control.js";
+import type { Stage, StageInput } from "../contract/stage.js";
+import type { StageSpec } from "../contract/stage-spec.js";
+import { BatchStage } from "./batch-stage.js";
+import { FunctionStage } from "./function-stage.js";
+import { StepStage } from "./step-stage.js";
+
+/** Builds the stage a spec describes, reading from `input`. */
+export function buildStage(spec: StageSpec, input: StageInput<unknown>, run: RunControl): Stage {
+  switch (spec.kind) {
+    case "batch":
+      return new BatchStage(spec, input, run);
+    case "take":
+    case "drop":
+    case "scan":
+    case "distinct":
+      return new StepStage(spec, input, run);
+    default:
+      return new FunctionStage(spec, input, run);
+  }
+}

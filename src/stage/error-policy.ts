@@ -1,0 +1,73 @@
+import type { DeadLetter, StageContext } from "../contract/types.js";
+import { StageError } from "../errors/stage-error.js";
+import { isThenable } from "./thenable.js";
+
+/** What the error policy needs of the stage whose item failed. */
+export interface FailureHost {
+  readonly name: string;
+  /** Whether the stage is stopping: a failure now is the cancellation itself. */
+  readonly stopping: boolean;
+  /** The item was cancelled, not failed: count it and free its place. */
+  cancelledItem(): void;
+  countFailed(): void;
+  /** Emits `{ ok: false, error, item }` in the item's place (`onError: "collect"`). */
+  emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void;
+  /** The failed item leaves the stage without output (`"skip"`, after any dead letter). */
+  skipped(index: number): void;
+  /** Frees the item's place and fails the run with `error`. */
+  failRun(error: StageError): void;
+}
+
+/** A stage's error policy, resolved once from its options. */
+export interface ErrorPolicyPlan {
+  readonly collect: boolean;
+  readonly skip: boolean;
+  readonly deadLetter: DeadLetter<unknown> | undefined;
+}
+
+/**
+ * Applies the stage's `onError` to an item whose function threw or rejected. Returns a
+ * promise only when an async dead-letter callback must finish first (it never rejects).
+ */
+export function applyErrorPolicy(
+  host: FailureHost,
+  plan: ErrorPolicyPlan,
+  item: unknown,
+  index: number,
+  error: unknown,
+  ctx: StageContext,
+): Promise<void> | undefined {
+  if (host.stopping) {
+    // Errors after the stage stopped are the cancellation itself, not the item's failure.
+    host.cancelledItem();
+    return undefined;
+  }
+  host.countFailed();
+  if (plan.collect) {
+    host.emitFailure(index, { ok: false, error, item });
+    return undefined;
+  }
+  if (!plan.skip) {
+    host.failRun(new StageError(host.name, item, index, error));
+    return undefined;
+  }
+  const deadLetter = plan.deadLetter;
+  if (deadLetter !== undefined) {
+    try {
+      const pending = deadLetter(item, error, ctx);
+      if (isThenable(pending)) {
+        return Promise.resolve(pending).then(
+          () => host.skipped(index),
+          (thrown: unknown) => {
+            host.failRun(new StageError(host.name, item, index, thrown, "deadLetter threw on"));
+          },
+        );
+      }
+    } catch (thrown) {
+      host.failRun(new StageError(host.name, item, index, thrown, "deadLetter threw on"));
+      return undefined;
+    }
+  }
+  host.skipped(index);
+  return undefined;
+}
