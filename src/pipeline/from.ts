@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { checkOptionsObject, integerOption } from "../internal/validate.js";
 import { checkSource } from "../source/open-source.js";
 import { defaults } from "./defaults.js";
@@ -14,8 +15,13 @@ import type { Source } from "../contract/types.js";
  * Reading is pulled by the first stage and bounded: the source runs at most `buffer` items
  * ahead of it. A sync iterable is read in chunks without a promise per item.
  *
+ * A `Readable` types the pipeline as `Pipeline<unknown>` (a stream says nothing of its
+ * chunks' type): narrow it with a typed `map` or a type-guard `filter` first.
+ *
  * @throws {InvalidOptionError} (a `TypeError`) when `source` is none of these.
  */
+export function from(source: Readable, options?: FromOptions): Pipeline<unknown>;
+export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T>;
 export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T> {
   checkSource(source);
   const raw = checkOptionsObject("from", options, ["buffer"]);

@@ -130,7 +130,7 @@ describe("async sources in a pipeline", () => {
   test("reads an object-mode Readable", async () => {
     assert.deepEqual(
       await from(Readable.from([{ id: 1 }, { id: 2 }]))
-        .map((row) => row.id)
+        .map((row) => (row as { id: number }).id)
         .run()
         .collect(),
       [1, 2],
