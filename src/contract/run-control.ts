@@ -1,5 +1,5 @@
 /** Items of work between two looks at the clock on paths that run per item. */
-const WORK_PER_CLOCK_READ = 64;
+export const WORK_PER_CLOCK_READ = 64;
 /** Longest stretch of synchronous work before the run gives the event loop a turn. */
 const SLICE_MS = 4;
 
@@ -46,6 +46,14 @@ export class RunControl {
   mustYield(items: number): boolean {
     if ((this.#work += items) < WORK_PER_CLOCK_READ) return false;
     this.#work = 0;
+    return performance.now() >= this.#sliceEnd;
+  }
+
+  /**
+   * The clock half of {@link mustYield}, for a stage that counts its own per-item work
+   * (one field increment per item, no call) and asks once per {@link WORK_PER_CLOCK_READ}.
+   */
+  sliceOver(): boolean {
     return performance.now() >= this.#sliceEnd;
   }
 

@@ -11,6 +11,12 @@ export class DispatchGate {
   max: number;
   /** Whether the stage is stopping: no new item starts. */
   stopped = false;
+  /**
+   * Whether the per-item path must look closer before it reuses a slot: the stage stopped, or
+   * the limit was set below the largest width (slots taken may exceed it). One field to test
+   * in the common case instead of two.
+   */
+  guarded = false;
   /** Why the stage stopped: what in-flight signals abort with. */
   reason: unknown = undefined;
   #onChange: () => void = () => {};
@@ -24,6 +30,7 @@ export class DispatchGate {
   setLimit(limit: number): void {
     this.limit = limit;
     if (limit > this.max) this.max = limit;
+    this.guarded = this.stopped || limit < this.max;
     this.#onChange();
   }
 
@@ -36,6 +43,7 @@ export class DispatchGate {
   stop(reason: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.guarded = true;
     this.reason = reason;
   }
 }

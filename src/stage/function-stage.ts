@@ -1,5 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
-import type { RunControl } from "../contract/run-control.js";
+import { type RunControl, WORK_PER_CLOCK_READ } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionStageSpec } from "../contract/stage-spec.js";
 import type { StageStats } from "../contract/summary.js";
@@ -41,10 +41,12 @@ const MAX_CHUNK = 256;
  * signals are aborted); those that ignore it are counted as abandoned, their late results
  * dropped, and the stage finishes without them.
  */
-export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost {
+export class FunctionStage
+  extends OutputStaging<unknown>
+  implements Stage, ManyHost, SlotHandlers, FailureHost
+{
   readonly spec: FunctionStageSpec;
   readonly name: string;
-  readonly output: ChunkChannel<unknown>;
   /** The live width; flow control changes it while the run goes. */
   readonly gate: DispatchGate;
   /** Items the stage may hold at once: `concurrency + buffer`. */
@@ -57,9 +59,10 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
   readonly #slots: WorkerSlots;
-  readonly #staging: OutputStaging<unknown>;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
   readonly #plainMap: boolean;
+  /** A plain map that is running: its settled values take the short path. Off once stopped. */
+  #fastSettle: boolean;
   /** An unordered forEach that does not collect: it emits nothing. */
   readonly #plainSink: boolean;
   /** An ordered flatMap: items take turns, in input order, to stream their values out. */
@@ -99,10 +102,14 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   });
 
   constructor(spec: FunctionStageSpec, input: StageInput<unknown>, run: RunControl) {
+    // Half the buffer per chunk: downstream works on one chunk while the next fills.
+    super(
+      new ChunkChannel<unknown>(spec.buffer),
+      Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1)),
+    );
     this.spec = spec;
     this.name = spec.name;
     this.capacity = spec.concurrency + spec.buffer;
-    this.output = new ChunkChannel<unknown>(spec.buffer);
     this.gate = new DispatchGate(spec.concurrency);
     this.gate.onChange(() => this.#event());
     this.#kind = KIND_CODES[spec.kind];
@@ -122,11 +129,9 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
         : undefined;
     const plain = !spec.ordered && !this.#collect;
     this.#plainMap = plain && this.#kind === MAP;
+    this.#fastSettle = this.#plainMap;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
-    // Half the buffer per chunk: downstream works on one chunk while the next fills.
-    const chunk = Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1));
-    this.#staging = new OutputStaging(this.output, chunk, this.#flushOnTurn);
   }
 
   start(): void {
@@ -137,8 +142,9 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   stop(reason: unknown): void {
     if (this.gate.stopped) return;
     this.gate.stop(reason);
+    this.#fastSettle = false;
     this.#slots.abortAll(reason);
-    this.#staging.cancelTurn();
+    this.cancelTurn();
     this.#wakeRoomWaiters();
     this.#wakeTurnWaiters();
     if (!this.#finished && !this.#slots.allFree) {
@@ -198,6 +204,13 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     }
   }
 
+  /** Whether the slice is over; if so the stage stops starting items until the next turn. */
+  #yieldDue(): boolean {
+    if (!this.#run.sliceOver()) return false;
+    this.#yield();
+    return true;
+  }
+
   /** The run has worked a whole slice without a turn of the event loop: resume after one. */
   #yield(): void {
     if (this.#yieldArmed) return;
@@ -212,15 +225,14 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     const output = this.output;
     const capacity = this.capacity;
     const slots = this.#slots;
-    const staging = this.#staging;
-    const chunk = staging.chunk;
+    const chunk = this.chunk;
     // The common cases, inlined below: an unordered map's value goes straight to the chunk;
     // an unordered forEach has nothing to emit. Their counters are added once per burst.
     const plainMap = this.#plainMap;
     const plainSink = this.#plainSink;
     for (;;) {
       if (gate.stopped || slots.allBusy || this.#yieldArmed) return;
-      const room = capacity - (this.#inside + staging.values.length + output.size);
+      const room = capacity - (this.#inside + this.values.length + output.size);
       if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
       // synchronously. Counters for the burst are added once at its end.
@@ -238,7 +250,6 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
         while (position < end && !gate.stopped) {
           item = buffer[position++];
           ctx.index = this.#nextIndex++;
-          if (ctx.controller !== undefined) ctx.release();
           result = fn(item, ctx);
           // isThenable, written out: until the optimizing compiler inlines it, a call per
           // item is a fifth of a sync burst's cost (the first ~100k items of a run).
@@ -251,7 +262,7 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
           }
           if (plainMap) {
             plainDone++;
-            if (staging.values.push(result) >= chunk) staging.flush();
+            if (this.values.push(result) >= chunk) this.flush();
           } else if (plainSink) {
             plainDone++;
           } else {
@@ -271,7 +282,7 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
       const started = position - start;
       this.#in += started;
       cursor.advanceTo(position);
-      if (plainMap) staging.flushOnTurn();
+      if (plainMap) this.flushOnTurn();
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
       if (threw) {
         this.#inside++;
@@ -292,13 +303,12 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     const slots = this.#slots;
     for (;;) {
       if (this.gate.stopped || slots.allBusy || this.#yieldArmed) return;
-      const full = this.#staging.values.length + this.output.size >= this.spec.buffer;
+      const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
       const item = cursor.take();
       const index = this.#nextIndex++;
       slot.ctx.index = index;
-      if (slot.ctx.controller !== undefined) slot.ctx.release();
       this.#in++;
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
@@ -324,8 +334,35 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     return false;
   }
 
-  /** @internal An async item fulfilled; its slot is still taken (see {@link WorkerSlots}). */
+  /**
+   * @internal An async item fulfilled; its slot is still taken (see {@link WorkerSlots}).
+   * The commonest case (an unordered map, running) is written out and kept small: it is
+   * optimized together with {@link nextInSlot} and the user's function, within V8's inlining
+   * budget (bench/ S1 lost a fifth when rarer checks sat on this path).
+   */
   itemSettled(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
+    if (!this.#fastSettle) {
+      this.#settledSlowly(slot, item, index, value);
+      return;
+    }
+    this.#busy = true;
+    this.#inFlight--;
+    this.#inside--;
+    this.#out++;
+    this.#emitted++;
+    if (this.values.push(value) >= this.chunk) this.flush();
+    else if (!this.scheduled) this.schedule();
+    if (this.#nextInSlot(slot)) {
+      if (this.#again) this.#dispatch();
+      else this.#busy = false;
+      return;
+    }
+    this.#slots.free(slot);
+    this.#dispatch();
+  }
+
+  /** An item settled off the fast path: a stage that stopped, filters, collects or orders. */
+  #settledSlowly(slot: WorkerSlot, item: unknown, index: number, value: unknown): void {
     if (this.#finished) {
       // An abandoned call settled after the stage finished without it: drop its result.
       this.#slots.free(slot);
@@ -335,24 +372,15 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
       this.#expanded(index, value as number);
-    } else {
-      if (this.#plainMap && !this.gate.stopped) {
-        // #completed and #emit for the commonest case, written out like the sync burst's:
-        // two calls fewer per item while the stage still runs unoptimized.
-        this.#inside--;
-        this.#out++;
-        this.#emitted++;
-        this.#staging.push(value);
-      } else {
-        this.#completed(item, index, value);
-      }
-      if (this.#run.mustYield(1)) {
-        this.#yield();
-      } else if (this.#nextInSlot(slot)) {
-        if (this.#again) this.#dispatch();
-        else this.#busy = false;
-        return;
-      }
+      this.#slots.free(slot);
+      this.#dispatch();
+      return;
+    }
+    this.#completed(item, index, value);
+    if (this.#nextInSlot(slot)) {
+      if (this.#again) this.#dispatch();
+      else this.#busy = false;
+      return;
     }
     this.#slots.free(slot);
     this.#dispatch();
@@ -368,16 +396,20 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   #nextInSlot(slot: WorkerSlot): boolean {
     const cursor = this.#cursor;
     const position = cursor.position;
+    if (position >= cursor.buffer.length) return false;
     const gate = this.gate;
-    if (position >= cursor.buffer.length || gate.stopped) return false;
     // The slot is still taken: it may carry on while taken slots are within the width.
-    if (this.#slots.taken > gate.limit) return false;
-    if (this.#inside + this.#staging.values.length + this.output.size >= this.capacity) {
+    if (gate.guarded && (gate.stopped || this.#slots.taken > gate.limit)) return false;
+    if (this.#inside + this.values.length + this.output.size >= this.capacity) {
       return false;
     }
+    const index = this.#nextIndex;
+    // Async items that settle in microtasks never let the event loop turn: look at the clock
+    // once per WORK_PER_CLOCK_READ items (the item counter is at hand; no counter of its own).
+    if ((index & (WORK_PER_CLOCK_READ - 1)) === 0 && this.#yieldDue()) return false;
+    this.#nextIndex = index + 1;
     const item = cursor.buffer[position];
     const ctx = slot.ctx;
-    const index = this.#nextIndex++;
     ctx.index = index;
     cursor.advanceTo(position + 1);
     this.#in++;
@@ -580,8 +612,8 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   /** @internal Whether a flatMap may emit one more value now; false once the stage stopped. */
   roomForOne(): boolean | Promise<boolean> {
     if (this.gate.stopped) return false;
-    if (this.#staging.values.length + this.output.size < this.spec.buffer) return true;
-    this.#staging.flush();
+    if (this.values.length + this.output.size < this.spec.buffer) return true;
+    this.flush();
     this.#armSpace();
     return new Promise<void>((resolve) => this.#roomWaiters.push(resolve)).then(() =>
       this.roomForOne(),
@@ -590,18 +622,19 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
 
   #emit(value: unknown): void {
     this.#emitted++;
-    this.#staging.push(value);
+    this.push(value);
   }
 
-  readonly #flushOnTurn = (): void => {
+  /** A partial chunk waited a turn: hand it over, guarded like every other state change. */
+  protected override onTurn(): void {
     if (this.#busy) {
-      this.#staging.flush();
+      this.flush();
       return;
     }
     this.#busy = true;
-    this.#staging.flush();
+    this.flush();
     this.#dispatch();
-  };
+  }
 
   #freeInside(): void {
     this.#inside--;
@@ -612,7 +645,7 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
   #needRoom(): void {
     // Flushing a few staged values into a channel that still holds plenty only makes
     // small chunks; downstream will free room (and tell us) without them.
-    if (this.output.size <= this.spec.buffer >> 1) this.#staging.flush();
+    if (this.output.size <= this.spec.buffer >> 1) this.flush();
     this.#armSpace();
   }
 
@@ -656,7 +689,7 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     this.#finished = true;
     if (this.#grace !== undefined) clearImmediate(this.#grace);
     if (this.gate.stopped) {
-      this.#staging.cancelTurn();
+      this.cancelTurn();
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
       // Calls that ignored their aborted signal: the stage does not wait for them.
       this.#abandoned = this.#inFlight;
@@ -665,7 +698,7 @@ export class FunctionStage implements Stage, ManyHost, SlotHandlers, FailureHost
     }
     // Staged results go downstream even when stopping, so the next stage (or the run)
     // counts them as discarded rather than losing track of them.
-    this.#staging.flush();
+    this.flush();
     this.output.close();
     this.#resolveDone();
   }

@@ -4,32 +4,44 @@ import type { ChunkChannel } from "../channel/chunk-channel.js";
  * Values gathered for the next chunk downstream: handed over when `chunk` values are staged,
  * or on the next turn of the event loop (one `setImmediate` per chunk, never per item), so a
  * fast producer moves in chunks and a slow one is not held back. Shared by function stages
- * and the async source; hot loops push to `values` directly and compare with `chunk`.
+ * (which extend it: their per-item path then reads `values` and `chunk` as their own fields,
+ * one load fewer per item) and the async source; hot loops push to `values` directly.
  */
 export class OutputStaging<T> {
   values: T[] = [];
   /** Values per chunk handed downstream. */
   readonly chunk: number;
-  readonly #output: ChunkChannel<T>;
-  readonly #onTurn: () => void;
+  /** Where chunks go. */
+  readonly output: ChunkChannel<T>;
   #immediate: NodeJS.Immediate | undefined;
+  /** Whether a hand-over on the next turn is scheduled: hot loops test it before {@link schedule}. */
+  scheduled = false;
 
-  /** `onTurn` runs on the turn after a partial chunk was staged; by default it flushes. */
-  constructor(output: ChunkChannel<T>, chunk: number, onTurn?: () => void) {
-    this.#output = output;
+  constructor(output: ChunkChannel<T>, chunk: number) {
+    this.output = output;
     this.chunk = chunk;
-    this.#onTurn = onTurn ?? (() => this.flush());
+  }
+
+  /** Runs on the turn after a partial chunk was staged; flushes unless a subclass says more. */
+  protected onTurn(): void {
+    this.flush();
   }
 
   /** Stages one value, handing the chunk over when it is full. */
   push(value: T): void {
     if (this.values.push(value) >= this.chunk) this.flush();
-    else this.#immediate ??= setImmediate(this.#turn);
+    else if (!this.scheduled) this.schedule();
   }
 
   /** Makes sure a partial chunk goes out on the next turn. */
   flushOnTurn(): void {
-    if (this.values.length > 0) this.#immediate ??= setImmediate(this.#turn);
+    if (this.values.length > 0 && !this.scheduled) this.schedule();
+  }
+
+  /** Schedules the hand-over on the next turn; the caller checked `scheduled`. */
+  schedule(): void {
+    this.scheduled = true;
+    this.#immediate = setImmediate(this.#turn);
   }
 
   /** Hands what is staged downstream now. */
@@ -38,7 +50,7 @@ export class OutputStaging<T> {
     const values = this.values;
     if (values.length === 0) return;
     this.values = [];
-    this.#output.pushChunk(values);
+    this.output.pushChunk(values);
   }
 
   /** Drops staged values (the run stopped before they could go); returns how many. */
@@ -50,14 +62,16 @@ export class OutputStaging<T> {
   }
 
   cancelTurn(): void {
-    if (this.#immediate !== undefined) {
+    if (this.scheduled) {
       clearImmediate(this.#immediate);
       this.#immediate = undefined;
+      this.scheduled = false;
     }
   }
 
   readonly #turn = (): void => {
     this.#immediate = undefined;
-    this.#onTurn();
+    this.scheduled = false;
+    this.onTurn();
   };
 }

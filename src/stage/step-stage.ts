@@ -56,9 +56,7 @@ export class StepStage implements Stage {
     this.output = new ChunkChannel<unknown>(spec.buffer);
     this.#cursor = new InputCursor(input);
     this.#run = run;
-    this.#staging = new OutputStaging(this.output, Math.max(1, spec.buffer >> 1), () =>
-      this.#event(),
-    );
+    this.#staging = new OutputStaging(this.output, Math.max(1, spec.buffer >> 1));
     this.#accumulator = spec.kind === "scan" ? spec.initial : undefined;
     this.#seen = spec.kind === "distinct" ? new Map() : undefined;
   }
@@ -119,7 +117,10 @@ export class StepStage implements Stage {
     // Staged values move on at the end of every pass: this stage has no slot to wait in.
     staging.flush();
     for (;;) {
-      if (this.#yieldArmed) return;
+      // A flush wakes the next stage synchronously, and a `take` there may stop this stage
+      // (or a throw there fail the run) before the flush returns: take no further item then.
+      // The stop queued a pass (`#again`), which finishes the stage.
+      if (this.#yieldArmed || this.#stopped) return;
       const room = this.spec.buffer - (staging.values.length + this.output.size);
       if (room <= 0) {
         this.#armSpace();
@@ -130,6 +131,9 @@ export class StepStage implements Stage {
         else this.#armInput();
         return;
       }
+      // Reading a sync source may fail the run (it threw after the items it returned): the
+      // chunk is then left over, discarded at settle, as a function stage leaves it.
+      if (this.#stopped) return;
       const buffer = cursor.buffer;
       const start = cursor.position;
       const end = Math.min(buffer.length, start + room);

@@ -42,13 +42,11 @@ class SlotState implements WorkerSlot {
     this.onValue = (value) => {
       const { item, index } = this;
       this.item = undefined;
-      if (this.ctx.controller !== undefined) this.ctx.release();
       handlers.itemSettled(this, item, index, value);
     };
     this.onError = (error) => {
       const { item, index } = this;
       this.item = undefined;
-      if (this.ctx.controller !== undefined) this.ctx.release();
       this.ctx.index = index;
       const pending = handlers.itemFailed(item, index, error, this.ctx);
       if (pending === undefined) {
@@ -77,7 +75,8 @@ export class WorkerSlots {
   readonly #gate: DispatchGate;
   readonly #stage: string;
   readonly #handlers: SlotHandlers;
-  #taken = 0;
+  /** Slots holding an item (or a dead-letter call) now; a plain field, read per item. */
+  taken = 0;
 
   constructor(gate: DispatchGate, stage: string, handlers: SlotHandlers) {
     this.#gate = gate;
@@ -87,17 +86,12 @@ export class WorkerSlots {
 
   /** Whether no more item may start: as many slots are taken as the gate allows. */
   get allBusy(): boolean {
-    return this.#taken >= this.#gate.limit;
+    return this.taken >= this.#gate.limit;
   }
 
   /** Whether no slot holds an item. */
   get allFree(): boolean {
-    return this.#taken === 0;
-  }
-
-  /** Slots holding an item (or a dead-letter call) now. */
-  get taken(): number {
-    return this.#taken;
+    return this.taken === 0;
   }
 
   /** The slot the next item will take; sync calls borrow its `ctx` without taking it. */
@@ -138,7 +132,7 @@ export class WorkerSlots {
 
   /** Returns a taken slot to the free stack. */
   free(slot: WorkerSlot): void {
-    this.#taken--;
+    this.taken--;
     this.#free.push(slot as SlotState);
   }
 
@@ -150,7 +144,7 @@ export class WorkerSlots {
   #take(slot: WorkerSlot): SlotState {
     const state = this.#free.pop();
     if (state !== slot) throw new Error("sluice internal error: a slot was taken out of turn");
-    this.#taken++;
+    this.taken++;
     return state;
   }
 }

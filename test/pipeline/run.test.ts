@@ -5,7 +5,10 @@ import {
   CancelledError,
   from,
   isCancelledError,
+  isRunConsumedError,
+  isSourceError,
   isStageError,
+  RunConsumedError,
   StageError,
 } from "../../src/index.js";
 import { assertConserved } from "../helpers/conservation.js";
@@ -465,5 +468,152 @@ describe("cancellation", () => {
         "the late result changes nothing",
       );
     });
+  });
+});
+
+describe("a run is consumed once", () => {
+  const run = () =>
+    from([1, 2, 3])
+      .map(async (x) => x)
+      .run();
+
+  test("a second collect() rejects at once with RunConsumedError, saying how to get results twice", async () => {
+    const first = run();
+    assert.deepEqual((await first.collect()).sort(), [1, 2, 3]);
+    await assert.rejects(first.collect(), (error: unknown) => {
+      assert.ok(isRunConsumedError(error));
+      assert.ok(error instanceof RunConsumedError);
+      assert.equal(error.code, "ERR_SLUICE_RUN_CONSUMED");
+      assert.equal(error.consumer, "collect()");
+      assert.match(error.message, /collect\(\) once/);
+      assert.match(error.message, /pipeline\.run\(\) again/);
+      return true;
+    });
+  });
+
+  test("two concurrent collect() calls: the second rejects, the first gets everything", async () => {
+    const shared = run();
+    const [first, second] = await Promise.allSettled([shared.collect(), shared.collect()]);
+    assert.equal(first.status, "fulfilled");
+    assert.deepEqual(first.value.sort(), [1, 2, 3]);
+    assert.equal(second.status, "rejected");
+    assert.ok(isRunConsumedError(second.reason));
+  });
+
+  test("a second for await throws, and so does drain() after iterating", async () => {
+    const iterated = run();
+    for await (const _ of iterated) void _;
+    assert.throws(
+      () => iterated[Symbol.asyncIterator](),
+      (error: unknown) => isRunConsumedError(error),
+    );
+    await assert.rejects(iterated.drain(), (error: unknown) => isRunConsumedError(error));
+    assert.equal((await iterated.settled).delivered, 3);
+  });
+
+  test("next() for the first outputs, then one terminal for the rest: nothing is read twice", async () => {
+    const header = from(["h", "a", "b"]).run();
+    assert.deepEqual(await header.next(), { done: false, value: "h" });
+    assert.deepEqual(await header.collect(), ["a", "b"]);
+    await assert.rejects(header.drain(), (error: unknown) => isRunConsumedError(error));
+  });
+});
+
+describe("awaiting a run", () => {
+  test("await p.forEach(fn).run() processes every item and resolves to the summary", async () => {
+    const written: number[] = [];
+    const summary = await from([1, 2, 3])
+      .forEach(async (x) => {
+        await nextTurn();
+        written.push(x);
+      })
+      .run();
+    assert.deepEqual(written.sort(), [1, 2, 3]);
+    assert.equal(summary.outcome, "completed");
+    assert.equal(summary.stages[0]!.out, 3);
+  });
+
+  test("awaiting a failing run rejects with its StageError, as drain() would", async () => {
+    await assert.rejects(
+      async () =>
+        await from([1, 2])
+          .forEach((x) => {
+            if (x === 2) throw new Error("two");
+          })
+          .run(),
+      (error: unknown) => isStageError(error) && error.index === 1,
+    );
+  });
+
+  test("awaiting a run another consumer reads waits for its outcome instead of failing", async () => {
+    const shared = from([1, 2, 3])
+      .map(async (x) => x)
+      .run();
+    const [values, summary] = await Promise.all([shared.collect(), Promise.resolve(shared)]);
+    assert.deepEqual(values.sort(), [1, 2, 3]);
+    assert.equal(summary.outcome, "completed");
+    assert.equal(summary.delivered, 3);
+  });
+
+  test("a run that is never consumed never starts", async () => {
+    let opened = 0;
+    from(() => {
+      opened++;
+      return [1];
+    }).run();
+    await nextTurn();
+    assert.equal(opened, 0);
+  });
+});
+
+describe("source cleanup errors", () => {
+  const cleanup = new Error("finally failed");
+  function* failingCleanup(): Generator<number> {
+    try {
+      for (let i = 0; ; i++) yield i;
+    } finally {
+      // eslint-disable-next-line no-unsafe-finally -- the trap under test
+      throw cleanup;
+    }
+  }
+
+  test("break rethrows the error the source's return() threw, with it as cause", async () => {
+    await assert.rejects(
+      async () => {
+        for await (const value of from(failingCleanup).run()) if (value === 2) break;
+      },
+      (error: unknown) =>
+        isSourceError(error) &&
+        error.cleanup &&
+        error.cause === cleanup &&
+        /return\(\)/.test(error.message),
+    );
+  });
+
+  test("cancel() and drain() report it in the outcome", async () => {
+    const run = from(failingCleanup)
+      .map(async (x) => x)
+      .run();
+    const draining = run.drain();
+    await nextTurn();
+    const summary = await run.cancel(new Error("stop"));
+    assert.equal(summary.outcome, "failed");
+    assert.ok(isSourceError(summary.error) && summary.error.cause === cleanup);
+    await assert.rejects(draining, (error: unknown) => error === summary.error);
+  });
+
+  test("an async generator's failing finally reaches the consumer too", async () => {
+    async function* source(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally -- the trap under test
+        throw cleanup;
+      }
+    }
+    await assert.rejects(
+      from(source).take(3).run().collect(),
+      (error: unknown) => isSourceError(error) && error.cause === cleanup,
+    );
   });
 });

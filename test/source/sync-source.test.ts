@@ -92,15 +92,18 @@ describe("SyncSource", () => {
     assert.equal(returned, 0);
   });
 
-  test("stop() swallows a throwing return(): the run reports why it stopped", () => {
+  test("stop() reports a throwing return() to the run as a cleanup failure", () => {
+    const cleanup = new Error("cleanup failed");
     const iterator = {
       next: () => ({ done: false as const, value: 1 }),
       return: (): IteratorResult<number> => {
-        throw new Error("cleanup failed");
+        throw cleanup;
       },
     };
-    const source = new SyncSource(iterator, 2, fakeRun());
+    const run = fakeRun();
+    const source = new SyncSource(iterator, 2, run);
     assert.doesNotThrow(() => source.stop());
+    assert.deepEqual(run.failures, [cleanup]);
   });
 });
 

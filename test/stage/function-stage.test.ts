@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { setImmediate as nextTurn } from "node:timers/promises";
-import { from } from "../../src/index.js";
+import { getEventListeners } from "node:events";
+import { describe, test } from "node:test";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { from, isCancelledError, type StageContext } from "../../src/index.js";
 
 test("calls the function exactly once per item", async () => {
   const calls = new Map<number, number>();
@@ -200,4 +201,191 @@ test("a cancel from inside the function stops the reused slot from taking more i
   assert.ok(Math.max(...seen) <= 21, `items started after the cancel: ${String(seen.slice(-3))}`);
   const [stage] = summary.stages;
   assert.equal(stage!.in, seen.length);
+});
+
+describe("the per-call signal", () => {
+  test("listeners a call leaves on its signal never pile up on the run's", async () => {
+    const seen = new Set<AbortSignal>();
+    let maxOnOneSignal = 0;
+    const summary = await from(Array.from({ length: 5_000 }, (_, i) => i))
+      .map(
+        async (x, { signal }) => {
+          seen.add(signal);
+          // Leaves a listener behind, as many clients do.
+          signal.addEventListener("abort", () => {});
+          maxOnOneSignal = Math.max(maxOnOneSignal, getEventListeners(signal, "abort").length);
+          await nextTurn();
+          return x;
+        },
+        { concurrency: 8 },
+      )
+      .run()
+      .drain();
+    assert.equal(summary.stages[0]!.out, 5_000);
+    assert.equal(maxOnOneSignal, 1, "a signal with a listener left on it is never handed on");
+    assert.equal(seen.size, 5_000);
+  });
+
+  test("calls that clean up after themselves share a few signals, one per slot", async () => {
+    const seen = new Set<AbortSignal>();
+    await from(Array.from({ length: 2_000 }, (_, i) => i))
+      .map(
+        async (x, { signal }) => {
+          seen.add(signal);
+          await sleep(0, undefined, { signal }); // removes its listener when it fires
+          return x;
+        },
+        { concurrency: 4 },
+      )
+      .run()
+      .drain();
+    assert.ok(seen.size <= 4, `${seen.size} signals for 4 slots`);
+  });
+
+  test("is made only when read: a function that never reads it gets none", async () => {
+    const contexts: StageContext[] = [];
+    await from([1, 2, 3])
+      .map(
+        async (x, ctx) => {
+          contexts.push(ctx);
+          return x;
+        },
+        { concurrency: 1 },
+      )
+      .run()
+      .drain();
+    assert.equal((contexts[0] as unknown as { controller: unknown }).controller, undefined);
+  });
+
+  test("cancelling aborts every signal that was read, with the run's reason", async () => {
+    const signals: AbortSignal[] = [];
+    const reason = new Error("stop now");
+    const run = from(Array.from({ length: 100 }, (_, i) => i))
+      .map(
+        (_x, { signal }) => {
+          signals.push(signal);
+          return new Promise((_resolve, reject) =>
+            signal.addEventListener("abort", () => reject(signal.reason)),
+          );
+        },
+        { concurrency: 6 },
+      )
+      .run();
+    const draining = run.drain().catch(() => undefined);
+    await nextTurn();
+    assert.equal(signals.length, 6);
+    const summary = await run.cancel(reason);
+    await draining;
+    assert.ok(signals.every((signal) => signal.aborted && signal.reason === reason));
+    assert.equal(summary.stages[0]!.cancelled, 6);
+    assert.equal(summary.stages[0]!.abandoned, 0, "calls that honour the signal are not abandoned");
+  });
+
+  test("a take downstream aborts the signals of calls still in flight upstream", async () => {
+    const aborted: boolean[] = [];
+    const out = await from(Array.from({ length: 1_000 }, (_, i) => i))
+      .map(
+        async (x, { signal }) => {
+          if (x > 0) {
+            await sleep(1_000, undefined, { signal }).catch(() => undefined);
+            aborted.push(signal.aborted);
+          }
+          return x;
+        },
+        { concurrency: 4, ordered: true },
+      )
+      .take(1)
+      .run()
+      .collect();
+    assert.deepEqual(out, [0]);
+    assert.ok(aborted.length > 0 && aborted.every(Boolean));
+  });
+});
+
+describe("sync bursts yield to the event loop", () => {
+  test("timers fire during a long run of synchronous items", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let itemsAtFirstTick = -1;
+    let seen = 0;
+    try {
+      await from(function* () {
+        for (let i = 0; i < 3_000_000; i++) yield i;
+      })
+        .map((x) => {
+          if (ticks > 0 && itemsAtFirstTick < 0) itemsAtFirstTick = seen;
+          seen++;
+          return x + 1;
+        })
+        .forEach(() => {})
+        .run();
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(itemsAtFirstTick > 0, "a 1 ms interval fired while items were still being processed");
+    assert.ok(itemsAtFirstTick < 3_000_000);
+  });
+
+  test("an AbortSignal.timeout cancels a run of synchronous items", async () => {
+    const run = from(function* () {
+      for (;;) yield 1;
+    })
+      .map((x) => x)
+      .run({ signal: AbortSignal.timeout(20) });
+    await assert.rejects(run.drain(), (error: unknown) => isCancelledError(error));
+  });
+});
+
+describe("ordered flatMap is lazy", () => {
+  test("reading 3 values of a 50,000-value inner generator makes about 3, not 50,000", async () => {
+    let made = 0;
+    const run = from([1])
+      .flatMap(
+        function* () {
+          for (let i = 0; i < 50_000; i++) {
+            made++;
+            yield i;
+          }
+        },
+        { ordered: true, buffer: 4 },
+      )
+      .run();
+    const firstThree: number[] = [];
+    for await (const value of run) {
+      firstThree.push(value);
+      if (firstThree.length === 3) break;
+    }
+    assert.deepEqual(firstThree, [0, 1, 2]);
+    assert.ok(made <= 16, `${made} values made`);
+  });
+
+  test("an endless inner iterable emits, in input order across items", async () => {
+    async function* endless(tag: string): AsyncGenerator<string> {
+      for (let i = 0; ; i++) yield `${tag}${i}`;
+    }
+    const out = await from(["a", "b"])
+      .flatMap((tag) => (tag === "a" ? ["a0", "a1"] : endless(tag)), { ordered: true })
+      .take(4)
+      .run()
+      .collect();
+    assert.deepEqual(out, ["a0", "a1", "b0", "b1"]);
+  });
+
+  test("keeps input order when later items finish first, failures collected in place", async () => {
+    const out = await from([30, 0, 10, -1, 5])
+      .flatMap(
+        async (ms) => {
+          await sleep(Math.max(ms, 0));
+          if (ms < 0) throw new Error("negative");
+          return [ms, ms];
+        },
+        { ordered: true, concurrency: 5, onError: "collect" },
+      )
+      .run()
+      .collect();
+    assert.deepEqual(
+      out.map((r) => (r.ok ? r.value : "failed")),
+      [30, 30, 0, 0, 10, 10, "failed", 5, 5],
+    );
+  });
 });
