@@ -6,7 +6,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** URL of the built entry point. */
-export const distUrl = new URL("../../dist/index.js", import.meta.url);
+export const distUrl = process.env.SLUICE_DIST
+  ? new URL(`file://${process.env.SLUICE_DIST}/index.js`)
+  : new URL("../../dist/index.js", import.meta.url);
 
 /** Whether `dist/index.js` exists. */
 export function sluiceBuilt() {

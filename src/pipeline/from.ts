@@ -4,7 +4,7 @@ import { checkSource } from "../source/open-source.js";
 import { defaults } from "./defaults.js";
 import type { FromOptions } from "./options.js";
 import { Pipeline } from "./pipeline.js";
-import type { Source } from "../contract/types.js";
+import type { Source, SourceContext } from "../contract/types.js";
 
 /**
  * Starts a pipeline from an Iterable, an AsyncIterable, a Node `Readable` (object mode or
@@ -20,7 +20,10 @@ import type { Source } from "../contract/types.js";
  *
  * @throws {InvalidOptionError} (a `TypeError`) when `source` is none of these.
  */
-export function from(source: Readable, options?: FromOptions): Pipeline<unknown>;
+export function from(
+  source: Readable | ((ctx: SourceContext) => Readable),
+  options?: FromOptions,
+): Pipeline<unknown>;
 export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T>;
 export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T> {
   checkSource(source);

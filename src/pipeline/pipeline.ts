@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
 import type { Failure, Result, Source, StageContext, StageFn } from "../contract/types.js";
@@ -89,6 +90,8 @@ export class Pipeline<T> {
    * stream out as they come; ordered, the calls overlap but each item's values stream out
    * in turn, in input order.
    */
+  flatMap(fn: StageFn<T, Readable>, options: CollectOptions<T>): Pipeline<Result<unknown, T>>;
+  flatMap(fn: StageFn<T, Readable>, options?: PlainOptions<T>): Pipeline<unknown>;
   flatMap<O>(
     fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
     options: CollectOptions<T>,
@@ -125,7 +128,7 @@ export class Pipeline<T> {
    */
   forEach(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Failure<T>>;
   forEach(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Sink;
-  forEach(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<Failure<T>>;
+  forEach(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<Failure<T>> | Sink;
   forEach(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> | Sink {
     return this.#with(functionStageSpec("forEach", this.#position, fn, options));
   }

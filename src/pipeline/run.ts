@@ -139,8 +139,11 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     onFulfilled?: ((summary: RunSummary) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
+    // A run read only by next() so far is drained of the rest: nobody else will read it.
     const outcome =
-      this.#consumer === undefined ? this.drain() : this.#throwOutcome().then(() => this.settled);
+      this.#consumer === undefined || this.#consumer === "next()"
+        ? this.drain()
+        : this.#throwOutcome().then(() => this.settled);
     return outcome.then(onFulfilled, onRejected);
   }
 
@@ -379,7 +382,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
         }
         if (done) {
           this.#stop("completed", undefined, true);
-          await this.settled;
+          // Only a source cleanup error can turn this stop into a failure: it must surface.
+          await this.#throwOutcome();
           return;
         }
       }

@@ -123,13 +123,26 @@ export class AsyncSource<T> implements SourceInput<T> {
     } catch (error) {
       this.#reading = false;
       this.#finished = true;
-      if (!this.#stopped) this.#run.fail(new SourceError(error, this.#pulled));
+      if (!this.#stopped) await this.#failAfterRead(new SourceError(error, this.#pulled));
     }
     if (!this.#stopped) {
       this.#staging.flush();
       this.#channel.close();
     }
+    this.#staging.cancelTurn();
     await this.#closing;
+  }
+
+  /**
+   * The items read before the throw enter the stage first, as a native loop would see them:
+   * the run fails once the stage has taken them all (a take that has enough stops it sooner).
+   */
+  async #failAfterRead(failure: SourceError): Promise<void> {
+    this.#staging.flush();
+    while (this.#channel.size > 0 && !this.#stopped) {
+      await new Promise<void>((resolve) => this.#channel.onSpace(resolve));
+    }
+    if (!this.#stopped) this.#run.fail(failure);
   }
 
   #closing: Promise<unknown> | undefined;

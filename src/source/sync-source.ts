@@ -10,6 +10,8 @@ export class SyncSource<T> implements SourceInput<T> {
   readonly done: Promise<void> = Promise.resolve();
   #pulled = 0;
   #finished = false;
+  /** A throw that ended the last chunk, raised on the next read. */
+  #failure: SourceError | undefined;
   readonly #iterator: Iterator<T>;
   readonly #chunk: number;
   readonly #run: RunControl;
@@ -35,6 +37,14 @@ export class SyncSource<T> implements SourceInput<T> {
   start(): void {}
 
   takeChunk(): T[] | undefined {
+    if (this.#failure !== undefined) {
+      // The items read before the throw went first; the stage asks for more: now it fails.
+      const failure = this.#failure;
+      this.#failure = undefined;
+      this.#finished = true;
+      this.#run.fail(failure);
+      return undefined;
+    }
     if (this.#finished) return undefined;
     const iterator = this.#iterator;
     const chunk: T[] = [];
@@ -48,11 +58,17 @@ export class SyncSource<T> implements SourceInput<T> {
         chunk.push(result.value);
       }
     } catch (error) {
-      this.#finished = true;
       this.#pulled += chunk.length;
-      // The items pulled before the throw still enter the stage; the run fails after them.
-      this.#run.fail(new SourceError(error, this.#pulled));
-      return chunk.length > 0 ? chunk : undefined;
+      const failure = new SourceError(error, this.#pulled);
+      if (chunk.length === 0) {
+        this.#finished = true;
+        this.#run.fail(failure);
+        return undefined;
+      }
+      // The items read before the throw enter the stage first, as a native loop would see
+      // them; the run fails when the stage asks for more (a take that has enough never does).
+      this.#failure = failure;
+      return chunk;
     }
     this.#pulled += chunk.length;
     return chunk.length > 0 ? chunk : undefined;
@@ -70,6 +86,7 @@ export class SyncSource<T> implements SourceInput<T> {
   }
 
   stop(): void {
+    this.#failure = undefined;
     if (this.#finished) return;
     this.#finished = true;
     try {

@@ -689,7 +689,6 @@ export class FunctionStage
     this.#finished = true;
     if (this.#grace !== undefined) clearImmediate(this.#grace);
     if (this.gate.stopped) {
-      this.cancelTurn();
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
       // Calls that ignored their aborted signal: the stage does not wait for them.
       this.#abandoned = this.#inFlight;
@@ -699,6 +698,7 @@ export class FunctionStage
     // Staged results go downstream even when stopping, so the next stage (or the run)
     // counts them as discarded rather than losing track of them.
     this.flush();
+    this.cancelTurn();
     this.output.close();
     this.#resolveDone();
   }

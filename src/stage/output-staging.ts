@@ -46,7 +46,8 @@ export class OutputStaging<T> {
 
   /** Hands what is staged downstream now. */
   flush(): void {
-    this.cancelTurn();
+    // A turn already scheduled stays: it finds nothing staged, or the next partial chunk.
+    // Cancelling it here cost a setImmediate and a clearImmediate per chunk (bench/ S6).
     const values = this.values;
     if (values.length === 0) return;
     this.values = [];

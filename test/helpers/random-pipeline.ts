@@ -2,8 +2,11 @@ import fc from "fast-check";
 import { from, type Pipeline, type StageContext } from "../../src/index.js";
 import { type DelayMode, delay, delayFor, hash } from "./delays.js";
 
-/** One randomly drawn stage. */
-export interface StagePlan {
+/** One randomly drawn stage: a function stage or a step stage. */
+export type StagePlan = FunctionStagePlan | StepStagePlan;
+
+/** A randomly drawn `map`, `filter`, `flatMap` or `tap`. */
+export interface FunctionStagePlan {
   readonly kind: "map" | "filter" | "flatMap" | "tap";
   readonly concurrency: number;
   readonly buffer: number;
@@ -12,6 +15,30 @@ export interface StagePlan {
   /** Items whose hash is divisible by this fail (0: none); the stage skips them. */
   readonly failEvery: number;
   readonly salt: number;
+}
+
+/** A randomly drawn `take`, `drop`, `scan` or `distinct`: sync, one item at a time, in order. */
+export interface StepStagePlan {
+  readonly kind: "take" | "drop" | "scan" | "distinct";
+  readonly buffer: number;
+  /** take / drop: how many items (may be `Infinity`). */
+  readonly count: number;
+  /** distinct: keys are `item % keyModulo` (0: the item itself). */
+  readonly keyModulo: number;
+  /** distinct: most keys remembered (undefined: all). */
+  readonly limit: number | undefined;
+  /** scan: the initial accumulator. */
+  readonly salt: number;
+}
+
+/** Whether a plan is a function stage (with a width, an `ordered` flag, failures). */
+export function isFunctionPlan(stage: StagePlan): stage is FunctionStagePlan {
+  return (
+    stage.kind === "map" ||
+    stage.kind === "filter" ||
+    stage.kind === "flatMap" ||
+    stage.kind === "tap"
+  );
 }
 
 /** Counts how many calls of each stage are inside the function at once. */
@@ -34,7 +61,8 @@ export class InFlightProbe {
   }
 }
 
-export const stagePlan: fc.Arbitrary<StagePlan> = fc.record({
+/** Function stages only. */
+export const stagePlan: fc.Arbitrary<FunctionStagePlan> = fc.record({
   kind: fc.constantFrom("map", "filter", "flatMap", "tap"),
   concurrency: fc.integer({ min: 1, max: 8 }),
   buffer: fc.integer({ min: 1, max: 12 }),
@@ -47,10 +75,48 @@ export const stagePlan: fc.Arbitrary<StagePlan> = fc.record({
   salt: fc.nat(1000),
 });
 
+/** Step stages only. */
+export const stepPlan: fc.Arbitrary<StepStagePlan> = fc.record({
+  kind: fc.constantFrom("take", "drop", "scan", "distinct"),
+  buffer: fc.integer({ min: 1, max: 12 }),
+  count: fc.oneof(
+    { weight: 6, arbitrary: fc.nat(40) },
+    { weight: 1, arbitrary: fc.constant(Number.POSITIVE_INFINITY) },
+  ),
+  keyModulo: fc.constantFrom(0, 3, 7, 20),
+  limit: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+  salt: fc.nat(1000),
+});
+
+/** Any stage: mostly function stages, with step stages among them. */
+export const anyStagePlan: fc.Arbitrary<StagePlan> = fc.oneof(
+  { weight: 3, arbitrary: stagePlan },
+  { weight: 2, arbitrary: stepPlan },
+);
+
+/**
+ * What a run of `plan` can be checked against: `"exact"` when every value comes out in input
+ * order (every function stage ordered), `"multiset"` when only the order may differ (no step
+ * stage sees items in completion order), `"none"` when a step stage after an unordered stage
+ * makes even the values depend on timing (which items a take passes, what a scan folds).
+ */
+export function comparable(plan: readonly StagePlan[]): "exact" | "multiset" | "none" {
+  let unordered = false;
+  for (const stage of plan) {
+    if (isFunctionPlan(stage)) unordered ||= !stage.ordered;
+    else if (unordered) return "none";
+  }
+  return unordered ? "multiset" : "exact";
+}
+
 /** What a stage does to one item, sequentially: the reference the runs are checked against. */
 export function reference(plan: readonly StagePlan[], input: readonly number[]): number[] {
   let items = [...input];
   for (const stage of plan) {
+    if (!isFunctionPlan(stage)) {
+      items = stepReference(stage, items);
+      continue;
+    }
     const next: number[] = [];
     for (const item of items) {
       if (fails(stage, item)) continue;
@@ -73,6 +139,10 @@ export function buildPipeline(
     sourceBuffer === undefined ? undefined : { buffer: sourceBuffer },
   );
   plan.forEach((stage, position) => {
+    if (!isFunctionPlan(stage)) {
+      pipeline = addStep(pipeline, stage);
+      return;
+    }
     const options = {
       concurrency: stage.concurrency,
       buffer: stage.buffer,
@@ -118,7 +188,81 @@ export function buildPipeline(
   return pipeline;
 }
 
-function finish(stage: StagePlan, item: number): unknown {
+function addStep(pipeline: Pipeline<number>, stage: StepStagePlan): Pipeline<number> {
+  const options = { buffer: stage.buffer };
+  switch (stage.kind) {
+    case "take":
+      return pipeline.take(stage.count, options);
+    case "drop":
+      return pipeline.drop(stage.count, options);
+    case "scan":
+      return pipeline.scan((acc, item, index) => fold(acc, item, index), stage.salt, options);
+    case "distinct":
+      return pipeline.distinct(
+        stage.keyModulo === 0 ? undefined : (item) => item % stage.keyModulo,
+        stage.limit === undefined ? options : { ...options, limit: stage.limit },
+      );
+  }
+}
+
+/** The running fold the random scans compute. */
+function fold(acc: number, item: number, index: number): number {
+  return (acc * 31 + item + index) % 1_000_003;
+}
+
+/**
+ * A step stage written the plain way, independent of the stage's code: slices, a loop fold,
+ * and a distinct that keeps its remembered keys in an array.
+ */
+export function stepReference(stage: StepStagePlan, items: readonly number[]): number[] {
+  switch (stage.kind) {
+    case "take":
+      return items.slice(0, stage.count);
+    case "drop":
+      return items.slice(stage.count);
+    case "scan": {
+      const out: number[] = [];
+      let acc = stage.salt;
+      items.forEach((item, index) => out.push((acc = fold(acc, item, index))));
+      return out;
+    }
+    case "distinct":
+      return distinctReference(
+        items,
+        (item) => (stage.keyModulo === 0 ? item : item % stage.keyModulo),
+        stage.limit ?? Number.POSITIVE_INFINITY,
+      );
+  }
+}
+
+/**
+ * `distinct` the slow way: the remembered keys in an array, least recently seen first; a key
+ * seen again moves to the end, and past `limit` keys the first is forgotten.
+ */
+export function distinctReference<T>(
+  items: readonly T[],
+  key: (item: T) => unknown,
+  limit: number,
+): T[] {
+  const out: T[] = [];
+  const recent: unknown[] = [];
+  for (const item of items) {
+    const k = key(item);
+    // SameValueZero, as a Set compares: NaN equals NaN, -0 equals 0.
+    const at = recent.findIndex((seen) => seen === k || (Number.isNaN(seen) && Number.isNaN(k)));
+    if (at >= 0) {
+      recent.splice(at, 1);
+      recent.push(k);
+      continue;
+    }
+    out.push(item);
+    recent.push(k);
+    if (recent.length > limit) recent.shift();
+  }
+  return out;
+}
+
+function finish(stage: FunctionStagePlan, item: number): unknown {
   if (fails(stage, item)) throw new Error(`planned failure of ${item}`);
   switch (stage.kind) {
     case "map":
@@ -132,7 +276,7 @@ function finish(stage: StagePlan, item: number): unknown {
   }
 }
 
-function transform(stage: StagePlan, item: number): number[] {
+function transform(stage: FunctionStagePlan, item: number): number[] {
   switch (stage.kind) {
     case "map":
       return [(item * 3 + 1) % 1_000_003];
@@ -145,6 +289,6 @@ function transform(stage: StagePlan, item: number): number[] {
   }
 }
 
-function fails(stage: StagePlan, item: number): boolean {
+function fails(stage: FunctionStagePlan, item: number): boolean {
   return stage.failEvery > 0 && hash(item, stage.salt + 17) % stage.failEvery === 0;
 }

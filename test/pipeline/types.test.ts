@@ -115,9 +115,9 @@ test("stage options typed as StageOptions may collect, so the output type says s
   expectType<typeof flat, Pipeline<string | Result<string, number>>>(true);
   const tapped = from([1]).tap(() => {}, options);
   expectType<typeof tapped, Pipeline<number | Result<number, number>>>(true);
-  // forEach with the wide type: only collected failures can come out.
+  // forEach with the wide type: collected failures, or nothing at all (a Sink).
   const consumed = from([1]).forEach(() => {}, options);
-  expectType<typeof consumed, Pipeline<Failure<number>>>(true);
+  expectType<typeof consumed, Pipeline<Failure<number>> | Sink>(true);
 
   // Literals and narrower variables pick the exact overload.
   const skipped = from([1]).map((x) => String(x), { onError: "skip" });

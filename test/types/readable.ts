@@ -22,10 +22,14 @@ stream.map((x) => x, { onError: "collect" }).map((r) => (r.ok ? 0 : needsNumber(
 stream.filter((x): x is number => typeof x === "number").map((x) => needsNumber(x));
 stream.map((x) => needsNumber(Number(x)));
 
-// BUG: a function returning a Readable (what from()'s doc recommends for a stream read by
-// more than one run) types the pipeline as Pipeline<any>, so this compiles:
-// from(() => Readable.from([1])).map((x) => needsNumber(x).toFixed(x.nope));
-// BUG: a Readable inside flatMap types the output as any, so this compiles:
-// from([1]).flatMap(() => Readable.from(["a"])).map((x) => needsNumber(x));
-// BUG: a Readable-or-iterable union types the pipeline as Pipeline<any>, so this compiles:
-// from(Math.random() > 0.5 ? Readable.from([1]) : [1]).map((x) => needsNumber(x));
+// A function returning a Readable (what from()'s doc recommends for a stream read by more
+// than one run) is Pipeline<unknown> too.
+// @ts-expect-error the item is unknown
+from(() => Readable.from([1])).map((x) => needsNumber(x));
+// A Readable inside flatMap: the values are unknown.
+from([1])
+  .flatMap(() => Readable.from(["a"]))
+  // @ts-expect-error the value is unknown
+  .map((x) => needsNumber(x));
+// Known gap: a Readable-or-iterable union still types the pipeline as Pipeline<any> (the
+// union matches neither overload whole); narrow the source first.
