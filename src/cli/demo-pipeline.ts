@@ -123,7 +123,7 @@ export function demoPipeline(settings: DemoSettings): Demo {
     record: DemoRecord,
     ctx: StageContext,
   ): EnrichedRecord | Promise<EnrichedRecord> => {
-    // ctx is reused by the worker's next call: copy the index before any await.
+    // ctx is reused by the slot's next call: copy the index before any await.
     const enriched = { ...record, seq: ctx.index };
     const finish = (): EnrichedRecord => {
       if (enriched.seq < highestFinished) tally.finishedLate++;

@@ -54,7 +54,7 @@ export function renderSummary(summary: RunSummary): string[] {
  */
 export function renderSummaryFooter(summary: RunSummary): string[] {
   const lines = [
-    `${summary.outcome} in ${formatMs(summary.durationMs)} · ${formatCount(summary.pulled)} source items · ${formatRate(summary.itemsPerSecond)}`,
+    `${summary.outcome} in ${formatMs(summary.durationMs)} · ${formatCount(summary.pulled)} source items · ${formatRate(summary.itemsPerSecond)} · ${reachedTheEnd(summary)}`,
     "conserved: in = out + filtered + failed + cancelled, per stage",
   ];
   const broken = brokenHandoffs(summary);
@@ -66,4 +66,13 @@ export function renderSummaryFooter(summary: RunSummary): string[] {
     );
   }
   return lines;
+}
+
+/** What came out of the pipeline's end: consumed by its forEach, or delivered to the consumer. */
+function reachedTheEnd(summary: RunSummary): string {
+  const last = summary.stages.at(-1);
+  if (last?.kind === "forEach" && summary.delivered === 0) {
+    return `${formatCount(summary.consumed)} consumed by ${last.name}`;
+  }
+  return `${formatCount(summary.delivered)} delivered`;
 }

@@ -36,7 +36,7 @@ export interface StageStats {
   readonly ordered: boolean;
   /** Capacity of the stage's output channel, in emitted values. */
   readonly buffer: number;
-  /** Items a worker took from the stage's input. */
+  /** Items the stage took from its input. */
   readonly in: number;
   /** Items that left the stage by being emitted (for `forEach`: consumed). */
   readonly out: number;
@@ -113,8 +113,16 @@ export interface RunSummary {
   readonly error?: unknown;
   /** Items pulled from the source. */
   readonly pulled: number;
-  /** Values handed to the consumer (iterator, `collect`, `drain`). */
+  /**
+   * Values handed to the consumer (iterator, `collect`, `drain`). A pipeline that ends in
+   * `forEach` hands nothing over (0): what its sink took is `consumed`.
+   */
   readonly delivered: number;
+  /**
+   * Items the last stage consumed without passing them on: a `forEach` sink's `out` (0
+   * when the pipeline ends in any other stage, or in a forEach with `onError: "collect"`).
+   */
+  readonly consumed: number;
   /** Outputs the last stage emitted that the consumer never took (the run stopped first). */
   readonly undelivered: number;
   /** One entry per stage, in pipeline order. */

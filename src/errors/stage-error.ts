@@ -1,3 +1,4 @@
+import { previewValue } from "../internal/describe-value.js";
 import { describeCause } from "./describe-cause.js";
 import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
 
@@ -6,7 +7,8 @@ const CODE = "ERR_SLUICE_STAGE_FAILED";
 /**
  * What a run throws when a stage with `onError: "fail"` sees its function throw or reject:
  * the original error is `cause` (with its stack), and the failing item, its index in the
- * stage's input and the stage's name are attached.
+ * stage's input and the stage's name are attached. The message names the stage, the index
+ * and a short preview of the item (cut at 60 characters), then the cause's message.
  */
 export class StageError<Item = unknown> extends Error {
   /** Always `"ERR_SLUICE_STAGE_FAILED"`. */
@@ -22,7 +24,10 @@ export class StageError<Item = unknown> extends Error {
 
   /** `action` names what failed, for messages such as `Stage "s" deadLetter threw on item #3`. */
   constructor(stage: string, item: Item, index: number, cause: unknown, action = "failed on") {
-    super(`Stage "${stage}" ${action} item #${index}: ${describeCause(cause)}`, { cause });
+    super(
+      `Stage "${stage}" ${action} item #${index} ${previewValue(item)}: ${describeCause(cause)}`,
+      { cause },
+    );
     this.name = "StageError";
     this.stage = stage;
     this.item = item;

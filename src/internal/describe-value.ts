@@ -4,14 +4,14 @@
  * since its JSON alone would hide what it is.
  */
 export function describeValue(value: unknown): string {
-  const type =
-    value === null
-      ? "null"
-      : Array.isArray(value)
-        ? "array"
-        : typeof value === "object"
-          ? className(value)
-          : typeof value;
+  return `${previewValue(value)} (${typeOf(value)})`;
+}
+
+/**
+ * A short preview of a value for a message, in backticks: `` `{"id":3}` ``, `` `"a…"` ``;
+ * strings, objects and arrays are cut at 60 characters, so a large item never floods a log.
+ */
+export function previewValue(value: unknown): string {
   let shown: string;
   if (typeof value === "string") shown = JSON.stringify(value);
   else if (typeof value === "function")
@@ -24,9 +24,19 @@ export function describeValue(value: unknown): string {
     } catch {
       shown = Object.prototype.toString.call(value);
     }
-    if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
   } else shown = String(value);
-  return `\`${shown}\` (${type})`;
+  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
+  return `\`${shown}\``;
+}
+
+function typeOf(value: unknown): string {
+  return value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "array"
+      : typeof value === "object"
+        ? className(value)
+        : typeof value;
 }
 
 function className(value: object): string {

@@ -136,7 +136,11 @@ export function distinctStageSpec(position: number, key: unknown, options: unkno
     name: stringOption("distinct.name", raw.name, `distinct#${position}`),
     buffer: integerOption("distinct.buffer", raw.buffer, defaults.minBuffer, 1),
     key: optionalFunction<(item: unknown) => unknown>("distinct.key", key),
-    limit: integerOption("distinct.limit", raw.limit, Number.POSITIVE_INFINITY, 1),
+    // Infinity is the default (every key), so it is accepted when given, as take/drop do.
+    limit:
+      raw.limit === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : integerOption("distinct.limit", raw.limit, Number.POSITIVE_INFINITY, 1),
   });
 }
 

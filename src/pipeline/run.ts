@@ -110,17 +110,21 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     const end = this.#settledAt || performance.now();
     const durationMs = this.#started ? end - this.#startedAt : 0;
     const pulled = this.#input?.pulled ?? 0;
+    const stages =
+      this.#stages.length > 0
+        ? this.#stages.map((stage) => stage.stats())
+        : this.#specs.map((spec) => stageStats(spec, initialWidth(spec), kIdleCounters));
+    const last = this.#specs.at(-1);
+    const sink = last?.kind === "forEach" && last.onError !== "collect";
     const summary: {
       -readonly [K in keyof RunSummary]: RunSummary[K];
     } = {
       outcome: this.#outcome,
       pulled,
       delivered: this.#delivered,
+      consumed: sink ? stages.at(-1)!.out : 0,
       undelivered: this.#undelivered,
-      stages:
-        this.#stages.length > 0
-          ? this.#stages.map((stage) => stage.stats())
-          : this.#specs.map((spec) => stageStats(spec, initialWidth(spec), kIdleCounters)),
+      stages,
       durationMs,
       itemsPerSecond: durationMs > 0 ? (pulled * 1000) / durationMs : 0,
     };
@@ -133,7 +137,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   /**
    * Awaiting a run drains it: `await p.forEach(write).run()` processes every item and
    * resolves to the summary, rejecting as `drain()` would. On a run another consumer already
-   * reads, it waits for that run's outcome instead.
+   * reads, it waits for that run's outcome instead. Being a thenable, a run returned from an
+   * `async` function is drained by it: return the pipeline (or `{ run }`) to hand a run on.
    */
   then<A = RunSummary, B = never>(
     onFulfilled?: ((summary: RunSummary) => A | PromiseLike<A>) | null,

@@ -3,7 +3,7 @@ import type { RunControl } from "../contract/run-control.js";
 import type { SourceInput } from "./source-input.js";
 
 /**
- * Reads a sync iterator in chunks, on demand, on the calling worker: no promise and no
+ * Reads a sync iterator in chunks, on demand, on the calling stage: no promise and no
  * copy between the source and the first stage. Looks ahead at most one chunk.
  */
 export class SyncSource<T> implements SourceInput<T> {

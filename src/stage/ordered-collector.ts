@@ -52,6 +52,20 @@ export class OrderedCollector {
     }
   }
 
+  /**
+   * The head's result was delivered by the caller: moves past it and delivers every result
+   * already waiting behind it.
+   */
+  advancePastHead(): void {
+    this.head++;
+    if (this.headState() === Slot.Empty) return;
+    const deliver = this.#deliver;
+    while (this.headState() !== Slot.Empty) {
+      const headState = this.headState();
+      deliver(headState, this.shiftHead());
+    }
+  }
+
   /** Stores a result that finished before the head. */
   store(index: number, state: Slot, value: unknown): void {
     const slot = index % this.#size;

@@ -1,6 +1,6 @@
 import type { StageInput } from "../contract/stage.js";
 
-/** The unconsumed part of a taken chunk plus a shared refill, for a stage's workers. */
+/** The unconsumed part of a taken chunk plus a shared refill, for a stage's slots. */
 export class InputCursor<T> {
   buffer: T[] = [];
   position = 0;
@@ -22,7 +22,7 @@ export class InputCursor<T> {
     return this.position < this.buffer.length || this.#input.ready;
   }
 
-  /** Marks the items before `position` as taken (a worker read them straight from `buffer`). */
+  /** Marks the items before `position` as taken (a sync burst read them straight from `buffer`). */
   advanceTo(position: number): void {
     this.position = position;
     if (position === this.buffer.length) this.#input.release(position);

@@ -38,7 +38,7 @@ describe("demoPipeline", () => {
       // order decides; the record id is what identifies it.
       assert.match(
         error.message,
-        /^Stage "validate" failed on item #\d+: record 999 failed on purpose \(--fail-at 999\)$/,
+        /^Stage "validate" failed on item #\d+ `[^`]*`: record 999 failed on purpose \(--fail-at 999\)$/,
       );
       return true;
     });

@@ -19,7 +19,10 @@ describe("sluice demo", () => {
     assert.equal(result.stderr, "");
     for (const stage of STAGES) assert.equal(row(result.stdout, stage).at(-1), "✓", stage);
     assert.deepEqual(row(result.stdout, "fetch").slice(0, 3), ["fetch", "map", "64"]);
-    assert.match(result.stdout, /^completed in [\d,]+ ms · 3,000 source items · [\d.]+k?\/s$/m);
+    assert.match(
+      result.stdout,
+      /^completed in [\d,]+ ms · 3,000 source items · [\d.]+k?\/s · [\d,]+ consumed by write$/m,
+    );
     assert.match(result.stdout, /hand-offs: ✓/);
     assert.match(result.stdout, /order: +✓ order verified/);
     assert.match(result.stdout, /dead letters: 3 records skipped by fetch/);
@@ -59,7 +62,7 @@ describe("sluice demo", () => {
     assert.match(result.stdout, /^failed in /m);
     assert.match(
       result.stderr,
-      /^error: the run failed: Stage "validate" failed on item #\d+: record 10 failed on purpose \(--fail-at 10\)\n$/,
+      /^error: the run failed: Stage "validate" failed on item #\d+ `[^`]*`: record 10 failed on purpose \(--fail-at 10\)\n$/,
     );
   });
 

@@ -31,6 +31,7 @@ export function runSummary(overrides: Partial<RunSummary> = {}): RunSummary {
     outcome: "completed",
     pulled: 1_000,
     delivered: 0,
+    consumed: 2,
     undelivered: 0,
     stages: [
       stageStats(),

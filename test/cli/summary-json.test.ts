@@ -15,7 +15,7 @@ describe("summaryToJson", () => {
     const parsed = JSON.parse(summaryToJson(runSummary({ outcome: "failed", error })));
     assert.deepEqual(parsed.error, {
       name: "StageError",
-      message: 'Stage "enrich" failed on item #2: too big',
+      message: 'Stage "enrich" failed on item #2 `{"id":3}`: too big',
       code: "ERR_SLUICE_STAGE_FAILED",
       cause: { name: "RangeError", message: "too big" },
     });

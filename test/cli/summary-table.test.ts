@@ -12,7 +12,7 @@ describe("renderSummary", () => {
       "batch     batch              1     -  yes           2    900  900         0       0          0        2  ✓",
       "write     forEach            1     1  no            2      2    2         0       0          0        0  ✓",
       "",
-      "completed in 250 ms · 1,000 source items · 3.99k/s",
+      "completed in 250 ms · 1,000 source items · 3.99k/s · 2 consumed by write",
       "conserved: in = out + filtered + failed + cancelled, per stage",
       "hand-offs: ✓ every emitted value reached the next stage or was counted as discarded",
     ]);
@@ -48,10 +48,16 @@ describe("renderSummaryFooter", () => {
     );
   });
 
+  test("a pipeline that does not end in forEach counts what it delivered", () => {
+    const summary = runSummary({ delivered: 7, consumed: 0 });
+    const stages = summary.stages.slice(0, 2);
+    assert.match(renderSummaryFooter({ ...summary, stages })[0]!, / · 7 delivered$/);
+  });
+
   test("says nothing about hand-offs for a run without stages", () => {
     const lines = renderSummaryFooter(runSummary({ stages: [], pulled: 0, itemsPerSecond: 0 }));
     assert.deepEqual(lines, [
-      "completed in 250 ms · 0 source items · 0/s",
+      "completed in 250 ms · 0 source items · 0/s · 0 delivered",
       "conserved: in = out + filtered + failed + cancelled, per stage",
     ]);
   });

@@ -18,18 +18,27 @@ describe("StageError", () => {
     const error = new StageError("fetch", item, 12, cause);
     assert.equal(error.code, CODE);
     assert.equal(error.name, "StageError");
-    assert.equal(error.message, 'Stage "fetch" failed on item #12: HTTP 503');
+    assert.equal(error.message, 'Stage "fetch" failed on item #12 `{"id":7}`: HTTP 503');
     assert.equal(error.stage, "fetch");
     assert.equal(error.item, item);
     assert.equal(error.index, 12);
     assert.equal(error.cause, cause);
   });
 
+  test("previews a large item in at most 60 characters", () => {
+    const error = new StageError("s", "x".repeat(10_000), 0, new Error("too long"));
+    assert.equal(error.message, `Stage "s" failed on item #0 \`"${"x".repeat(56)}...\`: too long`);
+    assert.equal((error.item as string).length, 10_000, "the item itself is kept whole");
+  });
+
   test("describes a cause that is not an Error, even one that cannot be turned into a string", () => {
-    assert.equal(new StageError("s", 1, 0, "nope").message, 'Stage "s" failed on item #0: nope');
+    assert.equal(
+      new StageError("s", 1, 0, "nope").message,
+      'Stage "s" failed on item #0 `1`: nope',
+    );
     assert.equal(
       new StageError("s", 1, 3, Object.create(null)).message,
-      'Stage "s" failed on item #3: object',
+      'Stage "s" failed on item #3 `1`: object',
     );
   });
 
@@ -52,7 +61,7 @@ describe("StageError", () => {
         assert.equal(error.item, 20);
         assert.equal(error.index, 1);
         assert.equal(error.cause, cause);
-        assert.equal(error.message, 'Stage "parse" failed on item #1: bad row');
+        assert.equal(error.message, 'Stage "parse" failed on item #1 `20`: bad row');
         return true;
       },
     );

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -294,3 +295,57 @@ describe("take, drop, distinct and scan match their definitions on random inputs
 function byNumber(a: number, b: number): number {
   return a - b;
 }
+
+describe("property: the per-call signal", () => {
+  test("listeners never pile up on one signal, and a cancel aborts every signal read while in flight", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.boolean(),
+        async (items, concurrency, cancelAt, leaveListener) => {
+          await assertNoLeaks(async () => {
+            let maxListeners = 0;
+            let calls = 0;
+            const inFlight = new Set<AbortSignal>();
+            const abortedWhileInFlight: AbortSignal[] = [];
+            const run = from(Array.from({ length: items }, (_, i) => i))
+              .map(
+                async (x, { signal }) => {
+                  calls++;
+                  if (leaveListener) signal.addEventListener("abort", () => {});
+                  maxListeners = Math.max(maxListeners, getEventListeners(signal, "abort").length);
+                  inFlight.add(signal);
+                  try {
+                    await nextTurn();
+                  } finally {
+                    inFlight.delete(signal);
+                  }
+                  return x;
+                },
+                { concurrency },
+              )
+              .run();
+            const draining = run.drain().catch((error: unknown) => {
+              if (!isCancelledError(error)) throw error;
+            });
+            while (calls < Math.min(cancelAt, items) && run.stats().outcome === "running") {
+              await nextTurn();
+            }
+            const reading = [...inFlight];
+            if (cancelAt < items) await run.cancel(new Error("cut"));
+            await draining;
+            for (const signal of reading) if (signal.aborted) abortedWhileInFlight.push(signal);
+            assert.ok(maxListeners <= 1, `${maxListeners} listeners on one signal`);
+            if (cancelAt < items && run.stats().outcome === "cancelled") {
+              assert.equal(abortedWhileInFlight.length, reading.length);
+            }
+            assertConserved(await run.settled);
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

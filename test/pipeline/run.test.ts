@@ -151,7 +151,7 @@ describe('onError: "fail"', () => {
     assert.equal(error.item, "b");
     assert.equal(error.index, 1);
     assert.equal(error.cause, cause);
-    assert.match(error.message, /Stage "upper" failed on item #1: boom/);
+    assert.match(error.message, /Stage "upper" failed on item #1 `"b"`: boom/);
   });
 
   test("a sync throw and an async rejection are handled alike", async () => {
@@ -292,7 +292,8 @@ describe('onError: "skip"', () => {
         .run()
         .drain(),
       (error: unknown) =>
-        isStageError(error) && /deadLetter threw on item #0: dead letter broke/.test(error.message),
+        isStageError(error) &&
+        /deadLetter threw on item #0 `[^`]*`: dead letter broke/.test(error.message),
     );
   });
 
@@ -531,6 +532,8 @@ describe("awaiting a run", () => {
     assert.deepEqual(written.sort(), [1, 2, 3]);
     assert.equal(summary.outcome, "completed");
     assert.equal(summary.stages[0]!.out, 3);
+    assert.equal(summary.consumed, 3, "what the sink consumed, not delivered 0");
+    assert.equal(summary.delivered, 0);
   });
 
   test("awaiting a failing run rejects with its StageError, as drain() would", async () => {

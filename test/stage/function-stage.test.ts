@@ -326,6 +326,29 @@ describe("sync bursts yield to the event loop", () => {
     assert.ok(itemsAtFirstTick < 3_000_000);
   });
 
+  test("timers fire while async items settle in microtasks alone", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    let itemsAtFirstTick = -1;
+    let seen = 0;
+    try {
+      await from(function* () {
+        for (let i = 0; i < 1_000_000; i++) yield i;
+      })
+        .forEach(async () => {
+          if (ticks > 0 && itemsAtFirstTick < 0) itemsAtFirstTick = seen;
+          seen++;
+        })
+        .run();
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(
+      itemsAtFirstTick > 0 && itemsAtFirstTick < 1_000_000,
+      `first tick after ${itemsAtFirstTick}`,
+    );
+  });
+
   test("an AbortSignal.timeout cancels a run of synchronous items", async () => {
     const run = from(function* () {
       for (;;) yield 1;

@@ -581,7 +581,7 @@ describe("scan", () => {
         assert.equal(error.cause, boom);
         assert.equal(error.item, 6);
         assert.equal(error.index, 6);
-        assert.match(error.message, /^Stage "scan#2" failed on item #6: /);
+        assert.match(error.message, /^Stage "scan#2" failed on item #6 `[^`]*`: /);
         return true;
       });
       assert.ok(seen.closed);
