@@ -8,56 +8,14 @@ import {
   isCancelledError,
   isSourceError,
   isStageError,
-  type Run,
 } from "../../src/index.js";
 import type { ConsumableRun } from "../../src/pipeline/consumable-run.js";
 import { toWeb } from "../../src/pipeline/to-web.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
+import { countingSource, probedRun, untilAborted } from "../helpers/run-probes.js";
 import { assertConserved } from "../helpers/conservation.js";
 import { buildPipeline, InFlightProbe, reference, stagePlan } from "../helpers/random-pipeline.js";
 import { assertNoLeaks, settleTurns } from "../helpers/resources.js";
-
-/** An endless source that counts the items it produced and records when it was closed. */
-function countingSource() {
-  const events = { opened: false, produced: 0, closed: false };
-  const source = function* () {
-    events.opened = true;
-    try {
-      for (let i = 0; ; i++) {
-        events.produced++;
-        yield i;
-      }
-    } finally {
-      events.closed = true;
-    }
-  };
-  return { events, source };
-}
-
-/** Waits until `signal` aborts, then rejects with its reason, as a well-behaved call does. */
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
-  });
-}
-
-/** Wraps a run to count how many `next()` calls are pending at once. */
-function probedRun<T>(run: Run<T>): { run: ConsumableRun<T>; maxPending: () => number } {
-  let pending = 0;
-  let max = 0;
-  return {
-    run: {
-      next: () => {
-        max = Math.max(max, ++pending);
-        return run.next().finally(() => pending--);
-      },
-      return: () => run.return(),
-      cancel: (reason) => run.cancel(reason),
-      settled: run.settled,
-    },
-    maxPending: () => max,
-  };
-}
 
 async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
   const reader = stream.getReader();
