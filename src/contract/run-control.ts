@@ -1,5 +1,5 @@
 /** Items of work between two looks at the clock on paths that run per item. */
-export const WORK_PER_CLOCK_READ = 64;
+const WORK_PER_CLOCK_READ = 64;
 /**
  * Longest stretch of synchronous work before the run gives the event loop a turn. Read with
  * `Date.now()`: a V8 builtin, where `performance.now()` crosses into Node and cost 4% of
@@ -50,14 +50,6 @@ export class RunControl {
   mustYield(items: number): boolean {
     if ((this.#work += items) < WORK_PER_CLOCK_READ) return false;
     this.#work = 0;
-    return Date.now() >= this.#sliceEnd;
-  }
-
-  /**
-   * The clock half of {@link mustYield}, for a stage that counts its own per-item work
-   * (one field increment per item, no call) and asks once per {@link WORK_PER_CLOCK_READ}.
-   */
-  sliceOver(): boolean {
     return Date.now() >= this.#sliceEnd;
   }
 

@@ -169,15 +169,10 @@ export class StepStage implements Stage {
     const spec = this.spec;
     switch (spec.kind) {
       case "take":
-        this.#out++;
-        this.#emitted++;
-        this.#staging.values.push(item);
-        if (++this.#counted >= spec.count) this.#end();
-        // Counted here: END stops the pass after this item.
-        this.#out--;
-        this.#emitted--;
-        this.#staging.values.pop();
-        return this.#ended ? this.#emitLast(item) : EMIT;
+        if (++this.#counted < spec.count) return EMIT;
+        // The n-th item: emitted here, and END stops the pass after it.
+        this.#end();
+        return this.#emitLast(item);
       case "drop":
         return this.#counted++ < spec.count ? DROP : EMIT;
       case "scan": {
