@@ -68,8 +68,9 @@ export class FunctionStage
   /** An ordered flatMap: items take turns, in input order, to stream their values out. */
   readonly #manyInTurn: boolean;
 
-  #in = 0;
   #out = 0;
+  /** Values of the fast settle path: each counts in `out` and `emitted` (one add per item). */
+  #fastOut = 0;
   #filtered = 0;
   #failed = 0;
   #cancelled = 0;
@@ -88,7 +89,6 @@ export class FunctionStage
   readonly #turnWaiters = new Map<number, (go: boolean) => void>();
   #spaceArmed = false;
   #inputArmed = false;
-  #yieldArmed = false;
   /** Set while the stage's state is being changed; events that arrive then are replayed. */
   #busy = false;
   #again = false;
@@ -159,14 +159,15 @@ export class FunctionStage
 
   stats(): StageStats {
     return stageStats(this.spec, this.gate.limit, {
-      in: this.#in,
-      out: this.#out,
+      // Every item that starts takes the next index: the count in is the next index.
+      in: this.#nextIndex,
+      out: this.#out + this.#fastOut,
       filtered: this.#filtered,
       failed: this.#failed,
       cancelled: this.#cancelled,
       abandoned: this.#abandoned,
       discarded: this.#discarded,
-      emitted: this.#emitted,
+      emitted: this.#emitted + this.#fastOut,
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,
     });
@@ -183,7 +184,6 @@ export class FunctionStage
   }
 
   readonly #eventHandler = (): void => {
-    this.#yieldArmed = false;
     this.#event();
   };
 
@@ -204,13 +204,6 @@ export class FunctionStage
     }
   }
 
-  /** The run has worked a whole slice without a turn of the event loop: resume after one. */
-  #yield(): void {
-    if (this.#yieldArmed) return;
-    this.#yieldArmed = true;
-    this.#run.yieldThen(this.#eventHandler);
-  }
-
   #dispatchItems(): void {
     const cursor = this.#cursor;
     const gate = this.gate;
@@ -219,12 +212,14 @@ export class FunctionStage
     const capacity = this.capacity;
     const slots = this.#slots;
     const chunk = this.chunk;
+    const run = this.#run;
+    const resume = this.#eventHandler;
     // The common cases, inlined below: an unordered map's value goes straight to the chunk;
     // an unordered forEach has nothing to emit. Their counters are added once per burst.
     const plainMap = this.#plainMap;
     const plainSink = this.#plainSink;
     for (;;) {
-      if (gate.stopped || slots.allBusy || this.#yieldArmed) return;
+      if (gate.stopped || slots.allBusy || run.holdTurn(resume)) return;
       const room = capacity - (this.#inside + this.values.length + output.size);
       if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
@@ -235,6 +230,7 @@ export class FunctionStage
       const start = cursor.position;
       const end = Math.min(buffer.length, start + room);
       let position = start;
+      let index = this.#nextIndex;
       let plainDone = 0;
       let item: unknown;
       let result: unknown;
@@ -242,7 +238,7 @@ export class FunctionStage
       try {
         while (position < end && !gate.stopped) {
           item = buffer[position++];
-          ctx.index = this.#nextIndex++;
+          ctx.index = index++;
           result = fn(item, ctx);
           // isThenable, written out: until the optimizing compiler inlines it, a call per
           // item is a fifth of a sync burst's cost (the first ~100k items of a run).
@@ -268,12 +264,12 @@ export class FunctionStage
         threw = true;
         result = error;
       }
+      this.#nextIndex = index;
       if (plainDone > 0) {
         this.#out += plainDone;
         if (plainMap) this.#emitted += plainDone;
       }
       const started = position - start;
-      this.#in += started;
       cursor.advanceTo(position);
       if (plainMap) this.flushOnTurn();
       if (this.#maxInFlight === 0) this.#maxInFlight = 1;
@@ -286,7 +282,7 @@ export class FunctionStage
         if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
         slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
-      if (this.#run.mustYield(started)) this.#yield();
+      run.mustYield(started);
     }
   }
 
@@ -295,18 +291,17 @@ export class FunctionStage
     const cursor = this.#cursor;
     const slots = this.#slots;
     for (;;) {
-      if (this.gate.stopped || slots.allBusy || this.#yieldArmed) return;
+      if (this.gate.stopped || slots.allBusy || this.#run.holdTurn(this.#eventHandler)) return;
       const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
       const item = cursor.take();
       const index = this.#nextIndex++;
       slot.ctx.index = index;
-      this.#in++;
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
-      if (this.#run.mustYield(1)) this.#yield();
+      this.#run.mustYield(1);
     }
   }
 
@@ -326,12 +321,11 @@ export class FunctionStage
     if (cursor.tryRefill()) {
       // Once per input chunk: async items that settle in microtasks never let the event loop
       // turn, and a slot runs through a chunk without a dispatcher pass, so this is where the
-      // clock is consulted (a check per item cost ~5% of S1 in lost inlining).
-      if (this.#run.mustYield(cursor.buffer.length)) {
-        this.#yield();
-        return false;
-      }
-      return true;
+      // work is counted (a check per item cost ~5% of S1 in lost inlining). No branch of its
+      // own: see RunControl.holdTurn.
+      const run = this.#run;
+      run.mustYield(cursor.buffer.length);
+      return !run.holdTurn(this.#eventHandler);
     }
     if (!cursor.ended) this.#needInput();
     return false;
@@ -349,17 +343,17 @@ export class FunctionStage
       return;
     }
     this.#busy = true;
-    this.#inFlight--;
-    this.#inside--;
-    this.#out++;
-    this.#emitted++;
-    if (this.values.push(value) >= this.chunk) this.flush();
-    else if (!this.scheduled) this.schedule();
+    this.#fastOut++;
+    // OutputStaging.push, whose rare branch (schedule a turn) ran with the first value.
+    this.push(value);
+    // The settled item is still counted inside and in flight: the next one takes that over.
     if (this.#nextInSlot(slot)) {
       if (this.#again) this.#dispatch();
       else this.#busy = false;
       return;
     }
+    this.#inFlight--;
+    this.#inside--;
     this.#slots.free(slot);
     this.#dispatch();
   }
@@ -380,19 +374,26 @@ export class FunctionStage
       return;
     }
     this.#completed(item, index, value);
+    // #nextInSlot hands a counted place inside and in flight to the next item: hold one.
+    this.#inFlight++;
+    this.#inside++;
     if (this.#nextInSlot(slot)) {
       if (this.#again) this.#dispatch();
       else this.#busy = false;
       return;
     }
+    this.#inFlight--;
+    this.#inside--;
     this.#slots.free(slot);
     this.#dispatch();
   }
 
   /**
    * The busy stage's common case, without a full dispatcher pass: starts the next input item
-   * in the slot whose item just settled. Returns false, leaving the slot to be freed, when no
-   * item is ready, there is no room, the gate's width went down, and after a sync result (the
+   * in the slot whose item just settled. That item is still counted inside and in flight, and
+   * a new async item takes its place in both counts: the commonest step changes no counter.
+   * Returns false, leaving the settled item's counts and the slot to be released, when no item
+   * is ready, there is no room, the gate's width went down, and after a sync result (the
    * dispatcher's burst takes over from there). Returns true when the slot is accounted for: it
    * holds the new item, or a sync throw freed it (and `#again` asks for a dispatch).
    */
@@ -403,7 +404,8 @@ export class FunctionStage
     const gate = this.gate;
     // The slot is still taken: it may carry on while taken slots are within the width.
     if (gate.guarded && (gate.stopped || this.#slots.taken > gate.limit)) return false;
-    if (this.#inside + this.values.length + this.output.size >= this.capacity) {
+    // Room for one more once the settled item leaves (it is still counted in `#inside`).
+    if (this.#inside + this.values.length + this.output.size > this.capacity) {
       return false;
     }
     const index = this.#nextIndex++;
@@ -411,12 +413,12 @@ export class FunctionStage
     const ctx = slot.ctx;
     ctx.index = index;
     cursor.advanceTo(position + 1);
-    this.#in++;
-    this.#inside++;
     let result: unknown;
     try {
       result = this.#fn(item, ctx);
     } catch (error) {
+      // The new item keeps the counted place inside; the settled one leaves the flight.
+      this.#inFlight--;
       this.#slots.free(slot);
       const pending = this.#failedItem(item, index, error, ctx);
       if (pending !== undefined) this.#slots.holdUntil(this.#slots.peek(), pending);
@@ -429,10 +431,11 @@ export class FunctionStage
       result === null ||
       typeof (result as PromiseLike<unknown>).then !== "function"
     ) {
+      // Counted on its own, so the settled item's counts are still the caller's to release.
+      this.#inside++;
       this.#completed(item, index, result);
       return false;
     }
-    if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
     this.#slots.reuse(slot, item, index, result as PromiseLike<unknown>);
     return true;
   }
