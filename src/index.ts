@@ -10,6 +10,9 @@ export { InvalidOptionError, isInvalidOptionError } from "./errors/invalid-optio
 export { isRunConsumedError, RunConsumedError } from "./errors/run-consumed-error.js";
 export { isSourceError, SourceError } from "./errors/source-error.js";
 export { isStageError, StageError } from "./errors/stage-error.js";
+export { isTimeoutError, TimeoutError } from "./errors/timeout-error.js";
+export { isWorkerCrashedError, WorkerCrashedError } from "./errors/worker-crashed-error.js";
+export { isWorkerInitError, WorkerInitError } from "./errors/worker-init-error.js";
 export { cpuQuota } from "./internal/cpu-quota.js";
 export type { Duration } from "./internal/duration.js";
 export { defaults } from "./pipeline/defaults.js";
@@ -40,7 +43,9 @@ export type {
   StepStageDescription,
   StageKind,
   StageStats,
+  ThreadStageStats,
 } from "./contract/summary.js";
+export { type Executor, isExecutor } from "./contract/executor.js";
 export type {
   DeadLetter,
   ErrorPolicy,

@@ -1,3 +1,4 @@
+import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
 
 /** The operators that call a user function with the concurrency options. */
@@ -7,7 +8,10 @@ export type FunctionKind = "map" | "filter" | "flatMap" | "tap" | "forEach";
 export interface FunctionStageSpec {
   readonly kind: FunctionKind;
   readonly name: string;
+  /** The function, when it runs on the event loop; see {@link executor}. */
   readonly fn: StageFn<unknown, unknown>;
+  /** What runs the calls instead of the event loop (`thread(url)`); `undefined`: the loop. */
+  readonly executor: Executor | undefined;
   readonly concurrency: number;
   readonly ordered: boolean;
   readonly buffer: number;

@@ -62,6 +62,24 @@ export interface StageStats {
   readonly maxInFlight: number;
   /** Items inside the stage's function now. */
   readonly inFlight: number;
+  /** A thread stage's figures (`thread()` from `"sluice/threads"`); absent otherwise. */
+  readonly threads?: ThreadStageStats;
+}
+
+/** What a thread stage reports beside the common counters. */
+export interface ThreadStageStats {
+  /** Threads in the pool that runs the stage's calls. */
+  readonly threads: number;
+  /** Items per message to a thread now (adaptive unless `batch` was set). */
+  readonly batch: number;
+  /** Batches sent to threads. */
+  readonly batches: number;
+  /** Threads that died (threw at top level, exited, ran out of memory) while holding items. */
+  readonly crashes: number;
+  /** Items sent again to a fresh thread after the thread holding them died. */
+  readonly retried: number;
+  /** Items whose call ran past `timeout` (their thread was replaced). */
+  readonly timedOut: number;
 }
 
 /** A stage's validated settings, as `pipeline.stages` lists them before any run. */
@@ -79,6 +97,8 @@ export interface FunctionStageDescription {
   readonly buffer: number;
   /** What a throw or rejection does. */
   readonly onError: "fail" | "skip" | "collect";
+  /** What runs the calls when not the event loop, e.g. `threads(hash.worker.js)`. */
+  readonly executor?: string;
 }
 
 /** `batch`. */

@@ -95,8 +95,8 @@ export function enumOption<const T extends string>(
 }
 
 /** A function (required). */
-export function functionArgument<F>(path: string, value: unknown): F {
-  if (typeof value !== "function") throw invalid(path, "a function", value);
+export function functionArgument<F>(path: string, value: unknown, expected = "a function"): F {
+  if (typeof value !== "function") throw invalid(path, expected, value);
   return value as F;
 }
 

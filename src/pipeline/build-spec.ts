@@ -1,3 +1,4 @@
+import { type Executor, isExecutor } from "../contract/executor.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import {
   booleanOption,
@@ -31,12 +32,17 @@ export function functionStageSpec(
   fn: unknown,
   options: unknown,
 ): FunctionStageSpec {
-  const checkedFn = functionArgument<StageFn<unknown, unknown>>(`${kind}.fn`, fn);
+  const executor = isExecutor(fn) ? fn : undefined;
+  executor?.checkStage?.(kind);
+  const checkedFn =
+    executor === undefined
+      ? functionArgument<StageFn<unknown, unknown>>(`${kind}.fn`, fn, "a function or thread()")
+      : runsElsewhere;
   const raw = checkOptionsObject(kind, options, STAGE_KEYS);
   const concurrency = concurrencyOption(
     `${kind}.concurrency`,
     raw.concurrency,
-    defaults.concurrency,
+    executor === undefined ? defaults.concurrency : executor.defaultConcurrency(),
   );
   const onError = enumOption(`${kind}.onError`, raw.onError, ERROR_POLICIES, defaults.onError);
   const deadLetter = optionalFunction<DeadLetter<unknown>>(`${kind}.deadLetter`, raw.deadLetter);
@@ -51,6 +57,7 @@ export function functionStageSpec(
     kind,
     name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),
     fn: checkedFn,
+    executor,
     concurrency,
     ordered: booleanOption(`${kind}.ordered`, raw.ordered, defaults.ordered),
     buffer: integerOption(
@@ -62,6 +69,16 @@ export function functionStageSpec(
     onError,
     deadLetter,
   });
+}
+
+/** The `fn` of a stage whose executor runs its calls: the stage never calls it. */
+function runsElsewhere(): never {
+  throw new Error("sluice internal error: an executor's stage called its placeholder function");
+}
+
+/** Describes what runs a function stage's calls. */
+export function executorDescription(executor: Executor | undefined): string {
+  return executor === undefined ? "event loop" : executor.description;
 }
 
 /** Validates `batch()` options and freezes them into a spec. */

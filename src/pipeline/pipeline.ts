@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { Executor } from "../contract/executor.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
 import type { Failure, Result, Source, StageContext, StageFn } from "../contract/types.js";
@@ -65,10 +66,10 @@ export class Pipeline<T> {
    * @example
    * from(urls).map(async (url, { signal }) => (await fetch(url, { signal })).status, { concurrency: 32 })
    */
-  map<O>(fn: StageFn<T, O>, options: CollectOptions<T>): Pipeline<Result<O, T>>;
-  map<O>(fn: StageFn<T, O>, options?: PlainOptions<T>): Pipeline<O>;
-  map<O>(fn: StageFn<T, O>, options: StageOptions<T>): Pipeline<O | Result<O, T>>;
-  map<O>(fn: StageFn<T, O>, options?: StageOptions<T>): Pipeline<unknown> {
+  map<O>(fn: StageFn<T, O> | Executor<T, O>, options: CollectOptions<T>): Pipeline<Result<O, T>>;
+  map<O>(fn: StageFn<T, O> | Executor<T, O>, options?: PlainOptions<T>): Pipeline<O>;
+  map<O>(fn: StageFn<T, O> | Executor<T, O>, options: StageOptions<T>): Pipeline<O | Result<O, T>>;
+  map<O>(fn: StageFn<T, O> | Executor<T, O>, options?: StageOptions<T>): Pipeline<unknown> {
     return this.#with(functionStageSpec("map", this.#position, fn, options));
   }
 
@@ -77,10 +78,19 @@ export class Pipeline<T> {
     fn: (item: T, ctx: StageContext) => item is S,
     options?: PlainOptions<T>,
   ): Pipeline<S>;
-  filter(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Result<T, T>>;
-  filter(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
-  filter(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<T | Result<T, T>>;
-  filter(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> {
+  filter(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: CollectOptions<T>,
+  ): Pipeline<Result<T, T>>;
+  filter(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
+  filter(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: StageOptions<T>,
+  ): Pipeline<T | Result<T, T>>;
+  filter(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options?: StageOptions<T>,
+  ): Pipeline<unknown> {
     return this.#with(functionStageSpec("filter", this.#position, fn, options));
   }
 
@@ -88,34 +98,46 @@ export class Pipeline<T> {
    * Maps each item to an Iterable or AsyncIterable and emits its values, pulling them only
    * as fast as the output is read (an endless inner iterable is fine). Unordered, values
    * stream out as they come; ordered, the calls overlap but each item's values stream out
-   * in turn, in input order.
+   * in turn, in input order. A thread stage's function returns an iterable that is read
+   * whole in its thread (generators cannot cross threads): its values come out together.
    */
   flatMap(fn: StageFn<T, Readable>, options: CollectOptions<T>): Pipeline<Result<unknown, T>>;
   flatMap(fn: StageFn<T, Readable>, options?: PlainOptions<T>): Pipeline<unknown>;
   flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
     options: CollectOptions<T>,
   ): Pipeline<Result<O, T>>;
   flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
     options?: PlainOptions<T>,
   ): Pipeline<O>;
   flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
     options: StageOptions<T>,
   ): Pipeline<O | Result<O, T>>;
+  /** An executor whose function's return type is not known: its values are `unknown`. */
+  flatMap(fn: Executor<T, unknown>, options?: StageOptions<T>): Pipeline<unknown>;
   flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, unknown>,
     options?: StageOptions<T>,
   ): Pipeline<unknown> {
     return this.#with(functionStageSpec("flatMap", this.#position, fn, options));
   }
 
   /** Calls `fn` for its side effect and passes each item on unchanged. */
-  tap(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Result<T, T>>;
-  tap(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
-  tap(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<T | Result<T, T>>;
-  tap(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> {
+  tap(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: CollectOptions<T>,
+  ): Pipeline<Result<T, T>>;
+  tap(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
+  tap(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: StageOptions<T>,
+  ): Pipeline<T | Result<T, T>>;
+  tap(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options?: StageOptions<T>,
+  ): Pipeline<unknown> {
     return this.#with(functionStageSpec("tap", this.#position, fn, options));
   }
 
@@ -126,10 +148,19 @@ export class Pipeline<T> {
    * @example
    * const summary = await from(rows).forEach((row) => db.insert(row), { concurrency: 8 }).run();
    */
-  forEach(fn: StageFn<T, unknown>, options: CollectOptions<T>): Pipeline<Failure<T>>;
-  forEach(fn: StageFn<T, unknown>, options?: PlainOptions<T>): Sink;
-  forEach(fn: StageFn<T, unknown>, options: StageOptions<T>): Pipeline<Failure<T>> | Sink;
-  forEach(fn: StageFn<T, unknown>, options?: StageOptions<T>): Pipeline<unknown> | Sink {
+  forEach(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: CollectOptions<T>,
+  ): Pipeline<Failure<T>>;
+  forEach(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Sink;
+  forEach(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options: StageOptions<T>,
+  ): Pipeline<Failure<T>> | Sink;
+  forEach(
+    fn: StageFn<T, unknown> | Executor<T, unknown>,
+    options?: StageOptions<T>,
+  ): Pipeline<unknown> | Sink {
     return this.#with(functionStageSpec("forEach", this.#position, fn, options));
   }
 
@@ -246,8 +277,10 @@ export function describeStage(spec: StageSpec): StageDescription {
         ? { name: spec.name, kind: spec.kind, buffer: spec.buffer, limit: spec.limit }
         : { name: spec.name, kind: spec.kind, buffer: spec.buffer };
     default: {
-      const { name, kind, concurrency, ordered, buffer, onError } = spec;
-      return { name, kind, concurrency, ordered, buffer, onError };
+      const { name, kind, concurrency, ordered, buffer, onError, executor } = spec;
+      return executor === undefined
+        ? { name, kind, concurrency, ordered, buffer, onError }
+        : { name, kind, concurrency, ordered, buffer, onError, executor: executor.description };
     }
   }
 }

@@ -47,17 +47,21 @@ export class SyncSource<T> implements SourceInput<T> {
     }
     if (this.#finished) return undefined;
     const iterator = this.#iterator;
-    const chunk: T[] = [];
+    const size = this.#chunk;
+    // Sized once: growing from empty by push copied the backing store four times per chunk.
+    const chunk = new Array<T>(size);
+    let count = 0;
     try {
-      for (let i = 0; i < this.#chunk; i++) {
+      for (; count < size; count++) {
         const result = iterator.next();
         if (result.done) {
           this.#finished = true;
           break;
         }
-        chunk.push(result.value);
+        chunk[count] = result.value;
       }
     } catch (error) {
+      chunk.length = count;
       this.#pulled += chunk.length;
       const failure = new SourceError(error, this.#pulled);
       if (chunk.length === 0) {
@@ -70,8 +74,9 @@ export class SyncSource<T> implements SourceInput<T> {
       this.#failure = failure;
       return chunk;
     }
-    this.#pulled += chunk.length;
-    return chunk.length > 0 ? chunk : undefined;
+    if (count < size) chunk.length = count;
+    this.#pulled += count;
+    return count > 0 ? chunk : undefined;
   }
 
   release(): void {}

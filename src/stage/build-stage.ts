@@ -16,6 +16,9 @@ export function buildStage(spec: StageSpec, input: StageInput<unknown>, run: Run
     case "distinct":
       return new StepStage(spec, input, run);
     default:
-      return new FunctionStage(spec, input, run);
+      // An executor (threads) builds its own runtime; the event loop is the default.
+      return spec.executor === undefined
+        ? new FunctionStage(spec, input, run)
+        : spec.executor.createStage(spec, input, run);
   }
 }

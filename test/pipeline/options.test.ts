@@ -88,7 +88,7 @@ for (const kind of KINDS) {
       ] as const) {
         assertInvalid(
           () => stage(kind, value),
-          `Expected \`${kind}.fn\` to be a function, got ${shown}`,
+          `Expected \`${kind}.fn\` to be a function or thread(), got ${shown}`,
           `${kind}.fn`,
         );
       }

@@ -1,0 +1,246 @@
+import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
+import { WorkerInitError } from "../errors/worker-init-error.js";
+import {
+  type BatchMessage,
+  type DoneMessage,
+  type FromThread,
+  PROGRESS_BYTES,
+  type ReadyMessage,
+} from "./protocol.js";
+import { recordToError } from "./thread-error.js";
+
+/** Why a batch's thread went away before answering. */
+export type LostCause =
+  /**
+   * The thread died on its own (threw at top level, exited, ran out of memory). `running`
+   * names the sync call under way then, if any: the one suspect among the batches' items.
+   */
+  | {
+      readonly reason: "crash";
+      readonly exitCode: number;
+      readonly error: unknown;
+      readonly running: { readonly id: number; readonly position: number } | undefined;
+    }
+  /** The call at `position` ran past the timeout; the thread was terminated for it. */
+  | { readonly reason: "timeout"; readonly position: number; readonly elapsedMs: number }
+  /** Another batch's call timed out on the same thread; this one never ran to its end. */
+  | { readonly reason: "evicted" };
+
+/** Who sent a batch, and hears how it ended. */
+export interface BatchOwner {
+  batchDone(job: BatchJob, message: DoneMessage): void;
+  batchLost(job: BatchJob, cause: LostCause): void;
+  /** The batch's module failed to start on a (replacement) thread. */
+  initFailed(job: BatchJob, error: WorkerInitError): void;
+}
+
+/** A batch on its way to, or running on, a thread. */
+export interface BatchJob {
+  readonly message: BatchMessage;
+  readonly owner: BatchOwner;
+  readonly transfer: readonly TransferListItem[] | undefined;
+}
+
+/** One module made ready (or failing) on one thread. */
+interface ModuleStart {
+  readonly url: string;
+  readonly waiters: ((error: WorkerInitError | undefined) => void)[];
+  error: WorkerInitError | undefined;
+  ready: boolean;
+}
+
+/** What a pool thread tells its pool. */
+export interface ThreadEvents {
+  /** A batch answered: the thread has room for another. */
+  freed(thread: PoolThread): void;
+  /** The thread is gone (crashed, or terminated by the pool): replace it unless closing. */
+  exited(thread: PoolThread): void;
+}
+
+/**
+ * One worker thread of a pool: the batches it holds (in send order), the modules started on
+ * it, and its progress record (which call of which batch runs now, since when), which the
+ * pool's watchdog reads to stop a call that ran past its timeout.
+ */
+export class PoolThread {
+  readonly number: number;
+  readonly batches = new Map<number, BatchJob>();
+  readonly #worker: Worker;
+  readonly #startedAt: Float64Array;
+  readonly #current: Int32Array;
+  readonly #modules = new Map<number, ModuleStart>();
+  readonly #events: ThreadEvents;
+  /** Set when the pool terminates the thread: its exit is then not a crash. */
+  #killed: "timeout" | "close" | undefined;
+  #lastError: unknown;
+  #referenced = false;
+  /** Set once the thread has exited. */
+  gone = false;
+  readonly exited: Promise<void>;
+
+  /** Whether the thread takes batches: not exited, and not being terminated. */
+  get usable(): boolean {
+    return !this.gone && this.#killed === undefined;
+  }
+
+  constructor(number: number, resourceLimits: ResourceLimits | undefined, events: ThreadEvents) {
+    this.number = number;
+    this.#events = events;
+    const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+    this.#startedAt = new Float64Array(progress, 0, 1);
+    this.#current = new Int32Array(progress, 8, 2);
+    this.#worker = new Worker(new URL("./worker-main.js", import.meta.url), {
+      workerData: { thread: number, progress },
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
+    });
+    // An idle thread does not keep the process alive; one holding batches does.
+    this.#worker.unref();
+    this.#worker.on("message", (message: FromThread) => {
+      if (message.t === "done") this.#done(message);
+      else this.#ready(message);
+    });
+    this.#worker.on("error", (error) => {
+      this.#lastError = error;
+    });
+    this.exited = new Promise((resolve) => {
+      this.#worker.once("exit", (code) => {
+        this.#exit(code);
+        resolve();
+      });
+    });
+  }
+
+  /** Starts `module` on this thread (once); resolves with its init error, if any. */
+  start(module: number, url: string): Promise<WorkerInitError | undefined> {
+    let start = this.#modules.get(module);
+    if (start === undefined) {
+      start = { url, waiters: [], error: undefined, ready: false };
+      this.#modules.set(module, start);
+      this.#worker.postMessage({ t: "init", module, url });
+    }
+    if (start.ready || start.error !== undefined) return Promise.resolve(start.error);
+    const waiting = start;
+    return new Promise((resolve) => waiting.waiters.push(resolve));
+  }
+
+  /** Sends a batch; the module must have been started (messages keep their order). */
+  send(job: BatchJob): void {
+    const message = job.message;
+    const start = this.#modules.get(message.module);
+    if (start?.error !== undefined) {
+      job.owner.initFailed(job, start.error);
+      return;
+    }
+    // Sent first: an item that cannot be cloned throws here, and nothing is recorded.
+    this.#worker.postMessage(message, job.transfer);
+    this.batches.set(message.id, job);
+    if (!this.#referenced) {
+      this.#referenced = true;
+      this.#worker.ref();
+    }
+  }
+
+  /** Asks the thread to abort the signals of a batch's calls. */
+  cancel(id: number, reason: unknown): void {
+    if (this.gone) return;
+    let sent: unknown = reason;
+    try {
+      structuredClone(reason);
+    } catch {
+      sent = String(reason);
+    }
+    this.#worker.postMessage({ t: "cancel", id, reason: sent });
+  }
+
+  /**
+   * The call running now past `timeout`, if any: which batch, which position, for how long.
+   * Read from the progress record the thread writes before each call of a timed batch.
+   */
+  overdue(now: number): { job: BatchJob; position: number; elapsedMs: number } | undefined {
+    const id = Atomics.load(this.#current, 0);
+    if (id === 0) return undefined;
+    const job = this.batches.get(id);
+    if (job === undefined || job.message.timeout <= 0) return undefined;
+    // The call's start is written just before its batch id: a zero start is not yet written.
+    if (this.#startedAt[0] === 0) return undefined;
+    const elapsedMs = now - this.#startedAt[0]!;
+    if (elapsedMs <= job.message.timeout) return undefined;
+    return { job, position: Atomics.load(this.#current, 1), elapsedMs };
+  }
+
+  /** Terminates the thread for a call past its timeout: its batches are lost as such. */
+  killForTimeout(job: BatchJob, position: number, elapsedMs: number): void {
+    if (this.#killed !== undefined || this.gone) return;
+    this.#killed = "timeout";
+    const batches = [...this.batches.values()];
+    this.batches.clear();
+    void this.#worker.terminate();
+    for (const lost of batches) {
+      lost.owner.batchLost(
+        lost,
+        lost === job ? { reason: "timeout", position, elapsedMs } : { reason: "evicted" },
+      );
+    }
+  }
+
+  /** Terminates the thread (pool closing, or its stage stopped); held batches are dropped. */
+  terminate(): Promise<void> {
+    if (this.#killed === undefined) this.#killed = "close";
+    this.batches.clear();
+    void this.#worker.terminate();
+    return this.exited;
+  }
+
+  #done(message: DoneMessage): void {
+    const job = this.batches.get(message.id);
+    if (job === undefined) return;
+    this.batches.delete(message.id);
+    if (this.batches.size === 0 && this.#referenced) {
+      this.#referenced = false;
+      this.#worker.unref();
+    }
+    job.owner.batchDone(job, message);
+    this.#events.freed(this);
+  }
+
+  #ready(message: ReadyMessage): void {
+    const start = this.#modules.get(message.module);
+    if (start === undefined) return;
+    if (message.error === undefined) start.ready = true;
+    else start.error = new WorkerInitError(start.url, this.number, recordToError(message.error));
+    for (const wake of start.waiters) wake(start.error);
+    start.waiters.length = 0;
+    if (start.error === undefined) return;
+    // Batches sent behind a failed init never run: their owners fail them.
+    for (const [id, job] of this.batches) {
+      if (job.message.module !== message.module) continue;
+      this.batches.delete(id);
+      job.owner.initFailed(job, start.error);
+    }
+  }
+
+  #exit(code: number): void {
+    this.gone = true;
+    const batches = [...this.batches.values()];
+    this.batches.clear();
+    if (this.#killed === undefined) {
+      // One cause for every batch the thread held: a stage counts one death once.
+      const id = Atomics.load(this.#current, 0);
+      const running = id === 0 ? undefined : { id, position: Atomics.load(this.#current, 1) };
+      const cause = { reason: "crash", exitCode: code, error: this.#lastError, running } as const;
+      for (const job of batches) job.owner.batchLost(job, cause);
+    }
+    // A module whose init never answered on the gone thread: its waiters hear of it.
+    for (const start of this.#modules.values()) {
+      if (start.ready || start.error !== undefined) continue;
+      start.error = new WorkerInitError(
+        start.url,
+        this.number,
+        this.#lastError ?? new Error(`the thread exited with code ${code} before it was ready`),
+      );
+      for (const wake of start.waiters) wake(start.error);
+      start.waiters.length = 0;
+    }
+    this.#events.exited(this);
+  }
+}

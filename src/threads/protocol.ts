@@ -1,0 +1,88 @@
+/**
+ * The messages between a pool's threads and the main thread. One message per batch each way;
+ * item results travel as arrays, failures as a sparse list beside them.
+ * @module
+ */
+
+/** Stage kinds a thread runs, as numbers (what the thread must send back differs). */
+export const ThreadKind = { map: 0, filter: 1, flatMap: 2, tap: 3, forEach: 4 } as const;
+
+/** One of {@link ThreadKind}. */
+export type ThreadKindCode = (typeof ThreadKind)[keyof typeof ThreadKind];
+
+/** Loads a module on the thread and runs its `init()`. */
+export interface InitMessage {
+  readonly t: "init";
+  readonly module: number;
+  readonly url: string;
+}
+
+/** Items to run: `items[i]` has index `indices?.[i] ?? first + i`. */
+export interface BatchMessage {
+  readonly t: "batch";
+  readonly id: number;
+  readonly module: number;
+  readonly stage: string;
+  readonly kind: ThreadKindCode;
+  readonly first: number;
+  readonly indices: readonly number[] | undefined;
+  readonly items: readonly unknown[];
+  /** The stage's timeout in ms (0: none): the thread then records when each call starts. */
+  readonly timeout: number;
+}
+
+/** Aborts the signals of a batch's calls (the stage stopped). */
+export interface CancelMessage {
+  readonly t: "cancel";
+  readonly id: number;
+  readonly reason: unknown;
+}
+
+/** What the main thread sends. */
+export type ToThread = InitMessage | BatchMessage | CancelMessage;
+
+/** A module is ready on the thread, or failed to be. */
+export interface ReadyMessage {
+  readonly t: "ready";
+  readonly module: number;
+  readonly error?: unknown;
+}
+
+/**
+ * A batch's results. `values[i]` is item i's result (`undefined` for a failure, and the whole
+ * array absent for `tap`/`forEach`, whose results are not needed); `failures` lists
+ * `[i, error]` pairs, an error being what the call threw (cloned) or a {@link CallTimedOut}.
+ */
+export interface DoneMessage {
+  readonly t: "done";
+  readonly id: number;
+  readonly values: unknown[] | undefined;
+  readonly failures: [number, unknown][] | undefined;
+  /** Time the thread spent on the batch, in ms. */
+  readonly ms: number;
+}
+
+/** What a thread sends. */
+export type FromThread = ReadyMessage | DoneMessage;
+
+/** A failure that is an async call which ran past the timeout (its signal was aborted). */
+export interface CallTimedOut {
+  readonly timedOutAfterMs: number;
+}
+
+/** Whether a failure sent by a thread is a {@link CallTimedOut}. */
+export function isCallTimedOut(value: unknown): value is CallTimedOut {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as CallTimedOut).timedOutAfterMs === "number" &&
+    Object.keys(value).length === 1
+  );
+}
+
+/**
+ * Layout of the shared progress record of a thread, written by the thread before each sync
+ * call of a timed batch and read by the main thread's watchdog: `[batch id, position]` as
+ * Int32 at byte 8, the call's start (`Date.now()`) as Float64 at byte 0.
+ */
+export const PROGRESS_BYTES = 16;

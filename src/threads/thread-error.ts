@@ -1,0 +1,63 @@
+/**
+ * Errors across the thread boundary. Structured clone keeps an Error's message and stack but
+ * drops its own properties (`code`, `status`, …) and custom class names, which callers
+ * branch on: a thread sends this plain record instead, and the main thread rebuilds an Error
+ * with the same name, message, stack, properties and cause.
+ * @module
+ */
+
+const kThreadError = "__sluiceThreadError";
+
+/** An error as it crosses to the main thread. */
+interface ErrorRecord {
+  readonly [kThreadError]: true;
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly props: Record<string, unknown>;
+  readonly cause: unknown;
+}
+
+/** Turns what a call threw into something `postMessage` can carry (on the thread). */
+export function errorToRecord(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return cloneable(error) ? error : String(error);
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (key === "cause") continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (cloneable(value)) props[key] = value;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  const record: ErrorRecord = {
+    [kThreadError]: true,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    props,
+    cause: cause === undefined || depth > 3 ? undefined : errorToRecord(cause, depth + 1),
+  };
+  return record;
+}
+
+/** Rebuilds an error sent by {@link errorToRecord} (on the main thread). */
+export function recordToError(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !(kThreadError in value)) return value;
+  const record = value as ErrorRecord;
+  const cause = record.cause === undefined ? undefined : recordToError(record.cause);
+  const error = new Error(record.message, cause === undefined ? undefined : { cause });
+  error.name = record.name;
+  if (record.stack !== undefined) error.stack = record.stack;
+  Object.assign(error, record.props);
+  return error;
+}
+
+function cloneable(value: unknown): boolean {
+  if (typeof value === "function" || typeof value === "symbol") return false;
+  if (typeof value !== "object" || value === null) return true;
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,218 @@
+import type { ResourceLimits } from "node:worker_threads";
+import { concurrencyOption, checkOptionsObject, invalid } from "../internal/validate.js";
+import { cpuQuota } from "../internal/cpu-quota.js";
+import { type BatchJob, PoolThread, type ThreadEvents } from "./pool-thread.js";
+
+/** Batches a thread holds at once: one running, one waiting, so it never idles on a round trip. */
+export const BATCHES_PER_THREAD = 2;
+
+/** Options of {@link threadPool}. */
+export interface ThreadPoolOptions {
+  /** Threads in the pool: an integer >= 1 or `"cpus"`. Default: the CPU quota ({@link cpuQuota}). */
+  readonly threads?: number | "cpus";
+  /** Memory limits of each thread, passed to `new Worker()`; a thread over them is replaced. */
+  readonly resourceLimits?: ResourceLimits;
+}
+
+const POOL_KEYS = ["threads", "resourceLimits"] as const;
+
+/**
+ * A pool of worker threads that thread stages run their calls on. Each `thread()` stage makes
+ * its own pool by default, sized to the CPU quota, and closes it when its run ends; pass one
+ * pool to several stages (`thread(url, { pool })`) to share threads between them, and close it
+ * yourself. Threads start when the pool is made; an idle thread does not keep the process alive.
+ *
+ * A thread that dies is replaced at once; a call that runs past its stage's `timeout` has
+ * its thread terminated and replaced. Each thread holds at most two batches at once.
+ */
+export class ThreadPool {
+  /** How many threads the pool keeps. */
+  readonly size: number;
+  readonly #threads: PoolThread[] = [];
+  readonly #resourceLimits: ResourceLimits | undefined;
+  readonly #modules = new Map<string, number>();
+  readonly #roomWaiters = new Set<() => void>();
+  #closed: Promise<void> | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #watchEvery = Number.POSITIVE_INFINITY;
+  readonly #events: ThreadEvents = {
+    freed: () => this.#wakeRoomWaiters(),
+    exited: (thread) => this.#replace(thread),
+  };
+
+  constructor(size: number, resourceLimits?: ResourceLimits) {
+    this.size = size;
+    this.#resourceLimits = resourceLimits;
+    for (let i = 0; i < size; i++) this.#threads.push(this.#spawn(i));
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /** Batches the pool can hold at once. */
+  get batchSlots(): number {
+    return this.size * BATCHES_PER_THREAD;
+  }
+
+  /**
+   * Starts the module at `url` on every thread (its `init()` runs in all of them in parallel);
+   * resolves once all are ready, rejects with the first `WorkerInitError`.
+   */
+  async prepare(url: string): Promise<void> {
+    const module = this.#moduleId(url);
+    const errors = await Promise.all(this.#threads.map((thread) => thread.start(module, url)));
+    const error = errors.find((e) => e !== undefined);
+    if (error !== undefined) throw error;
+  }
+
+  /** The id batches of the module at `url` carry. */
+  moduleId(url: string): number {
+    return this.#moduleId(url);
+  }
+
+  /**
+   * Sends a batch to the least busy thread that has room; returns false, sending nothing,
+   * when every thread holds {@link BATCHES_PER_THREAD} batches (wait with {@link onRoom}).
+   */
+  trySend(job: BatchJob, url: string): boolean {
+    if (this.#closed !== undefined) return false;
+    let best: PoolThread | undefined;
+    for (const thread of this.#threads) {
+      if (!thread.usable || thread.batches.size >= BATCHES_PER_THREAD) continue;
+      if (best === undefined || thread.batches.size < best.batches.size) best = thread;
+    }
+    if (best === undefined) return false;
+    // A replacement thread starts the module before its first batch (messages keep order).
+    void best.start(job.message.module, url);
+    best.send(job);
+    if (job.message.timeout > 0) this.#watch(job.message.timeout);
+    return true;
+  }
+
+  /** Calls `callback` (until removed) whenever a thread may have room for a batch. */
+  onRoom(callback: () => void): void {
+    this.#roomWaiters.add(callback);
+  }
+
+  /** Stops calling `callback`. */
+  offRoom(callback: () => void): void {
+    this.#roomWaiters.delete(callback);
+  }
+
+  /** Aborts the signals of a batch's calls, wherever it runs. */
+  cancel(id: number, reason: unknown): void {
+    for (const thread of this.#threads) if (thread.batches.has(id)) thread.cancel(id, reason);
+  }
+
+  /** Drops a batch whose results are no longer wanted, wherever it runs (results ignored). */
+  forget(id: number): void {
+    for (const thread of this.#threads) thread.batches.delete(id);
+  }
+
+  /**
+   * Terminates every thread (calls under way are stopped where they are) and resolves once
+   * all have exited. Idempotent. Stages still using the pool fail their next batch.
+   */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#roomWaiters.clear();
+    this.#closed = Promise.all(this.#threads.map((thread) => thread.terminate())).then(() => {});
+    return this.#closed;
+  }
+
+  #moduleId(url: string): number {
+    let id = this.#modules.get(url);
+    if (id === undefined) {
+      id = this.#modules.size + 1;
+      this.#modules.set(url, id);
+    }
+    return id;
+  }
+
+  #spawn(number: number): PoolThread {
+    return new PoolThread(number, this.#resourceLimits, this.#events);
+  }
+
+  #replace(thread: PoolThread): void {
+    if (this.#closed !== undefined) return;
+    const index = this.#threads.indexOf(thread);
+    if (index < 0) return;
+    this.#threads[index] = this.#spawn(thread.number);
+    this.#wakeRoomWaiters();
+  }
+
+  #wakeRoomWaiters(): void {
+    for (const wake of [...this.#roomWaiters]) wake();
+  }
+
+  /**
+   * One interval per pool, while timed batches are in flight, reads every thread's progress
+   * record: no timer per item or per batch. A call is stopped between its timeout and a
+   * quarter of it later.
+   */
+  #watch(timeout: number): void {
+    const every = Math.min(1000, Math.max(1, Math.floor(timeout / 4)));
+    if (this.#watchdog !== undefined && every >= this.#watchEvery) return;
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchEvery = every;
+    this.#watchdog = setInterval(this.#inspect, every);
+    this.#watchdog.unref();
+  }
+
+  readonly #inspect = (): void => {
+    const now = Date.now();
+    let timed = false;
+    for (const thread of this.#threads) {
+      for (const job of thread.batches.values()) if (job.message.timeout > 0) timed = true;
+      const overdue = thread.overdue(now);
+      if (overdue !== undefined) {
+        thread.killForTimeout(overdue.job, overdue.position, overdue.elapsedMs);
+      }
+    }
+    if (!timed && this.#watchdog !== undefined) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+      this.#watchEvery = Number.POSITIVE_INFINITY;
+    }
+  };
+}
+
+/**
+ * Makes a pool of worker threads to share between thread stages:
+ * `const pool = threadPool({ threads: 4 })`, then `thread(url, { pool })` in each stage, and
+ * `await pool.close()` when done. Validates its options like every other sluice option.
+ */
+export function threadPool(options?: ThreadPoolOptions): ThreadPool {
+  const raw = checkOptionsObject("threadPool", options, POOL_KEYS);
+  const threads = concurrencyOption("threadPool.threads", raw.threads, cpuQuota());
+  return new ThreadPool(
+    threads,
+    resourceLimitsOption("threadPool.resourceLimits", raw.resourceLimits),
+  );
+}
+
+const LIMIT_KEYS = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+] as const;
+
+/** `resourceLimits`: an object of positive numbers, as `new Worker()` takes. */
+export function resourceLimitsOption(path: string, value: unknown): ResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  const raw = checkOptionsObject(path, value, LIMIT_KEYS);
+  for (const key of LIMIT_KEYS) {
+    const limit = raw[key];
+    if (
+      limit !== undefined &&
+      !(typeof limit === "number" && limit > 0 && Number.isFinite(limit))
+    ) {
+      throw invalid(`${path}.${key}`, "a number > 0", limit);
+    }
+  }
+  return Object.freeze({ ...(raw as ResourceLimits) });
+}

@@ -1,0 +1,685 @@
+import { ChunkChannel } from "../channel/chunk-channel.js";
+import type { RunControl } from "../contract/run-control.js";
+import type { Stage, StageInput } from "../contract/stage.js";
+import type { FunctionStageSpec } from "../contract/stage-spec.js";
+import type { StageStats } from "../contract/summary.js";
+import type { StageContext } from "../contract/types.js";
+import type { StageError } from "../errors/stage-error.js";
+import { TimeoutError } from "../errors/timeout-error.js";
+import { WorkerCrashedError } from "../errors/worker-crashed-error.js";
+import type { WorkerInitError } from "../errors/worker-init-error.js";
+import { DispatchGate } from "../stage/dispatch-gate.js";
+import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "../stage/error-policy.js";
+import { OrderedCollector, Slot } from "../stage/ordered-collector.js";
+import { OutputStaging } from "../stage/output-staging.js";
+import { InputCursor } from "../stage/stage-input.js";
+import { stageStats } from "../stage/stage-stats.js";
+import { BatchSizer } from "./batch-sizer.js";
+import type { BatchJob, BatchOwner, LostCause } from "./pool-thread.js";
+import { type DoneMessage, isCallTimedOut, ThreadKind, type ThreadKindCode } from "./protocol.js";
+import { recordToError } from "./thread-error.js";
+import type { ThreadExecutor } from "./thread-executor.js";
+import { ThreadPool } from "./thread-pool.js";
+import { collectTransfers } from "./transfer.js";
+
+/** Largest chunk handed downstream at once. */
+const MAX_CHUNK = 1024;
+
+let nextBatchId = 1;
+
+/** A batch of this stage in flight: the main thread's view of its items. */
+interface StageBatch extends BatchJob {
+  readonly items: readonly unknown[];
+  readonly indices: readonly number[];
+  /** Per item: whether it already ran once on a thread that died. */
+  readonly retried: readonly boolean[];
+}
+
+/** An item waiting to be sent again (its thread died, or timed out on another item). */
+interface Resend {
+  readonly item: unknown;
+  readonly index: number;
+  readonly retried: boolean;
+}
+
+/**
+ * A function stage whose calls run on worker threads. Items leave the input in batches (one
+ * message each way per batch, the size chosen from the measured cost of an item), at most two
+ * batches per thread at once; results come back in batches and go through the same paths as
+ * on the event loop: the ordered collector, the error policy, the staged output chunk, the
+ * counters. The stage's width (`concurrency`, the live gate) bounds the items in threads.
+ *
+ * Bounded by construction, as the event-loop stage: an item leaves the input only while
+ * `inside + staged + output.size < concurrency + buffer`, and the reorder ring has as many
+ * places. A thread that dies has its items sent once more to a fresh thread; a second death
+ * fails them with a `WorkerCrashedError`. Nothing is lost and nothing is emitted twice: an
+ * item's result is taken only from the one batch message that answered for it.
+ */
+export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchOwner, FailureHost {
+  readonly spec: FunctionStageSpec;
+  readonly name: string;
+  readonly gate: DispatchGate;
+  readonly capacity: number;
+  readonly #executor: ThreadExecutor;
+  readonly #kind: ThreadKindCode;
+  readonly #collect: boolean;
+  readonly #policy: ErrorPolicyPlan;
+  readonly #cursor: InputCursor<unknown>;
+  readonly #run: RunControl;
+  readonly #ring: OrderedCollector | undefined;
+  readonly #sizer: BatchSizer;
+  readonly #ctx: FailureContext;
+  #pool: ThreadPool | undefined;
+  #ownPool = false;
+  #module = 0;
+  #ready = false;
+
+  readonly #batches = new Map<number, StageBatch>();
+  #resend: Resend[] = [];
+  #deadLetters = 0;
+
+  #nextIndex = 0;
+  #out = 0;
+  #filtered = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #abandoned = 0;
+  #discarded = 0;
+  #emitted = 0;
+  #inFlight = 0;
+  #maxInFlight = 0;
+  #inside = 0;
+  #sentBatches = 0;
+  #crashes = 0;
+  #retried = 0;
+  #timedOut = 0;
+  readonly #deaths = new WeakSet<object>();
+
+  #busy = false;
+  #again = false;
+  #spaceArmed = false;
+  #inputArmed = false;
+  #roomArmed = false;
+  #finished = false;
+  #resolveDone!: () => void;
+  readonly done = new Promise<void>((resolve) => {
+    this.#resolveDone = resolve;
+  });
+
+  constructor(
+    spec: FunctionStageSpec,
+    input: StageInput<unknown>,
+    run: RunControl,
+    executor: ThreadExecutor,
+  ) {
+    super(
+      new ChunkChannel<unknown>(spec.buffer),
+      Math.max(1, Math.min(MAX_CHUNK, spec.buffer >> 1)),
+    );
+    this.spec = spec;
+    this.name = spec.name;
+    this.capacity = spec.concurrency + spec.buffer;
+    this.gate = new DispatchGate(spec.concurrency);
+    this.gate.onChange(() => this.#event());
+    this.#executor = executor;
+    this.#kind = ThreadKind[spec.kind];
+    this.#collect = spec.onError === "collect";
+    this.#policy = {
+      collect: this.#collect,
+      skip: spec.onError === "skip",
+      deadLetter: spec.deadLetter,
+    };
+    this.#cursor = new InputCursor(input);
+    this.#run = run;
+    this.#ring = spec.ordered
+      ? new OrderedCollector(this.capacity, this.#deliverInOrder)
+      : undefined;
+    this.#sizer = new BatchSizer(executor.options.batch);
+    this.#ctx = new FailureContext(spec.name, run.signal);
+  }
+
+  start(): void {
+    const shared = this.#executor.options.pool;
+    if (shared !== undefined && shared.closed) {
+      this.#run.fail(new Error(`Stage "${this.name}": its thread pool was closed before the run`));
+      this.#event();
+      return;
+    }
+    this.#ownPool = shared === undefined;
+    const pool = (this.#pool =
+      shared ??
+      new ThreadPool(this.#executor.options.threads, this.#executor.options.resourceLimits));
+    this.#module = pool.moduleId(this.#executor.url);
+    // Every thread's init runs in parallel; the stage takes its first item once all are ready.
+    pool.prepare(this.#executor.url).then(
+      () => {
+        this.#ready = true;
+        this.#event();
+      },
+      (error: unknown) => {
+        this.#run.fail(error);
+        this.#event();
+      },
+    );
+  }
+
+  stop(reason: unknown): void {
+    if (this.gate.stopped) return;
+    this.gate.stop(reason);
+    this.#ctx.abort(reason);
+    const pool = this.#pool;
+    if (pool !== undefined && this.#batches.size > 0) {
+      if (this.#ownPool) {
+        // The stage's own threads: stop CPU work where it is (nothing else stops it).
+        this.#cancelled += this.#inFlight;
+        void pool.close();
+      } else {
+        // A shared pool keeps its threads: abort the calls' signals and drop their results.
+        for (const id of this.#batches.keys()) {
+          pool.cancel(id, reason);
+          pool.forget(id);
+        }
+        this.#abandoned += this.#inFlight;
+        this.#cancelled += this.#inFlight;
+      }
+      this.#inside -= this.#inFlight;
+      this.#inFlight = 0;
+      this.#batches.clear();
+    }
+    this.#cancelled += this.#resend.length;
+    this.#inside -= this.#resend.length;
+    this.#resend = [];
+    this.cancelTurn();
+    this.#event();
+  }
+
+  collectLeftovers(): void {
+    this.#discarded += this.#cursor.discard();
+  }
+
+  stats(): StageStats {
+    return {
+      ...stageStats(this.spec, this.gate.limit, {
+        in: this.#nextIndex,
+        out: this.#out,
+        filtered: this.#filtered,
+        failed: this.#failed,
+        cancelled: this.#cancelled,
+        abandoned: this.#abandoned,
+        discarded: this.#discarded,
+        emitted: this.#emitted,
+        maxInFlight: this.#maxInFlight,
+        inFlight: this.#inFlight,
+      }),
+      threads: {
+        threads: this.#pool?.size ?? this.#executor.options.threads,
+        batch: this.#sizer.size,
+        batches: this.#sentBatches,
+        crashes: this.#crashes,
+        retried: this.#retried,
+        timedOut: this.#timedOut,
+      },
+    };
+  }
+
+  // Dispatch.
+
+  #event(): void {
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#busy = true;
+    try {
+      do {
+        this.#again = false;
+        this.#dispatch();
+      } while (this.#again);
+    } finally {
+      this.#busy = false;
+    }
+    if (!this.#finished && this.#batches.size === 0 && this.#deadLetters === 0) {
+      const idle = this.#resend.length === 0 && (this.gate.stopped || this.#cursor.ended);
+      if (idle || (this.gate.stopped && !this.#ready)) this.#finish();
+    }
+  }
+
+  #dispatch(): void {
+    const pool = this.#pool;
+    if (!this.#ready || pool === undefined || this.gate.stopped) return;
+    for (;;) {
+      const width = this.gate.limit - this.#inFlight;
+      if (width <= 0) return;
+      const size = Math.min(this.#sizer.size, width);
+      let batch: StageBatch | undefined;
+      if (this.#resend.length > 0) {
+        batch = this.#batchOf(this.#takeResend(size));
+      } else {
+        const room = this.capacity - (this.#inside + this.values.length + this.output.size);
+        if (room <= 0) {
+          this.#needRoom();
+          return;
+        }
+        batch = this.#takeBatch(Math.min(size, room));
+        if (batch === undefined) return;
+      }
+      let sent: boolean;
+      try {
+        sent = pool.trySend(batch, this.#executor.url);
+      } catch (error) {
+        this.#unsendable(batch, error);
+        continue;
+      }
+      if (!sent) {
+        // Every thread is full: keep the items first in line and wait for room in the pool.
+        this.#requeue(batch);
+        this.#armPoolRoom();
+        return;
+      }
+      this.#batches.set(batch.message.id, batch);
+      this.#sentBatches++;
+      this.#inFlight += batch.items.length;
+      if (this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+    }
+  }
+
+  /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */
+  #takeBatch(count: number): StageBatch | undefined {
+    const cursor = this.#cursor;
+    const items: unknown[] = [];
+    const first = this.#nextIndex;
+    while (items.length < count) {
+      if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) break;
+      const end = Math.min(cursor.buffer.length, cursor.position + count - items.length);
+      for (let i = cursor.position; i < end; i++) items.push(cursor.buffer[i]);
+      cursor.advanceTo(end);
+    }
+    if (items.length === 0) {
+      if (!cursor.ended) this.#needInput();
+      return undefined;
+    }
+    this.#nextIndex += items.length;
+    this.#inside += items.length;
+    const indices = new Array<number>(items.length);
+    for (let i = 0; i < items.length; i++) indices[i] = first + i;
+    return this.#job(items, indices, new Array<boolean>(items.length).fill(false), first, true);
+  }
+
+  /** The next items to send again: a suspect of a crash alone, others up to `size`. */
+  #takeResend(size: number): Resend[] {
+    const queue = this.#resend;
+    if (queue[0]!.retried) return queue.splice(0, 1);
+    let count = 1;
+    while (count < size && count < queue.length && !queue[count]!.retried) count++;
+    return queue.splice(0, count);
+  }
+
+  #batchOf(resend: readonly Resend[]): StageBatch {
+    const items = resend.map((r) => r.item);
+    const indices = resend.map((r) => r.index);
+    return this.#job(
+      items,
+      indices,
+      resend.map((r) => r.retried),
+      indices[0]!,
+      false,
+    );
+  }
+
+  #job(
+    items: unknown[],
+    indices: number[],
+    retried: boolean[],
+    first: number,
+    contiguous: boolean,
+  ): StageBatch {
+    const transfer = this.#executor.options.transfer;
+    const id = nextBatchId;
+    nextBatchId = nextBatchId >= 0x7fffffff ? 1 : nextBatchId + 1;
+    return {
+      message: {
+        t: "batch",
+        id,
+        module: this.#module,
+        stage: this.name,
+        kind: this.#kind,
+        first,
+        indices: contiguous ? undefined : indices,
+        items,
+        timeout: this.#executor.options.timeout,
+      },
+      owner: this,
+      transfer: collectTransfers(items, transfer),
+      items,
+      indices,
+      retried,
+    };
+  }
+
+  /**
+   * A batch `postMessage` refused (`DataCloneError`): the items that cannot be cloned fail
+   * with an error naming the stage, the index and what could not be cloned; the rest go first
+   * in line again.
+   */
+  #unsendable(batch: StageBatch, error: unknown): void {
+    const rest: Resend[] = [];
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i];
+      const index = batch.indices[i]!;
+      try {
+        structuredClone(item);
+        rest.push({ item, index, retried: batch.retried[i]! });
+      } catch (cloneError) {
+        const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
+        this.#fail(
+          item,
+          index,
+          new TypeError(`Stage "${this.name}" cannot send item #${index} to a thread: ${reason}`, {
+            cause: cloneError,
+          }),
+        );
+      }
+    }
+    if (rest.length === batch.items.length) {
+      // Every item clones on its own: the batch failed for another reason. Fail the run.
+      this.#inside -= rest.length;
+      this.#cancelled += rest.length;
+      this.#run.fail(error);
+      return;
+    }
+    this.#resend = rest.concat(this.#resend);
+  }
+
+  /** A batch that found no thread: its items go first in line again. */
+  #requeue(batch: StageBatch): void {
+    const back: Resend[] = batch.items.map((item, i) => ({
+      item,
+      index: batch.indices[i]!,
+      retried: batch.retried[i]!,
+    }));
+    this.#resend = back.concat(this.#resend);
+  }
+
+  // Results.
+
+  /** @internal A batch answered. */
+  batchDone(job: BatchJob, message: DoneMessage): void {
+    const batch = job as StageBatch;
+    if (!this.#batches.delete(message.id)) return;
+    this.#inFlight -= batch.items.length;
+    this.#sizer.observe(batch.items.length, message.ms);
+    const failures = message.failures === undefined ? undefined : new Map(message.failures);
+    const values = message.values;
+    for (let i = 0; i < batch.items.length; i++) {
+      const index = batch.indices[i]!;
+      const failure = failures?.get(i);
+      if (failure !== undefined || failures?.has(i) === true) {
+        const error = isCallTimedOut(failure)
+          ? this.#timeoutError(index, failure.timedOutAfterMs)
+          : recordToError(failure);
+        this.#fail(batch.items[i], index, error);
+      } else {
+        this.#completed(batch.items[i], index, values?.[i]);
+      }
+    }
+    this.#event();
+  }
+
+  /** @internal A batch's thread went away before answering. */
+  batchLost(job: BatchJob, cause: LostCause): void {
+    const batch = job as StageBatch;
+    if (!this.#batches.delete(batch.message.id)) return;
+    this.#inFlight -= batch.items.length;
+    if (cause.reason === "crash" && !this.#deaths.has(cause)) {
+      this.#deaths.add(cause);
+      this.#crashes++;
+    }
+    // After a crash, the suspects: the call that was running, when the thread was in this
+    // batch's sync calls; every item, when nothing says which call it was (an async phase, an
+    // error thrown from a timer). A suspect is sent again alone, so a second death names it.
+    const running = cause.reason === "crash" ? cause.running : undefined;
+    const suspect = (i: number): boolean =>
+      running === undefined ? true : running.id === batch.message.id && running.position === i;
+    const resend: Resend[] = [];
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i];
+      const index = batch.indices[i]!;
+      if (cause.reason === "timeout" && i === cause.position) {
+        this.#fail(item, index, this.#timeoutError(index, cause.elapsedMs));
+      } else if (cause.reason !== "crash" || !suspect(i)) {
+        resend.push({ item, index, retried: batch.retried[i]! });
+      } else if (batch.retried[i] === true || this.#executor.options.transfer) {
+        this.#fail(
+          item,
+          index,
+          new WorkerCrashedError(this.name, index, cause.exitCode, cause.error),
+        );
+      } else {
+        this.#retried++;
+        resend.push({ item, index, retried: true });
+      }
+    }
+    // Sent again before new input, in index order, so an ordered stage's head comes first.
+    this.#resend = resend.concat(this.#resend);
+    this.#event();
+  }
+
+  /** @internal The stage's module failed to start on a replacement thread. */
+  initFailed(job: BatchJob, error: WorkerInitError): void {
+    const batch = job as StageBatch;
+    if (!this.#batches.delete(batch.message.id)) return;
+    this.#inFlight -= batch.items.length;
+    this.#cancelled += batch.items.length;
+    this.#inside -= batch.items.length;
+    this.#run.fail(error);
+    this.#event();
+  }
+
+  #timeoutError(index: number, elapsedMs: number): TimeoutError {
+    this.#timedOut++;
+    return new TimeoutError(this.name, index, elapsedMs, this.#executor.options.timeout);
+  }
+
+  #fail(item: unknown, index: number, error: unknown): void {
+    this.#ctx.index = index;
+    const pending = applyErrorPolicy(this, this.#policy, item, index, error, this.#ctx);
+    if (pending === undefined) return;
+    this.#deadLetters++;
+    void pending.then(() => {
+      this.#deadLetters--;
+      this.#event();
+    });
+  }
+
+  #completed(item: unknown, index: number, result: unknown): void {
+    if (this.gate.stopped) {
+      this.cancelledItem();
+      return;
+    }
+    let value: unknown;
+    switch (this.#kind) {
+      case ThreadKind.map:
+      case ThreadKind.flatMap:
+        value = result;
+        break;
+      case ThreadKind.filter:
+        if (!result) {
+          this.#filtered++;
+          this.#settleNone(index);
+          return;
+        }
+        value = item;
+        break;
+      case ThreadKind.tap:
+        value = item;
+        break;
+      default:
+        this.#out++;
+        this.#settleNone(index);
+        return;
+    }
+    const ring = this.#ring;
+    if (ring === undefined) {
+      this.#inside--;
+      this.#deliver(value);
+    } else {
+      ring.settle(index, Slot.Value, value);
+    }
+  }
+
+  #settleNone(index: number): void {
+    if (this.#ring === undefined) this.#inside--;
+    else this.#ring.settle(index, Slot.None, undefined);
+  }
+
+  /** Emits one item's result: a flatMap's values one by one, others as they are. */
+  #deliver(value: unknown): void {
+    if (this.#kind !== ThreadKind.flatMap) {
+      this.#out++;
+      this.#emit(this.#collect ? { ok: true, value } : value);
+      return;
+    }
+    const values = value as unknown[];
+    if (values.length === 0) {
+      this.#filtered++;
+      return;
+    }
+    this.#out++;
+    for (const each of values) this.#emit(this.#collect ? { ok: true, value: each } : each);
+  }
+
+  readonly #deliverInOrder = (state: Slot, value: unknown): void => {
+    this.#inside--;
+    if (state === Slot.Value) this.#deliver(value);
+    else if (state === Slot.Failure) this.#emit(value);
+  };
+
+  #emit(value: unknown): void {
+    this.#emitted++;
+    this.push(value);
+  }
+
+  // FailureHost: what the error policy does to this stage.
+
+  /** @internal */
+  get stopping(): boolean {
+    return this.gate.stopped;
+  }
+
+  /** @internal */
+  cancelledItem(): void {
+    this.#cancelled++;
+    this.#inside--;
+  }
+
+  /** @internal */
+  countFailed(): void {
+    this.#failed++;
+  }
+
+  /** @internal */
+  emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void {
+    if (this.#ring === undefined) {
+      this.#inside--;
+      this.#emit(failure);
+    } else {
+      this.#ring.settle(index, Slot.Failure, failure);
+    }
+  }
+
+  /** @internal */
+  skipped(index: number): void {
+    if (this.#ring === undefined || this.gate.stopped) this.#inside--;
+    else this.#ring.settle(index, Slot.None, undefined);
+  }
+
+  /** @internal */
+  failRun(error: StageError): void {
+    this.#inside--;
+    this.#run.fail(error);
+  }
+
+  // Waiting.
+
+  protected override onTurn(): void {
+    this.flush();
+    this.#event();
+  }
+
+  #needRoom(): void {
+    if (this.output.size <= this.spec.buffer >> 1) this.flush();
+    if (this.#spaceArmed) return;
+    this.#spaceArmed = true;
+    this.output.onSpace(this.#onSpace);
+  }
+
+  #needInput(): void {
+    if (this.#inputArmed) return;
+    this.#inputArmed = true;
+    this.#cursor.onData(this.#onInput);
+  }
+
+  #armPoolRoom(): void {
+    if (this.#roomArmed) return;
+    this.#roomArmed = true;
+    this.#pool!.onRoom(this.#onPoolRoom);
+  }
+
+  readonly #onSpace = (): void => {
+    this.#spaceArmed = false;
+    this.#event();
+  };
+
+  readonly #onInput = (): void => {
+    this.#inputArmed = false;
+    this.#event();
+  };
+
+  readonly #onPoolRoom = (): void => {
+    this.#roomArmed = false;
+    this.#pool?.offRoom(this.#onPoolRoom);
+    this.#event();
+  };
+
+  #finish(): void {
+    this.#finished = true;
+    if (this.gate.stopped && this.#ring !== undefined) {
+      this.#cancelled += this.#ring.countWaiting();
+    }
+    this.#pool?.offRoom(this.#onPoolRoom);
+    this.flush();
+    this.cancelTurn();
+    this.output.close();
+    if (this.#ownPool && this.#pool !== undefined) {
+      // The run settles only once its threads have exited: no handle is left behind.
+      void this.#pool.close().then(() => this.#resolveDone());
+    } else {
+      this.#resolveDone();
+    }
+  }
+}
+
+/** The `ctx` a dead-letter callback gets for a thread stage's failed item (main thread). */
+class FailureContext implements StageContext {
+  index = -1;
+  readonly stage: string;
+  readonly slot = -1;
+  readonly #controller = new AbortController();
+
+  constructor(stage: string, runSignal: AbortSignal) {
+    this.stage = stage;
+    if (runSignal.aborted) this.#controller.abort(runSignal.reason);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get worker(): number {
+    return this.slot;
+  }
+
+  abort(reason: unknown): void {
+    this.#controller.abort(reason);
+  }
+}

@@ -1,0 +1,62 @@
+import { pathToFileURL } from "node:url";
+import type { StageContext } from "../contract/types.js";
+import { invalid } from "../internal/validate.js";
+import { ThreadExecutor } from "./thread-executor.js";
+import { type ThreadOptions, threadOptions } from "./thread-options.js";
+
+/** What a worker module's function receives beside its item, on its thread. */
+export interface ThreadContext<S = unknown> extends StageContext {
+  /** What the module's `init()` returned on this thread (`undefined` without one). */
+  readonly state: S;
+}
+
+/** A worker module's per-item function, its default export. */
+export type ThreadFunction<I = never, O = unknown, S = unknown> = (
+  item: I,
+  ctx: ThreadContext<S>,
+) => O | PromiseLike<O>;
+
+/**
+ * Runs a stage's calls on worker threads: `.map(thread(new URL("./hash.worker.js",
+ * import.meta.url)))`. Accepted wherever `map`, `filter`, `flatMap`, `tap` and `forEach`
+ * take a function; the stage keeps its semantics (order, `onError`, cancellation, counters).
+ *
+ * The module's default export is the per-item function `(item, ctx) => result`, sync or
+ * async; an optional `export function init()` builds per-thread state once (a hasher, a
+ * compiled schema, a client), handed to every call on that thread as `ctx.state`. Inits run
+ * on all threads in parallel before the stage takes its first item; one that throws fails
+ * the run with a `WorkerInitError` naming the module and the thread.
+ *
+ * Items and results cross by structured clone, in batches (one message each way per batch);
+ * see {@link ThreadOptions} for the pool, the batch size, timeouts, memory limits and
+ * transfer. Type the stage by the module's function:
+ * `thread<typeof import("./hash.worker.js").default>(url)`.
+ *
+ * Costs: on the main thread, a slice of the input and one message per batch, and one result
+ * per item through the stage's output; nothing per item on a timer or a promise.
+ */
+export function thread<F extends ThreadFunction<never, unknown, never> = ThreadFunction<unknown>>(
+  module: URL | string,
+  options?: ThreadOptions,
+): ThreadExecutor<Parameters<F>[0], Awaited<ReturnType<F>>> {
+  return new ThreadExecutor(moduleUrl(module), threadOptions(options));
+}
+
+/** The module's `file:` URL: a URL, a `file:` URL string, or an absolute path. */
+function moduleUrl(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== "file:") {
+      throw invalid("thread.module", "a file: URL or an absolute path", module.href);
+    }
+    return module.href;
+  }
+  if (typeof module === "string") {
+    if (module.startsWith("file:")) return new URL(module).href;
+    if (module.startsWith("/")) return pathToFileURL(module).href;
+  }
+  throw invalid(
+    "thread.module",
+    'a file: URL or an absolute path (e.g. new URL("./work.js", import.meta.url))',
+    module,
+  );
+}

@@ -1,0 +1,69 @@
+import type { TransferListItem } from "node:worker_threads";
+/**
+ * Transferring instead of copying: an `ArrayBuffer` (or the buffer under a typed array) moved
+ * to the other thread costs nothing per byte, and is unusable (detached) where it was.
+ * @module
+ */
+
+const marked = new WeakMap<object, readonly TransferListItem[]>();
+
+/**
+ * Marks `value` to be transferred, not copied, when it crosses to another thread: return
+ * `transfer(bytes)` from a worker function to hand its result's memory to the main thread,
+ * or emit `transfer(bytes)` from a stage before a thread stage. `list` names what to move;
+ * by default the value itself (an `ArrayBuffer`) or the buffer under it (a typed array or
+ * `DataView` that spans its whole buffer). After it has crossed, the sender's copy is
+ * detached (length 0). Returns `value`, so it reads as a plain return.
+ *
+ * Costs one `WeakMap` entry per marked value; unmarked values are copied (structured clone).
+ */
+export function transfer<T extends object>(value: T, list?: readonly TransferListItem[]): T {
+  const moving = list ?? wholeBuffer(value);
+  if (moving === undefined) {
+    throw new TypeError(
+      "Expected `transfer(value)` to get an ArrayBuffer, or a typed array or DataView that spans its whole buffer, or an explicit list; got a value with no buffer to move",
+    );
+  }
+  marked.set(value, moving);
+  return value;
+}
+
+/** What to move for `value`: its `transfer()` mark, or, when `auto`, its whole buffer. */
+export function transferListOf(
+  value: unknown,
+  auto: boolean,
+): readonly TransferListItem[] | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  return marked.get(value) ?? (auto ? wholeBuffer(value) : undefined);
+}
+
+/** What `values` need moved, each buffer once (twice would fail the send); or `undefined`. */
+export function collectTransfers(
+  values: readonly unknown[],
+  auto: boolean,
+): TransferListItem[] | undefined {
+  let list: Set<TransferListItem> | undefined;
+  for (const value of values) {
+    const moving = transferListOf(value, auto);
+    if (moving === undefined) continue;
+    list ??= new Set();
+    for (const item of moving) list.add(item);
+  }
+  return list === undefined ? undefined : [...list];
+}
+
+function wholeBuffer(value: object): readonly TransferListItem[] | undefined {
+  if (value instanceof ArrayBuffer) return [value];
+  if (ArrayBuffer.isView(value)) {
+    const buffer = value.buffer;
+    // A view over part of a buffer (Node's pooled small Buffers) would move its neighbours.
+    if (
+      buffer instanceof ArrayBuffer &&
+      value.byteOffset === 0 &&
+      value.byteLength === buffer.byteLength
+    ) {
+      return [buffer];
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,373 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  from,
+  isStageError,
+  isTimeoutError,
+  isWorkerCrashedError,
+  isWorkerInitError,
+  type RunSummary,
+} from "../../src/index.js";
+import { thread, threadPool } from "../../src/threads/index.js";
+import { assertConserved } from "../helpers/conservation.js";
+import { assertNoLeaks } from "../helpers/resources.js";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+async function runAll<T>(run: { collect(): Promise<T[]>; settled: Promise<RunSummary> }) {
+  const values = await run.collect();
+  const summary = await run.settled;
+  assertConserved(summary);
+  return { values, summary };
+}
+
+describe("thread stages: results", () => {
+  test("maps every item on threads, unordered, and counts them", async () => {
+    await assertNoLeaks(async () => {
+      const run = from(range(5_000))
+        .map(thread(fixture("double"), { threads: 2 }))
+        .run();
+      const { values, summary } = await runAll(run);
+      assert.deepEqual(
+        [...values].sort((a, b) => (a as number) - (b as number)),
+        range(5_000).map((x) => x * 2),
+      );
+      const stage = summary.stages[0]!;
+      assert.equal(stage.in, 5_000);
+      assert.equal(stage.out, 5_000);
+      assert.equal(stage.threads?.threads, 2);
+      assert.ok((stage.threads?.batches ?? 0) >= 2);
+    });
+  });
+
+  test("ordered keeps input order", async () => {
+    const run = from(range(3_000))
+      .map(thread(fixture("double"), { threads: 2, batch: 7 }), { ordered: true })
+      .run();
+    const { values } = await runAll(run);
+    assert.deepEqual(
+      values,
+      range(3_000).map((x) => x * 2),
+    );
+  });
+
+  test("init() runs once per thread and its state reaches every call as ctx.state", async () => {
+    const run = from(range(400))
+      .map(thread(fixture("state"), { threads: 2, batch: 10 }), { name: "tag", ordered: true })
+      .run();
+    const { values } = await runAll(run);
+    const rows = values as {
+      x: number;
+      thread: number;
+      slot: number;
+      index: number;
+      stage: string;
+    }[];
+    assert.deepEqual(
+      rows.map((r) => r.x),
+      range(400),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      range(400),
+    );
+    assert.ok(rows.every((r) => r.stage === "tag" && (r.slot === 0 || r.slot === 1)));
+    assert.ok(rows.every((r) => r.thread > 0));
+  });
+
+  test("filter, flatMap, tap and forEach run on threads with their usual meaning", async () => {
+    const evens = await from(range(100))
+      .filter(thread(fixture("even")))
+      .run()
+      .collect();
+    assert.deepEqual(
+      [...evens].sort((a, b) => a - b),
+      range(50).map((x) => x * 2),
+    );
+    const expanded = await from([3, 0, 2])
+      .flatMap(thread<typeof import("./fixtures/expand.worker.js").default>(fixture("expand")), {
+        ordered: true,
+      })
+      .run()
+      .collect();
+    assert.deepEqual(expanded, [0, 1, 2, 0, 1]);
+    const tapped = await from([1, 2, 3])
+      .tap(thread(fixture("double")), { ordered: true })
+      .run()
+      .collect();
+    assert.deepEqual(tapped, [1, 2, 3]);
+    const summary = await from(range(10))
+      .forEach(thread(fixture("double")))
+      .run();
+    assert.equal(summary.outcome, "completed");
+    assert.equal(summary.consumed, 10);
+  });
+});
+
+describe("thread stages: errors", () => {
+  test("a call that throws fails the run with a StageError whose cause keeps name and code", async () => {
+    const run = from([1, 2, -3, 4])
+      .map(thread(fixture("double"), { threads: 1 }))
+      .run();
+    await assert.rejects(run.collect(), (error: unknown) => {
+      assert.ok(isStageError(error));
+      assert.equal(error.index, 2);
+      const cause = error.cause as Error & { code?: string };
+      assert.equal(cause.name, "RangeError");
+      assert.equal(cause.code, "E_NEGATIVE");
+      assert.match(cause.message, /negative: -3/);
+      return true;
+    });
+    assertConserved(await run.settled);
+  });
+
+  test("skip and collect apply to thread failures as to any other", async () => {
+    const skipped = from([1, -2, 3])
+      .map(thread(fixture("double")), { onError: "skip", ordered: true })
+      .run();
+    assert.deepEqual((await runAll(skipped)).values, [2, 6]);
+    const collected = await from([1, -2])
+      .map(thread(fixture("double")), { onError: "collect", ordered: true })
+      .run()
+      .collect();
+    assert.deepEqual(collected[0], { ok: true, value: 2 });
+    assert.equal(collected[1]?.ok, false);
+  });
+
+  test("an init that throws fails the run with a WorkerInitError naming module and thread", async () => {
+    await assertNoLeaks(async () => {
+      const run = from([1, 2])
+        .map(thread(fixture("init-throws"), { threads: 2 }))
+        .run();
+      await assert.rejects(run.collect(), (error: unknown) => {
+        assert.ok(isWorkerInitError(error));
+        assert.match(
+          error.message,
+          /init-throws\.worker\.js failed to start on thread [01]: cannot open the model file/,
+        );
+        return true;
+      });
+      const summary = await run.settled;
+      assert.equal(summary.outcome, "failed");
+      assertConserved(summary);
+    });
+  });
+
+  test("a module without a default-exported function fails the run at start", async () => {
+    const run = from([1])
+      .map(thread(fixture("no-default"), { threads: 1 }))
+      .run();
+    await assert.rejects(run.collect(), (error: unknown) => {
+      assert.ok(isWorkerInitError(error));
+      assert.match(error.message, /default export to be the per-item function, got undefined/);
+      return true;
+    });
+  });
+
+  test("a result that cannot be cloned fails only its item, naming the problem", async () => {
+    const run = from([1, 2, 3, 4])
+      .map(thread(fixture("uncloneable"), { threads: 1 }), { onError: "collect", ordered: true })
+      .run();
+    const { values } = await runAll(run);
+    assert.deepEqual(values[1], { ok: true, value: 2 });
+    const failure = values[0] as { ok: false; error: Error };
+    assert.equal(failure.ok, false);
+    assert.match(failure.error.message, /could not be sent to the main thread/);
+  });
+
+  test("an item that cannot be cloned fails with its stage and index; the others run", async () => {
+    const items: unknown[] = [1, () => 2, 3];
+    const run = from(items)
+      .map(thread(fixture("double"), { threads: 1 }), {
+        name: "dbl",
+        onError: "collect",
+        ordered: true,
+      })
+      .run();
+    const { values } = await runAll(run);
+    assert.deepEqual(values[0], { ok: true, value: 2 });
+    assert.deepEqual(values[2], { ok: true, value: 6 });
+    const failure = values[1] as { ok: false; error: Error };
+    assert.match(failure.error.message, /Stage "dbl" cannot send item #1 to a thread/);
+  });
+});
+
+describe("thread stages: crashes and timeouts", () => {
+  const crashItem = (value: number, crash?: "once" | "always" | "throw-async") => ({
+    value,
+    crash,
+    attempts: new SharedArrayBuffer(4),
+  });
+
+  test("a thread that exits mid-batch is replaced and its items run again: none lost, none twice", async () => {
+    await assertNoLeaks(async () => {
+      const items = range(200).map((i) => crashItem(i, i === 57 ? "once" : undefined));
+      const run = from(items)
+        .map(thread(fixture("crash"), { threads: 2, batch: 16 }))
+        .run();
+      const { values, summary } = await runAll(run);
+      assert.deepEqual(
+        [...values].sort((a, b) => (a as number) - (b as number)),
+        range(200),
+      );
+      assert.equal(summary.stages[0]!.threads?.crashes, 1);
+      assert.ok((summary.stages[0]!.threads?.retried ?? 0) >= 1);
+    });
+  });
+
+  test("an item that kills its thread twice fails with a WorkerCrashedError through onError", async () => {
+    const items = range(40).map((i) => crashItem(i, i === 9 ? "always" : undefined));
+    const failures: unknown[] = [];
+    const run = from(items)
+      .map(thread(fixture("crash"), { threads: 2, batch: 4 }), {
+        name: "crashy",
+        onError: "skip",
+        deadLetter: (_item, error) => {
+          failures.push(error);
+        },
+      })
+      .run();
+    const { values, summary } = await runAll(run);
+    assert.equal(values.length, 39);
+    assert.equal(failures.length, 1);
+    const error = failures[0];
+    assert.ok(isWorkerCrashedError(error));
+    assert.equal(error.index, 9);
+    assert.equal(error.exitCode, 7);
+    assert.match(error.message, /Stage "crashy": the thread running item #9 died \(exit code 7\)/);
+    assert.equal(summary.stages[0]!.failed, 1);
+  });
+
+  test("an error thrown outside any call kills the thread; its items are retried", async () => {
+    const items = range(20).map((i) => crashItem(i, i === 3 ? "throw-async" : undefined));
+    const run = from(items)
+      .map(thread(fixture("crash"), { threads: 1, batch: 5 }))
+      .run();
+    const { values, summary } = await runAll(run);
+    assert.equal(values.length, 20);
+    assert.equal(summary.stages[0]!.threads?.crashes, 1);
+  });
+
+  test("a thread over its resourceLimits dies, is replaced, and the item fails after a retry", async () => {
+    const run = from([1])
+      .map(
+        thread(fixture("hog"), {
+          threads: 1,
+          resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+        }),
+        { onError: "collect" },
+      )
+      .run();
+    const { values } = await runAll(run);
+    const failure = values[0] as { ok: false; error: unknown };
+    assert.ok(isWorkerCrashedError(failure.error));
+  });
+
+  test("a sync call past its timeout has its thread replaced; the rest of its batch still runs", async () => {
+    await assertNoLeaks(async () => {
+      const run = from([1, 1, 60_000, 1, 1])
+        .map(thread(fixture("busy"), { threads: 1, batch: 5, timeout: 100 }), {
+          name: "spin",
+          onError: "collect",
+          ordered: true,
+        })
+        .run();
+      const { values, summary } = await runAll(run);
+      assert.deepEqual(values[0], { ok: true, value: 1 });
+      assert.deepEqual(values[4], { ok: true, value: 1 });
+      const failure = values[2] as { ok: false; error: unknown };
+      assert.ok(isTimeoutError(failure.error));
+      assert.equal(failure.error.index, 2);
+      assert.ok(failure.error.elapsedMs >= 100);
+      assert.match(
+        failure.error.message,
+        /Stage "spin" timed out on item #2 after \d+ ms \(timeout 100 ms\)/,
+      );
+      assert.equal(summary.stages[0]!.threads?.timedOut, 1);
+    });
+  });
+
+  test("an async call past its timeout has its signal aborted and fails with a TimeoutError", async () => {
+    const run = from([5, 60_000])
+      .map(thread(fixture("async"), { threads: 1, timeout: "50ms" }), {
+        onError: "collect",
+        ordered: true,
+      })
+      .run();
+    const { values } = await runAll(run);
+    assert.deepEqual(values[0], { ok: true, value: 6 });
+    const failure = values[1] as { ok: false; error: unknown };
+    assert.ok(isTimeoutError(failure.error));
+  });
+});
+
+describe("thread stages: cancellation and pools", () => {
+  test("cancel stops the threads, settles the run and leaves no handle behind", async () => {
+    await assertNoLeaks(async () => {
+      const run = from(range(100))
+        .map(thread(fixture("busy"), { threads: 2, batch: 1 }))
+        .run();
+      setTimeout(() => void run.cancel("enough"), 50);
+      const summary = await run.settled;
+      assert.equal(summary.outcome, "cancelled");
+      assertConserved(summary);
+    });
+  });
+
+  test("take(n) ends the run cleanly with n items", async () => {
+    await assertNoLeaks(async () => {
+      const run = from(range(100_000))
+        .map(thread(fixture("double"), { threads: 2 }))
+        .take(5)
+        .run();
+      const values = await run.collect();
+      assert.equal(values.length, 5);
+      const summary = await run.settled;
+      assert.equal(summary.outcome, "completed");
+    });
+  });
+
+  test("a shared pool serves several stages and stays up until close()", async () => {
+    const pool = threadPool({ threads: 2 });
+    try {
+      const values = await from(range(300))
+        .map(thread(fixture("double"), { pool }), { ordered: true })
+        .filter(thread(fixture("even"), { pool }), { ordered: true })
+        .run()
+        .collect();
+      assert.deepEqual(
+        values,
+        range(300).map((x) => x * 2),
+      );
+      assert.equal(pool.closed, false);
+      const again = await from([1, 2])
+        .map(thread(fixture("double"), { pool }))
+        .run()
+        .collect();
+      assert.equal(again.length, 2);
+    } finally {
+      await pool.close();
+    }
+    assert.equal(pool.closed, true);
+    assert.throws(() => thread(fixture("double"), { pool }), /a pool that is not closed/);
+  });
+
+  test("transfer moves item buffers to the thread, and transfer() moves results back", async () => {
+    const items = [new Uint8Array(1024), new Uint8Array(2048)];
+    const out = (await from(items)
+      .map(thread(fixture("bytes"), { threads: 1, transfer: true }), { ordered: true })
+      .run()
+      .collect()) as Uint8Array[];
+    assert.deepEqual(
+      out.map((b) => b.byteLength),
+      [1024, 2048],
+    );
+    assert.equal(out[0]![0], 7);
+    assert.deepEqual(
+      items.map((b) => b.byteLength),
+      [0, 0],
+      "the main thread's copies are detached",
+    );
+  });
+});
