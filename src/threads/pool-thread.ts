@@ -8,6 +8,7 @@ import {
   type ReadyMessage,
 } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
+import { isTypeScriptUrl, tsxApiUrl } from "./typescript-loader.js";
 
 /** Why a batch's thread went away before answering. */
 export type LostCause =
@@ -65,6 +66,8 @@ export interface ThreadEvents {
 export class PoolThread {
   readonly number: number;
   readonly batches = new Map<number, BatchJob>();
+  /** Batches whose stage stopped: still running here, their answers dropped. */
+  readonly #forgotten = new Set<number>();
   readonly #worker: Worker;
   readonly #startedAt: Float64Array;
   readonly #current: Int32Array;
@@ -78,6 +81,21 @@ export class PoolThread {
   gone = false;
   readonly exited: Promise<void>;
 
+  /** Batches the thread is working through: held ones and forgotten ones. */
+  get load(): number {
+    return this.batches.size + this.#forgotten.size;
+  }
+
+  /**
+   * Stops waiting for a batch: its answer will be dropped. The thread still finishes it (it
+   * counts in {@link load}), but no longer keeps the process alive for it.
+   */
+  forget(id: number): void {
+    if (!this.batches.delete(id)) return;
+    this.#forgotten.add(id);
+    this.#updateRef();
+  }
+
   /** Whether the thread takes batches: not exited, and not being terminated. */
   get usable(): boolean {
     return !this.gone && this.#killed === undefined;
@@ -89,8 +107,10 @@ export class PoolThread {
     const progress = new SharedArrayBuffer(PROGRESS_BYTES);
     this.#startedAt = new Float64Array(progress, 0, 1);
     this.#current = new Int32Array(progress, 8, 2);
-    this.#worker = new Worker(new URL("./worker-main.js", import.meta.url), {
+    this.#worker = new Worker(entry.entry, {
+      eval: entry.eval,
       workerData: { thread: number, progress },
+      execArgv: workerExecArgv(),
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
     // An idle thread does not keep the process alive; one holding batches does.
@@ -119,8 +139,26 @@ export class PoolThread {
       this.#worker.postMessage({ t: "init", module, url });
     }
     if (start.ready || start.error !== undefined) return Promise.resolve(start.error);
+    this.#updateRef();
     const waiting = start;
     return new Promise((resolve) => waiting.waiters.push(resolve));
+  }
+
+  /**
+   * Keeps the process alive while the thread owes an answer (a module start or a batch),
+   * and lets it exit while the thread is idle.
+   */
+  #updateRef(): void {
+    let owed = this.batches.size > 0;
+    if (!owed) {
+      for (const start of this.#modules.values()) {
+        if (!start.ready && start.error === undefined) owed = true;
+      }
+    }
+    if (owed === this.#referenced) return;
+    this.#referenced = owed;
+    if (owed) this.#worker.ref();
+    else this.#worker.unref();
   }
 
   /** Sends a batch; the module must have been started (messages keep their order). */
@@ -134,10 +172,7 @@ export class PoolThread {
     // Sent first: an item that cannot be cloned throws here, and nothing is recorded.
     this.#worker.postMessage(message, job.transfer);
     this.batches.set(message.id, job);
-    if (!this.#referenced) {
-      this.#referenced = true;
-      this.#worker.ref();
-    }
+    if (!this.#referenced) this.#updateRef();
   }
 
   /** Asks the thread to abort the signals of a batch's calls. */
@@ -174,6 +209,7 @@ export class PoolThread {
     this.#killed = "timeout";
     const batches = [...this.batches.values()];
     this.batches.clear();
+    this.#forgotten.clear();
     void this.#worker.terminate();
     for (const lost of batches) {
       lost.owner.batchLost(
@@ -187,18 +223,20 @@ export class PoolThread {
   terminate(): Promise<void> {
     if (this.#killed === undefined) this.#killed = "close";
     this.batches.clear();
+    this.#forgotten.clear();
     void this.#worker.terminate();
     return this.exited;
   }
 
   #done(message: DoneMessage): void {
+    if (this.#forgotten.delete(message.id)) {
+      this.#events.freed(this);
+      return;
+    }
     const job = this.batches.get(message.id);
     if (job === undefined) return;
     this.batches.delete(message.id);
-    if (this.batches.size === 0 && this.#referenced) {
-      this.#referenced = false;
-      this.#worker.unref();
-    }
+    if (this.batches.size === 0) this.#updateRef();
     job.owner.batchDone(job, message);
     this.#events.freed(this);
   }
@@ -210,6 +248,7 @@ export class PoolThread {
     else start.error = new WorkerInitError(start.url, this.number, recordToError(message.error));
     for (const wake of start.waiters) wake(start.error);
     start.waiters.length = 0;
+    this.#updateRef();
     if (start.error === undefined) return;
     // Batches sent behind a failed init never run: their owners fail them.
     for (const [id, job] of this.batches) {
@@ -223,6 +262,7 @@ export class PoolThread {
     this.gone = true;
     const batches = [...this.batches.values()];
     this.batches.clear();
+    this.#forgotten.clear();
     if (this.#killed === undefined) {
       // One cause for every batch the thread held: a stage counts one death once.
       const id = Atomics.load(this.#current, 0);
@@ -243,4 +283,39 @@ export class PoolThread {
     }
     this.#events.exited(this);
   }
+}
+
+/**
+ * The code each thread runs, beside this module: `worker-main.js` in the built package. When
+ * sluice itself runs from its TypeScript sources (under tsx), a small script registers tsx in
+ * the thread first, then loads `worker-main.ts` (Node 20 does not pass loader hooks on).
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!isTypeScriptUrl(import.meta.url)) {
+    return { entry: new URL("./worker-main.js", import.meta.url), eval: false };
+  }
+  const main = new URL("./worker-main.ts", import.meta.url).href;
+  const api = tsxApiUrl(import.meta.url);
+  if (api === undefined) return { entry: new URL(main), eval: false };
+  const script = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(main)}); });`;
+  return { entry: script, eval: true };
+}
+
+const entry = workerEntry();
+
+/**
+ * The process's Node options for its threads: loaders such as `--import tsx` carry over (a
+ * `.ts` worker module then loads as it does in the main thread); options about the main
+ * script's own input (`--eval`, `--print`, `--input-type`) do not, as a thread refuses them.
+ */
+function workerExecArgv(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (/^(-e|-p|--eval|--print|--input-type)$/.test(arg))
+      i++; // and its value
+    else if (!/^--(eval|print|input-type)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
 }

@@ -80,8 +80,8 @@ export class ThreadPool {
     if (this.#closed !== undefined) return false;
     let best: PoolThread | undefined;
     for (const thread of this.#threads) {
-      if (!thread.usable || thread.batches.size >= BATCHES_PER_THREAD) continue;
-      if (best === undefined || thread.batches.size < best.batches.size) best = thread;
+      if (!thread.usable || thread.load >= BATCHES_PER_THREAD) continue;
+      if (best === undefined || thread.load < best.load) best = thread;
     }
     if (best === undefined) return false;
     // A replacement thread starts the module before its first batch (messages keep order).
@@ -108,7 +108,7 @@ export class ThreadPool {
 
   /** Drops a batch whose results are no longer wanted, wherever it runs (results ignored). */
   forget(id: number): void {
-    for (const thread of this.#threads) thread.batches.delete(id);
+    for (const thread of this.#threads) thread.forget(id);
   }
 
   /**

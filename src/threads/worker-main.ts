@@ -15,6 +15,7 @@ import {
   type ToThread,
 } from "./protocol.js";
 import { collectTransfers } from "./transfer.js";
+import { isTypeScriptUrl, registerTsx } from "./typescript-loader.js";
 
 interface ThreadData {
   readonly thread: number;
@@ -56,6 +57,7 @@ port.on("message", (message: ToThread) => {
 
 async function load(message: InitMessage): Promise<LoadedModule> {
   try {
+    if (isTypeScriptUrl(message.url)) await registerTsx(message.url);
     const module = (await import(message.url)) as { default?: unknown; init?: unknown };
     const fn = module.default;
     if (typeof fn !== "function") {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { from, type Pipeline, type StageContext } from "../../src/index.js";
+import { type ThreadPool, thread } from "../../src/threads/index.js";
 import { type DelayMode, delay, delayFor, hash } from "./delays.js";
 
 /** One randomly drawn stage: a function stage or a step stage. */
@@ -15,6 +16,22 @@ export interface FunctionStagePlan {
   /** Items whose hash is divisible by this fail (0: none); the stage skips them. */
   readonly failEvery: number;
   readonly salt: number;
+  /** Runs on worker threads (`thread()`), when the pipeline is built with a pool. */
+  readonly threaded?: boolean;
+}
+
+/** Where threaded stages run: a shared pool and the worker module that plays a plan. */
+export interface ThreadSetup {
+  readonly pool: ThreadPool;
+  readonly worker: URL;
+}
+
+/**
+ * The stage name of a threaded plan: the plan itself, which the worker module reads back from
+ * `ctx.stage` (a thread gets only the item and its context).
+ */
+export function planName(stage: FunctionStagePlan, position: number): string {
+  return JSON.stringify({ position, ...stage });
 }
 
 /** A randomly drawn `take`, `drop`, `scan` or `distinct`: sync, one item at a time, in order. */
@@ -133,6 +150,7 @@ export function buildPipeline(
   source: Parameters<typeof from<number>>[0],
   probe: InFlightProbe,
   sourceBuffer?: number,
+  threads?: ThreadSetup,
 ): Pipeline<number> {
   let pipeline: Pipeline<number> = from(
     source,
@@ -170,6 +188,25 @@ export function buildPipeline(
         },
       );
     };
+    if (stage.threaded === true && threads !== undefined) {
+      const task = thread<(item: number) => number>(threads.worker, { pool: threads.pool });
+      const named = { ...options, name: planName(stage, position) };
+      switch (stage.kind) {
+        case "map":
+          pipeline = pipeline.map(task, named);
+          break;
+        case "filter":
+          pipeline = pipeline.filter(task, named);
+          break;
+        case "flatMap":
+          pipeline = pipeline.flatMap(task, named) as Pipeline<number>;
+          break;
+        case "tap":
+          pipeline = pipeline.tap(task, named);
+          break;
+      }
+      return;
+    }
     switch (stage.kind) {
       case "map":
         pipeline = pipeline.map((item, ctx) => call(item, ctx) as number, options);
@@ -262,7 +299,8 @@ export function distinctReference<T>(
   return out;
 }
 
-function finish(stage: FunctionStagePlan, item: number): unknown {
+/** What a planned stage's function returns for `item` (or throws, for a planned failure). */
+export function finish(stage: FunctionStagePlan, item: number): unknown {
   if (fails(stage, item)) throw new Error(`planned failure of ${item}`);
   switch (stage.kind) {
     case "map":

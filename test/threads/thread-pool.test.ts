@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { isWorkerInitError } from "../../src/index.js";
+import { threadPool } from "../../src/threads/index.js";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url).href;
+
+describe("threadPool", () => {
+  test("has the threads asked for; close() is idempotent and waits for every thread", async () => {
+    const pool = threadPool({ threads: 2 });
+    assert.equal(pool.size, 2);
+    assert.equal(pool.batchSlots, 4);
+    await pool.prepare(fixture("double"));
+    const closing = pool.close();
+    assert.equal(pool.close(), closing);
+    await closing;
+    assert.equal(pool.closed, true);
+  });
+
+  test("prepare() rejects with the first thread's WorkerInitError", async () => {
+    const pool = threadPool({ threads: 2 });
+    try {
+      await assert.rejects(pool.prepare(fixture("init-throws")), (error: unknown) =>
+        isWorkerInitError(error),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("an idle pool that was never closed does not keep the process alive", () => {
+    const index = fileURLToPath(new URL("../../src/threads/index.js", import.meta.url));
+    const script = `
+      import { threadPool } from ${JSON.stringify(index)};
+      const pool = threadPool({ threads: 2 });
+      await pool.prepare(${JSON.stringify(fixture("double"))});
+      console.log("ready");
+    `;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(child.stdout.trim(), "ready");
+    assert.equal(child.status, 0, child.stderr);
+  });
+});
