@@ -28,12 +28,25 @@ import { fmtCount, fmtMb, fmtRate } from "./lib/stats.js";
 import { scenario as s1 } from "./scenarios/s1-unordered.js";
 import { scenario as s2 } from "./scenarios/s2-ordered-chain.js";
 import { scenario as s3 } from "./scenarios/s3-io.js";
+import { scenario as s4 } from "./scenarios/s4-cpu.js";
 import { scenario as s5 } from "./scenarios/s5-memory.js";
 import { scenario as s6 } from "./scenarios/s6-sync.js";
 import { scenario as s7 } from "./scenarios/s7-signal.js";
+import { scenario as s8a } from "./scenarios/s8a-heavy-sha256.js";
+import { scenario as s8b } from "./scenarios/s8b-heavy-json.js";
 
-const ALL = [s1, s2, s3, s5, s6, s7];
-const PEERS = ["p-map", "p-limit", "p-queue", "rxjs", "effect", "async", "fastq"];
+const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
+const PEERS = [
+  "p-map",
+  "p-limit",
+  "p-queue",
+  "rxjs",
+  "effect",
+  "async",
+  "fastq",
+  "piscina",
+  "tinypool",
+];
 const here = new URL(".", import.meta.url);
 
 const { values: args } = parseArgs({
@@ -50,7 +63,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
   --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
-  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}); repeatable or comma-separated
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}; S8 = S8a and S8b); repeatable or comma-separated
   --contender   only contenders whose name contains this text; repeatable
   --reps        repetitions per contender (default 5; 1 with --quick)
   --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
@@ -61,7 +74,14 @@ const quick = args.quick;
 const reps = Number(args.reps ?? (quick ? 1 : 5));
 const timeoutMs = Number(args.timeout ?? (quick ? 30 : 120)) * 1000;
 const wanted = args.scenario?.flatMap((s) => s.toUpperCase().split(","));
-const scenarios = wanted ? ALL.filter((s) => wanted.includes(s.id)) : ALL;
+/** `S8` selects `S8a` and `S8b` (a letter suffix), but `S1` does not select a future `S10`. */
+const picks = (id) =>
+  wanted.some(
+    (w) =>
+      id.toUpperCase() === w ||
+      (id.toUpperCase().startsWith(w) && /^[A-Z]$/.test(id.slice(w.length).toUpperCase())),
+  );
+const scenarios = wanted ? ALL.filter((s) => picks(s.id)) : ALL;
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
@@ -83,6 +103,7 @@ const itemsFor = (s, c) => (quick ? (c.quickN ?? s.quickN) : (c.n ?? s.n));
 
 const started = Date.now();
 let failures = 0;
+let skipped = 0;
 const sections = [];
 const targetResults = [];
 const raw = [];
@@ -96,8 +117,11 @@ for (const scenario of scenarios) {
     const k = rep % contenders.length;
     for (const c of [...contenders.slice(k), ...contenders.slice(0, k)]) {
       const n = itemsFor(scenario, c);
-      if (c.kind === "sluice" && !built) {
-        runs.get(c.name).push({ n, error: "skipped: dist/index.js not built", code: -1 });
+      const skip =
+        c.kind === "sluice" && !built ? "skipped: dist/index.js not built" : c.unavailable?.();
+      if (skip) {
+        runs.get(c.name).push({ n, error: skip, code: -1 });
+        if (rep === 0) console.error(`[${scenario.id}] ${c.name.padEnd(18)} ${skip}`);
         continue;
       }
       const run = await runInChild(scenario.file, c.name, n, timeoutMs);
@@ -111,7 +135,11 @@ for (const scenario of scenarios) {
     }
   }
   const stats = contenders.map((c) => summarize(c, runs.get(c.name)));
-  failures += stats.reduce((a, s) => a + s.errors.length, 0);
+  for (const s of stats) {
+    const skips = s.errors.filter((e) => e.startsWith("skipped")).length;
+    skipped += skips;
+    failures += s.errors.length - skips;
+  }
   const table = scenarioTable(scenario, stats);
   sections.push(`## ${scenario.id} — ${scenario.title}\n\n${table}`);
   targetResults.push(...evaluateTargets(scenario, stats));
@@ -121,9 +149,11 @@ for (const scenario of scenarios) {
 const elapsed = (Date.now() - started) / 1000;
 const header = environment();
 const targets = `## Targets\n\n${quick ? "_Quick run: small inputs, one repetition — indicative only, not an assessment._\n\n" : ""}${targetsTable(targetResults)}`;
-console.log(
-  `${targets}\n\n${failures ? `${failures} run(s) FAILED` : "all runs passed their correctness checks"} (${elapsed.toFixed(0)} s)`,
-);
+const verdict = failures ? `${failures} run(s) FAILED` : "all runs passed their correctness checks";
+const skips = skipped
+  ? `; ${skipped} run(s) SKIPPED (sluice contenders whose dist/ files are missing)`
+  : "";
+console.log(`${targets}\n\n${verdict}${skips} (${elapsed.toFixed(0)} s)`);
 
 const doc = [
   `# sluice benchmark results${quick ? " (quick)" : ""}`,
@@ -147,7 +177,7 @@ if (quick) {
     console.error("wrote bench/RESULTS.md");
   }
 }
-process.exitCode = failures || !built ? 1 : 0;
+process.exitCode = failures || skipped || !built ? 1 : 0;
 
 /** The run's context: date, machine, Node, library and peer versions, settings. */
 function environment() {
@@ -182,9 +212,9 @@ function environment() {
       : [
           `- **WARNING: dist/ was rebuilt during the run (now ${distMtime()}): the sluice rows mix two builds.**`,
         ]),
-    `- 1-minute load average: ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (the benchmark itself keeps about 1 core busy)`,
+    `- 1-minute load average: ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (the benchmark itself keeps about 1 core busy, both in the thread scenarios S4 and S8)`,
     `- Peers: ${peers}`,
     `- Repetitions: ${reps} per contender, round-robin, each in a fresh \`node\` process${quick ? " (--quick: small inputs)" : ""}; runner wall time ${elapsed.toFixed(0)} s`,
-    `- items/s = items ÷ time from the first item requested to the last one consumed, measured inside the child (library import not included). Peak RSS = kernel "Maximum resident set size" of the child (\`/usr/bin/time -v\`).`,
+    `- items/s = items ÷ time from the first item requested to the last one consumed, measured inside the child (library import and the input a scenario prepares, in S4 and S8, not included). Peak RSS = kernel "Maximum resident set size" of the child (\`/usr/bin/time -v\`).`,
   ].join("\n");
 }

@@ -1,25 +1,43 @@
 /**
  * The child side of the harness: a scenario file calls {@link runChild} when run as
- * `node bench/scenarios/<file>.js <contender> <n>`. It loads the contender's library
- * (untimed), times one run over `n` items, checks the outputs and prints one JSON line.
+ * `node bench/scenarios/<file>.js <contender> <n>`. It loads the contender's library and
+ * builds the scenario's input when it has a `prepare` (both untimed), times one run over `n`
+ * items, checks the outputs and prints one JSON line.
  * Exit code 0 when the check passes, 1 when it fails, 2 on bad arguments.
  * @module
  */
 import { pathToFileURL } from "node:url";
-import { Sink } from "./sink.js";
+import { KeyedSink, Sink } from "./sink.js";
 import { expectedSum } from "./source.js";
 
 /**
  * @typedef {object} Contender
  * @property {string} name slug used on the command line, e.g. `p-map`
  * @property {string} label shown in tables
- * @property {"bare" | "sluice" | "peer"} kind bare = a hand-written limit, no library
- * @property {(n: number, lib: any, sink: Sink) => Promise<void> | void} run the timed part
+ * @property {"bare" | "sluice" | "peer" | "info"} kind bare = a hand-written limit, no library
+ * @property {(n: number, lib: any, sink: Sink, input: any) => Promise<Info | void> | Info | void} run
+ *   the timed part; `input` is what the scenario's `prepare` built (undefined without one). What
+ *   it returns, if anything, goes into the JSON line as `info` and under the table
  * @property {() => Promise<any>} [load] imports the library before timing starts
+ * @property {() => string | undefined} [unavailable] why the contender cannot run here (e.g.
+ *   `"skipped: dist/threads/index.js not built"`), checked by the runner before spawning it
  * @property {number} [n] items for a full run (default: the scenario's)
  * @property {number} [quickN] items for `--quick` (default: the scenario's)
  * @property {boolean} [ordered] override of the scenario's order check
  * @property {string} [note] shown under the table
+ */
+
+/**
+ * Facts a contender learned during its run (e.g. the batch size a thread stage chose), as
+ * JSON-able values; printed under the scenario's table.
+ * @typedef {Record<string, unknown>} Info
+ */
+
+/**
+ * What a scenario's `prepare` builds before timing starts.
+ * @typedef {object} Prepared
+ * @property {unknown} input handed to every contender's `run` as its 4th argument
+ * @property {ArrayLike<number>} expected the key (see `Scenario.key`) output #i must have
  */
 
 /**
@@ -29,7 +47,12 @@ import { expectedSum } from "./source.js";
  * @property {string} file `import.meta.url` of the scenario file
  * @property {number} n items for a full run
  * @property {number} quickN items for `--quick`
- * @property {number} offset each output is `input + offset`
+ * @property {number} [offset] each output is `input + offset` (scenarios without `prepare`)
+ * @property {(n: number) => Prepared | Promise<Prepared>} [prepare] builds the input of `n`
+ *   items and the expected outputs, untimed, before the run; the outputs are then checked by
+ *   their `key` against `expected` instead of as `input + offset`
+ * @property {(y: any) => number} [key] the number an output is summed and order-checked by
+ *   (scenarios with `prepare`; default: the output itself)
  * @property {boolean} ordered whether outputs must keep input order
  * @property {number} [littleLimit] items/s allowed by Little's law (S3)
  * @property {boolean} [memory] report the RSS growth columns (S5)
@@ -61,23 +84,29 @@ export async function runChild(scenario) {
   const n = nArg === undefined ? (contender.n ?? scenario.n) : Number(nArg);
   const ordered = contender.ordered ?? scenario.ordered;
   const lib = contender.load ? await contender.load() : undefined;
-  const sink = new Sink(n, scenario.offset, ordered);
+  // The input is built (and the expected outputs computed from it) before t0: only the
+  // contender's work is timed, and every contender gets the same bytes.
+  const prepared = scenario.prepare ? await scenario.prepare(n) : undefined;
+  const sink = prepared
+    ? new KeyedSink(n, scenario.key ?? ((y) => y), prepared.expected, ordered)
+    : new Sink(n, scenario.offset ?? 0, ordered);
+  const expected = prepared ? sumOf(prepared.expected, n) : expectedSum(n, scenario.offset ?? 0);
   const rssStart = process.memoryUsage.rss();
   // Let the event loop turn once before timing: work the module loader left pending (file
   // handles, stats) then runs here, untimed, instead of in the first turn a contender yields.
   await new Promise((resolve) => setImmediate(resolve));
 
   let error;
+  let info;
   const t0 = performance.now();
   try {
-    await contender.run(n, lib, sink);
+    info = await contender.run(n, lib, sink, prepared?.input);
   } catch (e) {
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     console.error(e);
   }
   const ms = performance.now() - t0;
 
-  const expected = expectedSum(n, scenario.offset);
   const problems = [];
   if (error) problems.push(`threw: ${error}`);
   if (sink.count !== n) problems.push(`got ${sink.count} items, expected ${n}`);
@@ -102,6 +131,7 @@ export async function runChild(scenario) {
     newSpace10: sink.newSpace10,
     newSpace100: sink.newSpace100,
     maxRssKb: process.resourceUsage().maxRSS,
+    ...(info ? { info } : {}),
   };
   console.log(JSON.stringify(result));
   process.exitCode = ok ? 0 : 1;
@@ -111,4 +141,16 @@ export async function runChild(scenario) {
     console.error(`${scenario.id}/${contender.name}: process did not exit by itself`);
     process.exit(3);
   }, 5000).unref();
+}
+
+/**
+ * Sum of the first `n` expected keys (exact below 2^53: 200k keys of 32 bits are ~2^50).
+ * @param {ArrayLike<number>} keys
+ * @param {number} n
+ */
+function sumOf(keys, n) {
+  if (keys.length !== n) throw new Error(`prepare(${n}) gave ${keys.length} expected outputs`);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += keys[i];
+  return sum;
 }

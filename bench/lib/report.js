@@ -40,6 +40,7 @@ export const NOTES_MARKER = "<!-- notes -->";
  * @property {number} rssGrowthMb median of (RSS at 100% − RSS at 10%)
  * @property {number} maxRssGrowthMb worst growth over the runs
  * @property {number} newSpaceGrowthMb median growth of V8's new space over the same interval
+ * @property {import("./child.js").Info[]} infos what the successful runs reported, one per run
  */
 
 /**
@@ -68,7 +69,21 @@ export function summarize(contender, runs) {
     newSpaceGrowthMb: median(
       good.map((r) => (r.result.newSpace100 - r.result.newSpace10) / 1048576),
     ),
+    infos: good.map((r) => r.result.info).filter((i) => i && typeof i === "object"),
   };
+}
+
+/**
+ * One line per contender that reported something about its runs (see `Contender.run`),
+ * e.g. `sluice thread stage: batch = 256, 512, 256 (one value per run)`.
+ * @param {Stats} s
+ */
+function infoLine(s) {
+  if (s.infos.length === 0) return undefined;
+  const keys = [...new Set(s.infos.flatMap((i) => Object.keys(i)))];
+  const show = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+  const facts = keys.map((k) => `${k} = ${s.infos.map((i) => show(i[k])).join(", ")}`);
+  return `${s.contender.label}: ${facts.join("; ")} (one value per run)`;
 }
 
 /**
@@ -110,8 +125,8 @@ export function scenarioTable(scenario, stats) {
       label += ` [${notes.indexOf(c.note) + 1}]`;
     }
     if (s.ok === 0) {
-      const why = s.errors[0] ?? "not run";
-      return [label, c.kind, fmtCount(s.items), `FAILED: ${why.slice(0, 200)}`];
+      const why = (s.errors[0] ?? "not run").slice(0, 200);
+      return [label, c.kind, fmtCount(s.items), why.startsWith("skipped") ? why : `FAILED: ${why}`];
     }
     const row = [label, c.kind, fmtCount(s.items), fmtRate(s.ips)];
     row.push(`${fmtRate(s.minIps)} – ${fmtRate(s.maxIps)}`);
@@ -135,6 +150,7 @@ export function scenarioTable(scenario, stats) {
   }
   lines.push("", "★ fastest peer (by median). Ratios are of medians from the same run.");
   notes.forEach((n, i) => lines.push(`[${i + 1}] ${n}`));
+  for (const line of stats.map(infoLine)) if (line) lines.push(line);
   return lines.join("\n");
 }
 

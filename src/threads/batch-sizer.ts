@@ -33,8 +33,11 @@ export class BatchSizer {
   observe(count: number, ms: number): void {
     if (this.#fixed || count === 0 || !(ms >= 0)) return;
     const perItem = ms / count;
-    this.#msPerItem =
-      this.#msPerItem === undefined ? perItem : this.#msPerItem * 0.7 + perItem * 0.3;
+    const last = this.#msPerItem;
+    // Cheaper than thought: believe it at once (the first batches run cold, before the JIT
+    // has compiled the function, and a slow climb costs many small round trips). Dearer:
+    // move a third of the way, so one slow batch does not halve the next.
+    this.#msPerItem = last === undefined || perItem < last ? perItem : last * 0.7 + perItem * 0.3;
     const size = Math.round(TARGET_BATCH_MS / Math.max(this.#msPerItem, 1e-6));
     this.#size = Math.max(1, Math.min(MAX_BATCH, size));
   }

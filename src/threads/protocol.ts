@@ -1,3 +1,5 @@
+import type { PackedBytes } from "./packed-bytes.js";
+
 /**
  * The messages between a pool's threads and the main thread. One message per batch each way;
  * item results travel as arrays, failures as a sparse list beside them.
@@ -27,6 +29,8 @@ export interface BatchMessage {
   readonly first: number;
   readonly indices: readonly number[] | undefined;
   readonly items: readonly unknown[];
+  /** The items packed as bytes instead (`items` is then empty); see packed-bytes.ts. */
+  readonly packed: PackedBytes | undefined;
   /** The stage's timeout in ms (0: none): the thread then records when each call starts. */
   readonly timeout: number;
 }
@@ -60,6 +64,8 @@ export interface DoneMessage {
   readonly failures: [number, unknown][] | undefined;
   /** Time the thread spent on the batch, in ms. */
   readonly ms: number;
+  /** The batch's packing buffer, handed back for reuse when nothing sent can alias it. */
+  readonly packing: ArrayBuffer | undefined;
 }
 
 /** What a thread sends. */

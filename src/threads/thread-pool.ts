@@ -72,6 +72,15 @@ export class ThreadPool {
     return this.#moduleId(url);
   }
 
+  /** Whether a thread has room for a batch now (what {@link trySend} would find). */
+  hasRoom(): boolean {
+    if (this.#closed !== undefined) return false;
+    for (const thread of this.#threads) {
+      if (thread.usable && thread.load < BATCHES_PER_THREAD) return true;
+    }
+    return false;
+  }
+
   /**
    * Sends a batch to the least busy thread that has room; returns false, sending nothing,
    * when every thread holds {@link BATCHES_PER_THREAD} batches (wait with {@link onRoom}).

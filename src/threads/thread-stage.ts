@@ -20,19 +20,30 @@ import { type DoneMessage, isCallTimedOut, ThreadKind, type ThreadKindCode } fro
 import { recordToError } from "./thread-error.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
+import { packBytes } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
 
 /** Largest chunk handed downstream at once. */
 const MAX_CHUNK = 1024;
+
+/** Packing buffers kept for reuse: one per batch a pool of two threads holds at once. */
+const SPARE_PACKINGS = 4;
 
 let nextBatchId = 1;
 
 /** A batch of this stage in flight: the main thread's view of its items. */
 interface StageBatch extends BatchJob {
   readonly items: readonly unknown[];
-  readonly indices: readonly number[];
-  /** Per item: whether it already ran once on a thread that died. */
-  readonly retried: readonly boolean[];
+  /** Item i's index: `indices[i]`, or `first + i` for a batch of new items (no array). */
+  readonly first: number;
+  readonly indices: readonly number[] | undefined;
+  /** Per item: whether it already ran once on a thread that died (none, if absent). */
+  readonly retried: readonly boolean[] | undefined;
+}
+
+/** Item `i`'s index in the stage's input. */
+function indexOf(batch: StageBatch, i: number): number {
+  return batch.indices === undefined ? batch.first + i : batch.indices[i]!;
 }
 
 /** An item waiting to be sent again (its thread died, or timed out on another item). */
@@ -75,6 +86,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #ready = false;
 
   readonly #batches = new Map<number, StageBatch>();
+  /** Packing buffers threads sent back, to pack later batches into. */
+  readonly #spares: ArrayBuffer[] = [];
   #resend: Resend[] = [];
   #deadLetters = 0;
 
@@ -250,6 +263,11 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     for (;;) {
       const width = this.gate.limit - this.#inFlight;
       if (width <= 0) return;
+      if (!pool.hasRoom()) {
+        // Every thread holds its two batches: wait, before taking (and packing) any item.
+        this.#armPoolRoom();
+        return;
+      }
       const size = Math.min(this.#sizer.size, width);
       let batch: StageBatch | undefined;
       if (this.#resend.length > 0) {
@@ -300,9 +318,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     }
     this.#nextIndex += items.length;
     this.#inside += items.length;
-    const indices = new Array<number>(items.length);
-    for (let i = 0; i < items.length; i++) indices[i] = first + i;
-    return this.#job(items, indices, new Array<boolean>(items.length).fill(false), first, true);
+    return this.#job(items, undefined, undefined, first);
   }
 
   /** The next items to send again: a suspect of a crash alone, others up to `size`. */
@@ -322,20 +338,21 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       indices,
       resend.map((r) => r.retried),
       indices[0]!,
-      false,
     );
   }
 
   #job(
     items: unknown[],
-    indices: number[],
-    retried: boolean[],
+    indices: number[] | undefined,
+    retried: boolean[] | undefined,
     first: number,
-    contiguous: boolean,
   ): StageBatch {
     const transfer = this.#executor.options.transfer;
     const id = nextBatchId;
     nextBatchId = nextBatchId >= 0x7fffffff ? 1 : nextBatchId + 1;
+    // Byte items travel packed in one transferred buffer (copied once); others are cloned, or
+    // moved with `transfer`.
+    const packed = transfer ? undefined : packBytes(items, this.#spares);
     return {
       message: {
         t: "batch",
@@ -344,13 +361,15 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         stage: this.name,
         kind: this.#kind,
         first,
-        indices: contiguous ? undefined : indices,
-        items,
+        indices,
+        items: packed === undefined ? items : [],
+        packed,
         timeout: this.#executor.options.timeout,
       },
       owner: this,
-      transfer: collectTransfers(items, transfer),
+      transfer: packed === undefined ? collectTransfers(items, transfer) : [packed.buffer],
       items,
+      first,
       indices,
       retried,
     };
@@ -365,10 +384,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const rest: Resend[] = [];
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i];
-      const index = batch.indices[i]!;
+      const index = indexOf(batch, i);
       try {
         structuredClone(item);
-        rest.push({ item, index, retried: batch.retried[i]! });
+        rest.push({ item, index, retried: batch.retried?.[i] === true });
       } catch (cloneError) {
         const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
         this.#fail(
@@ -394,8 +413,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #requeue(batch: StageBatch): void {
     const back: Resend[] = batch.items.map((item, i) => ({
       item,
-      index: batch.indices[i]!,
-      retried: batch.retried[i]!,
+      index: indexOf(batch, i),
+      retried: batch.retried?.[i] === true,
     }));
     this.#resend = back.concat(this.#resend);
   }
@@ -408,10 +427,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     if (!this.#batches.delete(message.id)) return;
     this.#inFlight -= batch.items.length;
     this.#sizer.observe(batch.items.length, message.ms);
+    if (message.packing !== undefined) {
+      // The newest first in line, the oldest out: buffers track the batch size as it grows.
+      if (this.#spares.push(message.packing) > SPARE_PACKINGS) this.#spares.shift();
+    }
     const failures = message.failures === undefined ? undefined : new Map(message.failures);
     const values = message.values;
     for (let i = 0; i < batch.items.length; i++) {
-      const index = batch.indices[i]!;
+      const index = indexOf(batch, i);
       const failure = failures?.get(i);
       if (failure !== undefined || failures?.has(i) === true) {
         const error = isCallTimedOut(failure)
@@ -443,12 +466,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const resend: Resend[] = [];
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i];
-      const index = batch.indices[i]!;
+      const index = indexOf(batch, i);
       if (cause.reason === "timeout" && i === cause.position) {
         this.#fail(item, index, this.#timeoutError(index, cause.elapsedMs));
       } else if (cause.reason !== "crash" || !suspect(i)) {
-        resend.push({ item, index, retried: batch.retried[i]! });
-      } else if (batch.retried[i] === true || this.#executor.options.transfer) {
+        resend.push({ item, index, retried: batch.retried?.[i] === true });
+      } else if (batch.retried?.[i] === true || this.#executor.options.transfer) {
         this.#fail(
           item,
           index,

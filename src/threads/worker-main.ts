@@ -14,6 +14,7 @@ import {
   ThreadKind,
   type ToThread,
 } from "./protocol.js";
+import { mayReturnPacking, unpackBytes } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl, registerTsx } from "./typescript-loader.js";
 
@@ -115,7 +116,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     return; // The main thread heard of the failed init; it never waits for this batch.
   }
   const { fn, state } = loaded;
-  const items = batch.items;
+  const items = batch.packed === undefined ? batch.items : unpackBytes(batch.packed);
   const count = items.length;
   const kind = batch.kind;
   const wantValues = kind !== ThreadKind.tap && kind !== ThreadKind.forEach;
@@ -163,7 +164,11 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   if (failures !== undefined && values !== undefined) {
     for (const [position] of failures) values[position] = undefined;
   }
-  send({ t: "done", id: batch.id, values, failures, ms: performance.now() - t0 });
+  const packing =
+    batch.packed !== undefined && mayReturnPacking(values, failures)
+      ? batch.packed.buffer
+      : undefined;
+  send({ t: "done", id: batch.id, values, failures, ms: performance.now() - t0, packing });
 }
 
 /**
@@ -209,7 +214,8 @@ function settleLater(
 
 /** Sends a batch's results; values that cannot be cloned become that item's failure. */
 function send(message: DoneMessage): void {
-  const list = message.values === undefined ? undefined : collectTransfers(message.values, false);
+  let list = message.values === undefined ? undefined : collectTransfers(message.values, false);
+  if (message.packing !== undefined) (list ??= []).push(message.packing);
   try {
     port.postMessage(message, list);
     return;
@@ -233,7 +239,7 @@ function send(message: DoneMessage): void {
       ]);
     }
   }
-  port.postMessage({ ...message, values, failures });
+  port.postMessage({ ...message, values, failures, packing: undefined });
 }
 
 /**

@@ -22,11 +22,14 @@ describe("BatchSizer", () => {
     assert.equal(heavy.size, 1);
   });
 
-  test("follows a moving average, not the last batch alone", () => {
+  test("believes cheaper items at once, dearer ones a third of the way", () => {
     const sizer = new BatchSizer(undefined);
     sizer.observe(100, 100); // 1 ms per item: 4
-    sizer.observe(100, 0.1); // then cheap: the average falls to 0.7 ms, not 1 µs
-    assert.equal(sizer.size, Math.round(4 / (1 * 0.7 + 0.001 * 0.3)));
+    assert.equal(sizer.size, 4);
+    sizer.observe(100, 10); // 0.1 ms per item, believed at once: 40
+    assert.equal(sizer.size, 40);
+    sizer.observe(10, 10); // 1 ms per item again: the average moves to 0.37 ms, not 1 ms
+    assert.equal(sizer.size, Math.round(4 / (0.1 * 0.7 + 1 * 0.3)));
   });
 
   test("a fixed batch never changes", () => {
