@@ -16,7 +16,6 @@ import {
 } from "./protocol.js";
 import { mayReturnPacking, unpackBytes } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
-import { isTypeScriptUrl, registerTsx } from "./typescript-loader.js";
 
 interface ThreadData {
   readonly thread: number;
@@ -58,7 +57,11 @@ port.on("message", (message: ToThread) => {
 
 async function load(message: InitMessage): Promise<LoadedModule> {
   try {
-    if (isTypeScriptUrl(message.url)) await registerTsx(message.url);
+    // tsx only for a TypeScript module, loaded then: a thread's start-up is on the clock.
+    if (/\.[mc]?ts$/.test(new URL(message.url).pathname)) {
+      const { registerTsx } = await import("./typescript-loader.js");
+      await registerTsx(message.url);
+    }
     const module = (await import(message.url)) as { default?: unknown; init?: unknown };
     const fn = module.default;
     if (typeof fn !== "function") {
