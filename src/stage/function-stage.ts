@@ -12,6 +12,7 @@ import { OrderedCollector, Slot } from "./ordered-collector.js";
 import { OutputStaging } from "./output-staging.js";
 import { InputCursor } from "./stage-input.js";
 import { stageStats } from "./stage-stats.js";
+import type { CallContext } from "./call-context.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
 
 const MAP = 0;
@@ -81,6 +82,10 @@ export class FunctionStage
   #maxInFlight = 0;
   #inside = 0;
   #nextIndex = 0;
+  /** A burst's last call, when it went async or threw: its item and its thenable or error. */
+  #burstItem: unknown = undefined;
+  #burstResult: unknown = undefined;
+  #burstThrew = false;
 
   /** flatMap items holding a slot while they wait for room for their next value. */
   #roomWaiters: (() => void)[] = [];
@@ -211,11 +216,11 @@ export class FunctionStage
     const output = this.output;
     const capacity = this.capacity;
     const slots = this.#slots;
-    const chunk = this.chunk;
     const run = this.#run;
     const resume = this.#eventHandler;
-    // The common cases, inlined below: an unordered map's value goes straight to the chunk;
-    // an unordered forEach has nothing to emit. Their counters are added once per burst.
+    // The common cases, in bursts of their own: an unordered map's value goes straight to
+    // the chunk; an unordered forEach has nothing to emit. Their counters are added once per
+    // burst.
     const plainMap = this.#plainMap;
     const plainSink = this.#plainSink;
     for (;;) {
@@ -229,77 +234,22 @@ export class FunctionStage
       const buffer = cursor.buffer;
       const start = cursor.position;
       const end = Math.min(buffer.length, start + room);
-      let position = start;
-      let index = this.#nextIndex;
-      let plainDone = 0;
-      let item: unknown;
-      let result: unknown;
-      let threw = false;
-      try {
-        // One loop per case, each as small as it can be: the fewer bytecodes per item, the
-        // less an item costs before V8 has optimized the loop (a third of a 1M-item run).
-        if (plainSink) {
-          while (position < end && !gate.stopped) {
-            item = buffer[position++];
-            ctx.index = index++;
-            result = fn(item, ctx);
-            // isThenable, written out: until the optimizing compiler inlines it, a call per
-            // item is a fifth of a sync burst's cost (the first ~100k items of a run).
-            if (
-              typeof result === "object" &&
-              result !== null &&
-              typeof (result as PromiseLike<unknown>).then === "function"
-            ) {
-              break;
-            }
-          }
-        } else if (plainMap) {
-          while (position < end && !gate.stopped) {
-            item = buffer[position++];
-            ctx.index = index++;
-            result = fn(item, ctx);
-            if (
-              typeof result === "object" &&
-              result !== null &&
-              typeof (result as PromiseLike<unknown>).then === "function"
-            ) {
-              break;
-            }
-            if (this.values.push(result) >= chunk) this.flush();
-          }
-        } else {
-          while (position < end && !gate.stopped) {
-            item = buffer[position++];
-            ctx.index = index++;
-            result = fn(item, ctx);
-            if (
-              typeof result === "object" &&
-              result !== null &&
-              typeof (result as PromiseLike<unknown>).then === "function"
-            ) {
-              break;
-            }
-            this.#inside++;
-            this.#completed(item, ctx.index, result);
-          }
-        }
-        // Left set only when the last call answered with a thenable.
-        if (
-          typeof result !== "object" ||
-          result === null ||
-          typeof (result as PromiseLike<unknown>).then !== "function"
-        ) {
-          result = undefined;
-        }
-      } catch (error) {
-        threw = true;
-        result = error;
-      }
+      // Each case in a small method of its own: the fewer bytecodes a hot loop has, the
+      // sooner V8 compiles it and the less a user function's deopt takes down with it.
+      const position = plainSink
+        ? this.#sinkBurst(fn, buffer, start, end, ctx)
+        : plainMap
+          ? this.#mapBurst(fn, buffer, start, end, ctx)
+          : this.#anyBurst(fn, buffer, start, end, ctx);
+      const item = this.#burstItem;
+      const result = this.#burstResult;
+      const threw = this.#burstThrew;
+      this.#burstItem = undefined;
+      this.#burstResult = undefined;
+      this.#burstThrew = false;
       // Items that completed synchronously: all started, less one that threw or went async.
-      if (plainMap || plainSink) {
-        plainDone = position - start - (threw || result !== undefined ? 1 : 0);
-      }
-      this.#nextIndex = index;
+      const plainDone =
+        plainMap || plainSink ? position - start - (threw || result !== undefined ? 1 : 0) : 0;
       if (plainDone > 0) {
         this.#out += plainDone;
         if (plainMap) this.#emitted += plainDone;
@@ -319,6 +269,124 @@ export class FunctionStage
       }
       run.mustYield(started);
     }
+  }
+
+  /**
+   * A plain forEach's burst: calls `fn` on `buffer[start..end)` while it answers
+   * synchronously and the stage runs. Returns the position reached and leaves, for the
+   * caller, the last call's item and thenable (or what it threw) in the burst fields.
+   */
+  #sinkBurst(
+    fn: StageFn<unknown, unknown>,
+    buffer: readonly unknown[],
+    start: number,
+    end: number,
+    ctx: CallContext,
+  ): number {
+    const gate = this.gate;
+    let index = this.#nextIndex;
+    let position = start;
+    let item: unknown;
+    try {
+      while (position < end && !gate.stopped) {
+        item = buffer[position++];
+        ctx.index = index++;
+        const result = fn(item, ctx);
+        // isThenable, written out: until the optimizing compiler inlines it, a call per
+        // item is a fifth of a sync burst's cost (the first ~100k items of a run).
+        if (
+          typeof result === "object" &&
+          result !== null &&
+          typeof (result as PromiseLike<unknown>).then === "function"
+        ) {
+          this.#burstItem = item;
+          this.#burstResult = result;
+          break;
+        }
+      }
+    } catch (error) {
+      this.#burstItem = item;
+      this.#burstResult = error;
+      this.#burstThrew = true;
+    }
+    this.#nextIndex = index;
+    return position;
+  }
+
+  /** A plain map's burst: as {@link #sinkBurst}, staging each value for the next chunk. */
+  #mapBurst(
+    fn: StageFn<unknown, unknown>,
+    buffer: readonly unknown[],
+    start: number,
+    end: number,
+    ctx: CallContext,
+  ): number {
+    const gate = this.gate;
+    const chunk = this.chunk;
+    let index = this.#nextIndex;
+    let position = start;
+    let item: unknown;
+    try {
+      while (position < end && !gate.stopped) {
+        item = buffer[position++];
+        ctx.index = index++;
+        const result = fn(item, ctx);
+        if (
+          typeof result === "object" &&
+          result !== null &&
+          typeof (result as PromiseLike<unknown>).then === "function"
+        ) {
+          this.#burstItem = item;
+          this.#burstResult = result;
+          break;
+        }
+        if (this.values.push(result) >= chunk) this.flush();
+      }
+    } catch (error) {
+      this.#burstItem = item;
+      this.#burstResult = error;
+      this.#burstThrew = true;
+    }
+    this.#nextIndex = index;
+    return position;
+  }
+
+  /** Any other stage's burst: as {@link #sinkBurst}, completing each item in full. */
+  #anyBurst(
+    fn: StageFn<unknown, unknown>,
+    buffer: readonly unknown[],
+    start: number,
+    end: number,
+    ctx: CallContext,
+  ): number {
+    const gate = this.gate;
+    let index = this.#nextIndex;
+    let position = start;
+    let item: unknown;
+    try {
+      while (position < end && !gate.stopped) {
+        item = buffer[position++];
+        ctx.index = index++;
+        const result = fn(item, ctx);
+        if (
+          typeof result === "object" &&
+          result !== null &&
+          typeof (result as PromiseLike<unknown>).then === "function"
+        ) {
+          this.#burstItem = item;
+          this.#burstResult = result;
+          break;
+        }
+        this.#inside++;
+        this.#completed(item, ctx.index, result);
+      }
+    } catch (error) {
+      this.#burstItem = item;
+      this.#burstResult = error;
+      this.#burstThrew = true;
+    }
+    this.#nextIndex = index;
+    return position;
   }
 
   /** flatMap: one item per slot, each expanded by an async task that may wait for room. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import {
   from,
   isStageError,
@@ -214,6 +215,35 @@ describe("thread stages: crashes and timeouts", () => {
       assert.equal(summary.stages[0]!.threads?.crashes, 1);
       assert.ok((summary.stages[0]!.threads?.retried ?? 0) >= 1);
     });
+  });
+
+  test("a thread killed on a random item, once or for good: every item accounted for, none twice", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 120 }),
+        fc.nat(119),
+        fc.constantFrom("once", "always") as fc.Arbitrary<"once" | "always">,
+        fc.integer({ min: 1, max: 32 }),
+        fc.boolean(),
+        async (count, at, how, batch, ordered) => {
+          const victim = at % count;
+          const items = range(count).map((i) => crashItem(i, i === victim ? how : undefined));
+          const run = from(items)
+            .map(thread(fixture("crash"), { threads: 2, batch }), { onError: "collect", ordered })
+            .run();
+          const { values, summary } = await runAll(run);
+          const ok = values.filter((v) => v.ok).map((v) => (v.ok ? (v.value as number) : -1));
+          const failed = values.filter((v) => !v.ok);
+          const expected = range(count).filter((i) => how === "once" || i !== victim);
+          assert.deepEqual(ordered ? ok : [...ok].sort((a, b) => a - b), expected);
+          assert.equal(failed.length, how === "always" ? 1 : 0);
+          if (how === "always")
+            assert.ok(isWorkerCrashedError(failed[0]!.ok ? 0 : failed[0]!.error));
+          assert.equal(summary.stages[0]!.in, count);
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 
   test("an item that kills its thread twice fails with a WorkerCrashedError through onError", async () => {
