@@ -25,7 +25,9 @@ export type LostCause =
   /** The call at `position` ran past the timeout; the thread was terminated for it. */
   | { readonly reason: "timeout"; readonly position: number; readonly elapsedMs: number }
   /** Another batch's call timed out on the same thread; this one never ran to its end. */
-  | { readonly reason: "evicted" };
+  | { readonly reason: "evicted" }
+  /** The pool was closed while the batch was held: its stage cannot go on. */
+  | { readonly reason: "closed" };
 
 /** Who sent a batch, and hears how it ended. */
 export interface BatchOwner {
@@ -219,10 +221,15 @@ export class PoolThread {
     }
   }
 
-  /** Terminates the thread (pool closing, or its stage stopped); held batches are dropped. */
+  /**
+   * Terminates the thread (its pool is closing); the owners of the batches it held hear that
+   * they are lost to the close.
+   */
   terminate(): Promise<void> {
     if (this.#killed === undefined) this.#killed = "close";
+    const held = [...this.batches.values()];
     this.batches.clear();
+    for (const job of held) job.owner.batchLost(job, { reason: "closed" });
     this.#forgotten.clear();
     void this.#worker.terminate();
     return this.exited;

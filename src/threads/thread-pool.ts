@@ -122,7 +122,8 @@ export class ThreadPool {
 
   /**
    * Terminates every thread (calls under way are stopped where they are) and resolves once
-   * all have exited. Idempotent. Stages still using the pool fail their next batch.
+   * all have exited. Idempotent. A stage still running on the pool fails its run with an
+   * error that says the pool was closed; its items are counted as cancelled.
    */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;

@@ -170,7 +170,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         this.#event();
       },
       (error: unknown) => {
-        this.#run.fail(error);
+        this.#run.fail(pool.closed ? this.#poolClosed() : error);
         this.#event();
       },
     );
@@ -183,8 +183,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const pool = this.#pool;
     if (pool !== undefined && this.#batches.size > 0) {
       if (this.#ownPool) {
-        // The stage's own threads: stop CPU work where it is (nothing else stops it).
+        // The stage's own threads: stop CPU work where it is (nothing else stops it). The
+        // batches are let go first, so the close's "lost" reports find nothing to count.
         this.#cancelled += this.#inFlight;
+        this.#batches.clear();
         void pool.close();
       } else {
         // A shared pool keeps its threads: abort the calls' signals and drop their results.
@@ -264,6 +266,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const width = this.gate.limit - this.#inFlight;
       if (width <= 0) return;
       if (!pool.hasRoom()) {
+        if (pool.closed) {
+          this.#run.fail(this.#poolClosed());
+          return;
+        }
         // Every thread holds its two batches: wait, before taking (and packing) any item.
         this.#armPoolRoom();
         return;
@@ -463,6 +469,13 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const running = cause.reason === "crash" ? cause.running : undefined;
     const suspect = (i: number): boolean =>
       running === undefined ? true : running.id === batch.message.id && running.position === i;
+    if (cause.reason === "closed") {
+      this.#cancelled += batch.items.length;
+      this.#inside -= batch.items.length;
+      this.#run.fail(this.#poolClosed());
+      this.#event();
+      return;
+    }
     const resend: Resend[] = [];
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i];
@@ -496,6 +509,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#inside -= batch.items.length;
     this.#run.fail(error);
     this.#event();
+  }
+
+  #poolClosed(): Error {
+    return new Error(
+      `Stage "${this.name}": its thread pool was closed while the stage was running; close a shared pool only after the runs that use it have settled`,
+    );
   }
 
   #timeoutError(index: number, elapsedMs: number): TimeoutError {

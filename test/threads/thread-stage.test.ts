@@ -383,6 +383,41 @@ describe("thread stages: cancellation and pools", () => {
     assert.throws(() => thread(fixture("double"), { pool }), /a pool that is not closed/);
   });
 
+  test("closing a shared pool under a running stage fails the run and loses no item", async () => {
+    await assertNoLeaks(async () => {
+      const pool = threadPool({ threads: 1 });
+      const run = from(range(50))
+        .map(thread(fixture("busy"), { pool, batch: 1 }))
+        .run();
+      setTimeout(() => void pool.close(), 200);
+      await assert.rejects(run.collect(), /its thread pool was closed while the stage was running/);
+      const summary = await run.settled;
+      assert.equal(summary.outcome, "failed");
+      assertConserved(summary);
+    });
+  });
+
+  test("a shared pool closed before the run starts fails it at once, naming the stage", async () => {
+    const pool = threadPool({ threads: 1 });
+    const run = from([1])
+      .map(thread(fixture("double"), { pool }))
+      .run();
+    void pool.close();
+    await assert.rejects(run.collect(), /Stage "map#1": its thread pool was closed before the run/);
+    assertConserved(await run.settled);
+  });
+
+  test("a shared pool closed while its threads start fails the run, naming the close", async () => {
+    const pool = threadPool({ threads: 1 });
+    const run = from([1])
+      .map(thread(fixture("double"), { pool }))
+      .run();
+    const collected = run.collect();
+    void pool.close();
+    await assert.rejects(collected, /its thread pool was closed while the stage was running/);
+    assertConserved(await run.settled);
+  });
+
   test("transfer moves item buffers to the thread, and transfer() moves results back", async () => {
     const items = [new Uint8Array(1024), new Uint8Array(2048)];
     const out = (await from(items)
