@@ -29,6 +29,10 @@ const MAX_CHUNK = 1024;
 /** Packing buffers kept for reuse: one per batch a pool of two threads holds at once. */
 const SPARE_PACKINGS = 4;
 
+/** {@link ThreadStage}'s whole-batch cases. */
+const PLAIN_MAP = 1;
+const PLAIN_SINK = 2;
+
 let nextBatchId = 1;
 
 /** A batch of this stage in flight: the main thread's view of its items. */
@@ -79,6 +83,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
   readonly #sizer: BatchSizer;
+  /** An unordered map or forEach that does not collect ({@link PLAIN_MAP}, …), or 0. */
+  readonly #plain: number;
   readonly #ctx: FailureContext;
   #pool: ThreadPool | undefined;
   #ownPool = false;
@@ -148,6 +154,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       ? new OrderedCollector(this.capacity, this.#deliverInOrder)
       : undefined;
     this.#sizer = new BatchSizer(executor.options.batch);
+    const plain = !spec.ordered && !this.#collect;
+    this.#plain = !plain
+      ? 0
+      : spec.kind === "map"
+        ? PLAIN_MAP
+        : spec.kind === "forEach"
+          ? PLAIN_SINK
+          : 0;
     this.#ctx = new FailureContext(spec.name, run.signal);
   }
 
@@ -437,8 +451,23 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       // The newest first in line, the oldest out: buffers track the batch size as it grows.
       if (this.#spares.push(message.packing) > SPARE_PACKINGS) this.#spares.shift();
     }
-    const failures = message.failures === undefined ? undefined : new Map(message.failures);
     const values = message.values;
+    if (message.failures === undefined && this.#plain !== 0 && !this.gate.stopped) {
+      // An unordered map or forEach that does not collect, and a batch without a failure:
+      // the batch's values go downstream as one chunk, the very array the thread sent, and
+      // the counters move once for the whole batch.
+      const count = batch.items.length;
+      this.#inside -= count;
+      this.#out += count;
+      if (this.#plain === PLAIN_MAP && count > 0) {
+        this.#emitted += count;
+        this.flush();
+        this.output.pushChunk(values!);
+      }
+      this.#event();
+      return;
+    }
+    const failures = message.failures === undefined ? undefined : new Map(message.failures);
     for (let i = 0; i < batch.items.length; i++) {
       const index = indexOf(batch, i);
       const failure = failures?.get(i);
