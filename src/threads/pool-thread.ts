@@ -58,6 +58,8 @@ export interface ThreadEvents {
   freed(thread: PoolThread): void;
   /** The thread is gone (crashed, or terminated by the pool): replace it unless closing. */
   exited(thread: PoolThread): void;
+  /** Whether a stage waits for room in the pool (then a thread finishing a batch is owed). */
+  waiting(): boolean;
 }
 
 /**
@@ -146,12 +148,24 @@ export class PoolThread {
     return new Promise((resolve) => waiting.waiters.push(resolve));
   }
 
+  /** Re-reads whether the thread owes an answer (the pool's waiters changed). */
+  refreshRef(): void {
+    if (!this.gone && this.#killed === undefined) this.#updateRef();
+  }
+
+  /** A thread being terminated keeps the process alive until it has exited (and is replaced). */
+  #holdUntilExit(): void {
+    this.#referenced = true;
+    this.#worker.ref();
+  }
+
   /**
-   * Keeps the process alive while the thread owes an answer (a module start or a batch),
-   * and lets it exit while the thread is idle.
+   * Keeps the process alive while the thread owes an answer (a module start, a batch, or a
+   * forgotten batch a waiting stage needs the room of), and lets it exit while idle.
    */
   #updateRef(): void {
-    let owed = this.batches.size > 0;
+    // A forgotten batch is owed only while a stage waits for the room it will free.
+    let owed = this.batches.size > 0 || (this.#forgotten.size > 0 && this.#events.waiting());
     if (!owed) {
       for (const start of this.#modules.values()) {
         if (!start.ready && start.error === undefined) owed = true;
@@ -209,6 +223,7 @@ export class PoolThread {
   killForTimeout(job: BatchJob, position: number, elapsedMs: number): void {
     if (this.#killed !== undefined || this.gone) return;
     this.#killed = "timeout";
+    this.#holdUntilExit();
     const batches = [...this.batches.values()];
     this.batches.clear();
     this.#forgotten.clear();
@@ -227,6 +242,7 @@ export class PoolThread {
    */
   terminate(): Promise<void> {
     if (this.#killed === undefined) this.#killed = "close";
+    this.#holdUntilExit();
     const held = [...this.batches.values()];
     this.batches.clear();
     for (const job of held) job.owner.batchLost(job, { reason: "closed" });
@@ -237,6 +253,7 @@ export class PoolThread {
 
   #done(message: DoneMessage): void {
     if (this.#forgotten.delete(message.id)) {
+      this.#updateRef();
       this.#events.freed(this);
       return;
     }

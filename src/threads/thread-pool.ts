@@ -38,6 +38,7 @@ export class ThreadPool {
   readonly #events: ThreadEvents = {
     freed: () => this.#wakeRoomWaiters(),
     exited: (thread) => this.#replace(thread),
+    waiting: () => this.#roomWaiters.size > 0,
   };
 
   constructor(size: number, resourceLimits?: ResourceLimits) {
@@ -102,12 +103,19 @@ export class ThreadPool {
 
   /** Calls `callback` (until removed) whenever a thread may have room for a batch. */
   onRoom(callback: () => void): void {
+    const first = this.#roomWaiters.size === 0;
     this.#roomWaiters.add(callback);
+    if (first) this.#refreshRefs();
   }
 
   /** Stops calling `callback`. */
   offRoom(callback: () => void): void {
-    this.#roomWaiters.delete(callback);
+    if (this.#roomWaiters.delete(callback) && this.#roomWaiters.size === 0) this.#refreshRefs();
+  }
+
+  /** Threads finishing forgotten batches keep the process alive only while a stage waits. */
+  #refreshRefs(): void {
+    for (const thread of this.#threads) thread.refreshRef();
   }
 
   /** Aborts the signals of a batch's calls, wherever it runs. */

@@ -397,6 +397,27 @@ describe("thread stages: cancellation and pools", () => {
     });
   });
 
+  test("a run waiting for a shared pool's room stays alive while cancelled calls wind down", async () => {
+    const pool = threadPool({ threads: 1 });
+    try {
+      const slow = from([300, 300])
+        .map(thread(fixture("busy"), { pool, batch: 1 }))
+        .run();
+      setTimeout(() => void slow.cancel("enough"), 50);
+      await assert.rejects(slow.drain());
+      // Both batches still run on the thread (CPU work ignores its signal): this run must
+      // wait for their room without the process running out of things to wait for.
+      // The same module, already started: no init is pending to keep the process alive.
+      const values = await from([1, 2])
+        .map(thread(fixture("busy"), { pool }), { ordered: true })
+        .run()
+        .collect();
+      assert.deepEqual(values, [1, 2]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("a shared pool closed before the run starts fails it at once, naming the stage", async () => {
     const pool = threadPool({ threads: 1 });
     const run = from([1])
