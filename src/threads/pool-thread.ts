@@ -8,7 +8,8 @@ import {
   type ReadyMessage,
 } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
-import { isTypeScriptUrl, tsxApiUrl } from "./typescript-loader.js";
+import { tsxApiUrl } from "./typescript-loader.js";
+import { isTypeScriptUrl } from "./typescript-url.js";
 
 /** Why a batch's thread went away before answering. */
 export type LostCause =

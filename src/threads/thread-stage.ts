@@ -196,24 +196,23 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#ctx.abort(reason);
     const pool = this.#pool;
     if (pool !== undefined && this.#batches.size > 0) {
+      const held = [...this.#batches.keys()];
+      // Let go first, so the close's "lost" reports (own pool) find nothing to count.
+      this.#batches.clear();
       if (this.#ownPool) {
-        // The stage's own threads: stop CPU work where it is (nothing else stops it). The
-        // batches are let go first, so the close's "lost" reports find nothing to count.
-        this.#cancelled += this.#inFlight;
-        this.#batches.clear();
+        // The stage's own threads: stop CPU work where it is (nothing else stops it).
         void pool.close();
       } else {
         // A shared pool keeps its threads: abort the calls' signals and drop their results.
-        for (const id of this.#batches.keys()) {
+        for (const id of held) {
           pool.cancel(id, reason);
           pool.forget(id);
         }
         this.#abandoned += this.#inFlight;
-        this.#cancelled += this.#inFlight;
       }
+      this.#cancelled += this.#inFlight;
       this.#inside -= this.#inFlight;
       this.#inFlight = 0;
-      this.#batches.clear();
     }
     this.#cancelled += this.#resend.length;
     this.#inside -= this.#resend.length;
@@ -301,24 +300,32 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         batch = this.#takeBatch(Math.min(size, room));
         if (batch === undefined) return;
       }
+      // Counted in flight before it goes: the pool may report on it at once (a thread whose
+      // start of the module failed answers `initFailed` from inside `trySend`).
+      this.#track(batch);
       let sent: boolean;
       try {
         sent = pool.trySend(batch, this.#executor.url);
       } catch (error) {
+        this.#untrack(batch);
         this.#unsendable(batch, error);
         continue;
       }
-      if (!sent) {
-        // Every thread is full: keep the items first in line and wait for room in the pool.
-        this.#requeue(batch);
-        this.#armPoolRoom();
-        return;
-      }
-      this.#batches.set(batch.message.id, batch);
+      // `hasRoom()` said yes just above, and nothing ran in between.
+      if (!sent) throw new Error("sluice internal error: a thread pool with room sent nothing");
       this.#sentBatches++;
-      this.#inFlight += batch.items.length;
-      if (this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
     }
+  }
+
+  #track(batch: StageBatch): void {
+    this.#batches.set(batch.message.id, batch);
+    this.#inFlight += batch.items.length;
+    if (this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+  }
+
+  #untrack(batch: StageBatch): void {
+    this.#batches.delete(batch.message.id);
+    this.#inFlight -= batch.items.length;
   }
 
   /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */
@@ -429,16 +436,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#resend = rest.concat(this.#resend);
   }
 
-  /** A batch that found no thread: its items go first in line again. */
-  #requeue(batch: StageBatch): void {
-    const back: Resend[] = batch.items.map((item, i) => ({
-      item,
-      index: indexOf(batch, i),
-      retried: batch.retried?.[i] === true,
-    }));
-    this.#resend = back.concat(this.#resend);
-  }
-
   // Results.
 
   /** @internal A batch answered. */
@@ -492,12 +489,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#deaths.add(cause);
       this.#crashes++;
     }
-    // After a crash, the suspects: the call that was running, when the thread was in this
-    // batch's sync calls; every item, when nothing says which call it was (an async phase, an
-    // error thrown from a timer). A suspect is sent again alone, so a second death names it.
-    const running = cause.reason === "crash" ? cause.running : undefined;
-    const suspect = (i: number): boolean =>
-      running === undefined ? true : running.id === batch.message.id && running.position === i;
     if (cause.reason === "closed") {
       this.#cancelled += batch.items.length;
       this.#inside -= batch.items.length;
@@ -505,6 +496,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#event();
       return;
     }
+    // After a crash, the suspects: the call that was running, when the thread was in this
+    // batch's sync calls; every item, when nothing says which call it was (an async phase, an
+    // error thrown from a timer). A suspect is sent again alone, so a second death names it.
+    const running = cause.reason === "crash" ? cause.running : undefined;
+    const suspect = (i: number): boolean =>
+      running === undefined ? true : running.id === batch.message.id && running.position === i;
     const resend: Resend[] = [];
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i];

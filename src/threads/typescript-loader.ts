@@ -2,11 +2,6 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
-/** Whether `url` names a TypeScript module (`.ts`, `.mts`, `.cts`). */
-export function isTypeScriptUrl(url: string): boolean {
-  return /\.[mc]?ts$/.test(new URL(url).pathname);
-}
-
 /**
  * The `file:` URL of tsx's in-thread loader API, looked up from `from` (the worker module,
  * so the user's own tsx is found), or `undefined` when tsx is not installed there.

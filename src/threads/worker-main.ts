@@ -16,6 +16,7 @@ import {
 } from "./protocol.js";
 import { mayReturnPacking, unpackBytes } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
+import { isTypeScriptUrl } from "./typescript-url.js";
 
 interface ThreadData {
   readonly thread: number;
@@ -58,7 +59,7 @@ port.on("message", (message: ToThread) => {
 async function load(message: InitMessage): Promise<LoadedModule> {
   try {
     // tsx only for a TypeScript module, loaded then: a thread's start-up is on the clock.
-    if (/\.[mc]?ts$/.test(new URL(message.url).pathname)) {
+    if (isTypeScriptUrl(message.url)) {
       const { registerTsx } = await import("./typescript-loader.js");
       await registerTsx(message.url);
     }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { isTypeScriptUrl, tsxApiUrl } from "../../src/threads/typescript-loader.js";
+import { tsxApiUrl } from "../../src/threads/typescript-loader.js";
+import { isTypeScriptUrl } from "../../src/threads/typescript-url.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
