@@ -98,6 +98,8 @@ export async function runChild(scenario) {
 
   let error;
   let info;
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   try {
     info = await contender.run(n, lib, sink, prepared?.input);
@@ -106,6 +108,10 @@ export async function runChild(scenario) {
     console.error(e);
   }
   const ms = performance.now() - t0;
+  // CPU of every thread of the process, and the main thread's share of the window it spent
+  // busy: on 2 cores, main-thread work of a threaded contender is taken from its threads.
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
 
   const problems = [];
   if (error) problems.push(`threw: ${error}`);
@@ -131,6 +137,8 @@ export async function runChild(scenario) {
     newSpace10: sink.newSpace10,
     newSpace100: sink.newSpace100,
     maxRssKb: process.resourceUsage().maxRSS,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    mainBusyMs: elu.active,
     ...(info ? { info } : {}),
   };
   console.log(JSON.stringify(result));

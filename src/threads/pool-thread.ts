@@ -1,4 +1,9 @@
-import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
+import {
+  type ResourceLimits,
+  type TransferListItem,
+  Worker,
+  type WorkerOptions,
+} from "node:worker_threads";
 import { WorkerInitError } from "../errors/worker-init-error.js";
 import {
   type BatchMessage,
@@ -112,10 +117,9 @@ export class PoolThread {
     const progress = new SharedArrayBuffer(PROGRESS_BYTES);
     this.#startedAt = new Float64Array(progress, 0, 1);
     this.#current = new Int32Array(progress, 8, 2);
-    this.#worker = new Worker(entry.entry, {
+    this.#worker = startWorker({
       eval: entry.eval,
       workerData: { thread: number, progress },
-      execArgv: workerExecArgv(),
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
     // An idle thread does not keep the process alive; one holding batches does.
@@ -329,11 +333,13 @@ function workerEntry(): { entry: URL | string; eval: boolean } {
 const entry = workerEntry();
 
 /**
- * The process's Node options for its threads: loaders such as `--import tsx` carry over (a
- * `.ts` worker module then loads as it does in the main thread); options about the main
- * script's own input (`--eval`, `--print`, `--input-type`) do not, as a thread refuses them.
+ * The process's Node options for its threads: `undefined` (the thread inherits them all, V8
+ * flags such as `--trace-gc` included) unless one must go. Options about the main script's
+ * own input (`--eval`, `--print`, `--input-type`) must, as a thread started from a file
+ * refuses them; loaders such as `--import tsx` stay, so a `.ts` worker module loads as it
+ * does in the main thread.
  */
-function workerExecArgv(): string[] {
+function inheritedExecArgv(): string[] | undefined {
   const kept: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -341,6 +347,50 @@ function workerExecArgv(): string[] {
     if (/^(-e|-p|--eval|--print|--input-type)$/.test(arg))
       i++; // and its value
     else if (!/^--(eval|print|input-type)=/.test(arg)) kept.push(arg);
+  }
+  return kept.length === argv.length ? undefined : kept;
+}
+
+/** What the threads are started with; loses the flags a thread refused, once. */
+let execArgv = inheritedExecArgv();
+
+/**
+ * Starts a thread. An explicit `execArgv` must hold only per-thread options: V8 and
+ * per-process flags (`--trace-gc`, `--max-old-space-size`, `--title`) that the thread would
+ * have inherited unasked are refused by name (`ERR_WORKER_INVALID_EXEC_ARGV`); those are
+ * dropped, the rest kept, and the thread started again.
+ */
+function startWorker(options: WorkerOptions): Worker {
+  try {
+    return new Worker(entry.entry, { ...options, execArgv });
+  } catch (error) {
+    const refused = refusedFlags(error);
+    if (execArgv === undefined || refused === undefined) throw error;
+    execArgv = withoutFlags(execArgv, refused);
+    return new Worker(entry.entry, { ...options, execArgv });
+  }
+}
+
+/** The flags an `ERR_WORKER_INVALID_EXEC_ARGV` names, without their values. */
+function refusedFlags(error: unknown): Set<string> | undefined {
+  if ((error as { code?: unknown } | null)?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") {
+    return undefined;
+  }
+  const list = /flags: (.*)$/.exec((error as Error).message)?.[1];
+  if (list === undefined) return undefined;
+  return new Set(list.split(", ").map((flag) => flag.split("=")[0]!));
+}
+
+/** `argv` without `flags` (as `--flag`, `--flag=value` or `--flag value`). */
+function withoutFlags(argv: readonly string[], flags: ReadonlySet<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split("=")[0]!;
+    if (!flags.has(name)) kept.push(arg);
+    else if (!arg.includes("=") && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("-")) {
+      i++; // its value
+    }
   }
   return kept;
 }

@@ -20,7 +20,7 @@ import { type DoneMessage, isCallTimedOut, ThreadKind, type ThreadKindCode } fro
 import { recordToError } from "./thread-error.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
-import { packBytes } from "./packed-bytes.js";
+import { PackingSpares, packBytes } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
 
 /** Largest chunk handed downstream at once. */
@@ -93,7 +93,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   readonly #batches = new Map<number, StageBatch>();
   /** Packing buffers threads sent back, to pack later batches into. */
-  readonly #spares: ArrayBuffer[] = [];
+  readonly #spares = new PackingSpares(SPARE_PACKINGS);
   #resend: Resend[] = [];
   #deadLetters = 0;
 
@@ -445,8 +445,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#inFlight -= batch.items.length;
     this.#sizer.observe(batch.items.length, message.ms);
     if (message.packing !== undefined) {
-      // The newest first in line, the oldest out: buffers track the batch size as it grows.
-      if (this.#spares.push(message.packing) > SPARE_PACKINGS) this.#spares.shift();
+      this.#spares.give(message.packing);
     }
     const values = message.values;
     if (message.failures === undefined && this.#plain !== 0 && !this.gate.stopped) {

@@ -14,7 +14,7 @@ import {
   ThreadKind,
   type ToThread,
 } from "./protocol.js";
-import { mayReturnPacking, unpackBytes } from "./packed-bytes.js";
+import { PackedItems, mayReturnPacking } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl } from "./typescript-url.js";
 
@@ -120,8 +120,10 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     return; // The main thread heard of the failed init; it never waits for this batch.
   }
   const { fn, state } = loaded;
-  const items = batch.packed === undefined ? batch.items : unpackBytes(batch.packed);
-  const count = items.length;
+  // Packed byte items are read one view at a time, as their calls start.
+  const packed = batch.packed === undefined ? undefined : new PackedItems(batch.packed);
+  const items = batch.items;
+  const count = packed === undefined ? items.length : packed.count;
   const kind = batch.kind;
   const wantValues = kind !== ThreadKind.tap && kind !== ThreadKind.forEach;
   const values: unknown[] | undefined = wantValues ? new Array<unknown>(count) : undefined;
@@ -138,7 +140,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     Atomics.store(current, 0, batch.id);
     let result: unknown;
     try {
-      result = fn(items[i], ctx);
+      result = fn(packed === undefined ? items[i] : packed.next(), ctx);
     } catch (error) {
       (failures ??= []).push([i, errorToRecord(error)]);
       continue;

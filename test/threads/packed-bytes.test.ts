@@ -2,14 +2,19 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from } from "../../src/index.js";
 import { thread } from "../../src/threads/index.js";
-import { mayReturnPacking, packBytes, unpackBytes } from "../../src/threads/packed-bytes.js";
+import {
+  PackingSpares,
+  mayReturnPacking,
+  packBytes,
+  unpackBytes,
+} from "../../src/threads/packed-bytes.js";
 
 const bytes = (values: number[]) => Uint8Array.from(values);
 
 describe("packed bytes", () => {
   test("packs same-class byte items into one buffer and unpacks views of the same bytes", () => {
     const items = [Buffer.from([1, 2]), Buffer.from([]), Buffer.from([3, 4, 5])];
-    const packed = packBytes(items, [])!;
+    const packed = packBytes(items, new PackingSpares(4))!;
     assert.equal(packed.count, 3);
     assert.equal(packed.buffers, true);
     const back = unpackBytes(structuredClone(packed));
@@ -22,25 +27,55 @@ describe("packed bytes", () => {
   });
 
   test("keeps plain Uint8Arrays plain", () => {
-    const back = unpackBytes(packBytes([bytes([9]), bytes([8, 7])], [])!);
+    const back = unpackBytes(packBytes([bytes([9]), bytes([8, 7])], new PackingSpares(4))!);
     assert.ok(back.every((b) => !Buffer.isBuffer(b) && b instanceof Uint8Array));
   });
 
   test("leaves mixed, non-byte and single-item batches to structured clone", () => {
-    assert.equal(packBytes([Buffer.from([1]), bytes([2])], []), undefined);
-    assert.equal(packBytes([bytes([1]), "x"], []), undefined);
-    assert.equal(packBytes([new Uint16Array(2), new Uint16Array(2)], []), undefined);
-    assert.equal(packBytes([bytes([1])], []), undefined);
+    assert.equal(packBytes([Buffer.from([1]), bytes([2])], new PackingSpares(4)), undefined);
+    assert.equal(packBytes([bytes([1]), "x"], new PackingSpares(4)), undefined);
+    assert.equal(
+      packBytes([new Uint16Array(2), new Uint16Array(2)], new PackingSpares(4)),
+      undefined,
+    );
+    assert.equal(packBytes([bytes([1])], new PackingSpares(4)), undefined);
   });
 
-  test("packs into a spare buffer that fits (not over twice the need) and takes it off the list", () => {
-    const spare = new ArrayBuffer(16); // 8 bytes of end offsets, 4 of bytes: fits, under twice
-    const spares = [spare];
+  test("packs into the smallest spare that fits and takes it off the list", () => {
+    const spares = new PackingSpares(4);
+    const big = new ArrayBuffer(4096);
+    const fits = new ArrayBuffer(16); // 8 bytes of end offsets, 4 of bytes
+    spares.give(big);
+    spares.give(fits);
+    spares.give(new ArrayBuffer(4)); // too small
     const packed = packBytes([bytes([1, 2, 3]), bytes([4])], spares)!;
-    assert.equal(packed.buffer, spare);
-    assert.equal(spares.length, 0);
-    const tooSmall = [new ArrayBuffer(4)];
-    assert.notEqual(packBytes([bytes([1, 2, 3]), bytes([4])], tooSmall)!.buffer, tooSmall[0]);
+    assert.equal(packed.buffer, fits);
+    assert.equal(spares.size, 2);
+    assert.equal(packBytes([bytes([1, 2, 3]), bytes([4])], spares)!.buffer, big);
+  });
+
+  test("sizes new buffers to the largest packing so far, so later batches reuse them all", () => {
+    const spares = new PackingSpares(4);
+    const large = spares.take(10_000);
+    assert.equal(large.byteLength, 12_288, "whole pages");
+    const small = spares.take(100);
+    assert.equal(small.byteLength, 12_288, "as large as the largest so far");
+    spares.give(small);
+    assert.equal(spares.take(12_000), small);
+  });
+
+  test("keeps at most its limit, dropping the smallest", () => {
+    const spares = new PackingSpares(2);
+    const a = new ArrayBuffer(100);
+    const b = new ArrayBuffer(50);
+    const c = new ArrayBuffer(200);
+    spares.give(a);
+    spares.give(b);
+    spares.give(c);
+    assert.equal(spares.size, 2);
+    assert.equal(spares.take(60), a);
+    assert.equal(spares.take(60), c);
+    assert.notEqual(spares.take(10), b, "the smallest was dropped");
   });
 
   test("a thread hands its packing back only when no result can share its memory", () => {

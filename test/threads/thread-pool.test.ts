@@ -45,4 +45,24 @@ describe("threadPool", () => {
     assert.equal(child.stdout.trim(), "ready");
     assert.equal(child.status, 0, child.stderr);
   });
+
+  test("threads start under V8 and per-process flags, with or without --eval", () => {
+    const index = fileURLToPath(new URL("../../src/threads/index.js", import.meta.url));
+    const script = `
+      import { threadPool } from ${JSON.stringify(index)};
+      const pool = threadPool({ threads: 1 });
+      await pool.prepare(${JSON.stringify(fixture("double"))});
+      await pool.close();
+      console.log("ready");
+    `;
+    const flags = ["--trace-gc", "--max-old-space-size=200", "--title", "sluice-test"];
+    for (const args of [
+      [...flags, "--input-type=module", "-e", script],
+      [...flags, "--input-type=module", "--eval", script],
+    ]) {
+      const child = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
+      assert.equal(child.status, 0, child.stderr);
+      assert.match(child.stdout, /^ready$/m, args.join(" "));
+    }
+  });
 });
