@@ -21,8 +21,13 @@ const SLICE_MS = 4;
 export class RunControl {
   /** Whether the run is stopping (cancelled or failed): take no new items. Set by the run. */
   stopped = false;
-  /** Whether the run is giving the event loop a turn: no part starts new work until it ends. */
+  /**
+   * Whether the run is giving the event loop a turn, or is paused: no part starts new work
+   * until it ends.
+   */
   yielding = false;
+  /** Whether the run is paused (`run.pause()`): parts that yield stay parked until resumed. */
+  paused = false;
   /** Aborted when the run is cancelled or fails. */
   readonly signal: AbortSignal;
   /** Fails the run with `error` unless it is already stopping. */
@@ -105,6 +110,23 @@ export class RunControl {
 
   #startYield(): void {
     this.yielding = true;
+    if (!this.paused) this.#immediate ??= setImmediate(this.#resume);
+  }
+
+  /**
+   * Pauses the run: every part that asks whether to yield hears yes and parks until
+   * {@link resume}. (Function stages also close their gates: see `DispatchGate.setPaused`.)
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.yielding = true;
+  }
+
+  /** Ends a pause: parked parts resume on the next turn of the event loop. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     this.#immediate ??= setImmediate(this.#resume);
   }
 
@@ -118,6 +140,7 @@ export class RunControl {
 
   readonly #resume = (): void => {
     this.#immediate = undefined;
+    if (this.paused) return;
     this.yielding = false;
     this.#lastClockRead = Date.now();
     this.#sliceEnd = this.#lastClockRead + SLICE_MS;

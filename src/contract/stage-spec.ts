@@ -1,3 +1,4 @@
+import type { Limiter } from "../limit/limiter.js";
 import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
 
@@ -12,7 +13,10 @@ export interface FunctionStageSpec {
   readonly fn: StageFn<unknown, unknown>;
   /** What runs the calls instead of the event loop (`thread(url)`); `undefined`: the loop. */
   readonly executor: Executor | undefined;
+  /** The width: a static `concurrency`, or the limiter's `max`. */
   readonly concurrency: number;
+  /** What sets the width while the run goes, when `concurrency` was a limiter. */
+  readonly limiter: Limiter | undefined;
   readonly ordered: boolean;
   readonly buffer: number;
   readonly onError: ErrorPolicy;

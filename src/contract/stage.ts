@@ -43,4 +43,18 @@ export interface Stage {
   collectLeftovers(): void;
   /** A snapshot of the counters. */
   stats(): StageStats;
+  /** The live width of a function stage (flow control sets it); absent on other stages. */
+  readonly gate?: StageGate;
+}
+
+/** What flow control may change of a function stage while its run goes. */
+export interface StageGate {
+  /** The width flow control set last (what `run.stats()` reports as `limit`). */
+  readonly target: number;
+  /** Sets the width: an integer >= 1, checked by the caller. */
+  setLimit(limit: number): void;
+  /** Pauses (no new item starts; in-flight ones finish) or resumes. */
+  setPaused(paused: boolean): void;
+  /** Whether an adaptive limiter sets the width (then `setConcurrency` may not). */
+  readonly adaptive?: boolean;
 }

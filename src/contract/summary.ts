@@ -27,11 +27,17 @@ export interface StageStats {
   /** The operator that built the stage. */
   readonly kind: StageKind;
   /**
-   * Width of the stage now: the most items inside its function at once (a function stage's
-   * `concurrency`, as flow control last set it). `batch`, `take`, `drop`, `scan` and
-   * `distinct` handle one item (or one batch) at a time: 1.
+   * The width the stage was built with: a function stage's `concurrency`, or its limiter's
+   * `max`. `batch`, `take`, `drop`, `scan` and `distinct` handle one item (or one batch) at a
+   * time: 1.
    */
   readonly concurrency: number;
+  /**
+   * The width now: the most items that may be inside the function at once, as flow control
+   * last set it (an adaptive limiter, `run.setConcurrency()`); the run's `pause()` does not
+   * change it. Equal to `concurrency` for a static stage that was never changed.
+   */
+  readonly limit: number;
   /** Whether the stage emits in input order. */
   readonly ordered: boolean;
   /** Capacity of the stage's output channel, in emitted values. */

@@ -18,6 +18,7 @@ import type {
   FunctionStageSpec,
   StepStageSpec,
 } from "../contract/stage-spec.js";
+import { limiterOption } from "../limit/limiter-option.js";
 import { defaults } from "./defaults.js";
 import type { DeadLetter, StageFn } from "../contract/types.js";
 
@@ -39,11 +40,22 @@ export function functionStageSpec(
       ? functionArgument<StageFn<unknown, unknown>>(`${kind}.fn`, fn, "a function or thread()")
       : runsElsewhere;
   const raw = checkOptionsObject(kind, options, STAGE_KEYS);
-  const concurrency = concurrencyOption(
-    `${kind}.concurrency`,
-    raw.concurrency,
-    executor === undefined ? defaults.concurrency : executor.defaultConcurrency(),
-  );
+  const limiter = limiterOption(`${kind}.concurrency`, raw.concurrency);
+  if (limiter !== undefined && executor !== undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.concurrency\` takes a number or "cpus" on a thread stage, got a limiter: a thread stage's width is its threads' batches, and CPU-bound work has no latency to adapt to`,
+      `${kind}.concurrency`,
+      raw.concurrency,
+    );
+  }
+  const concurrency =
+    limiter === undefined
+      ? concurrencyOption(
+          `${kind}.concurrency`,
+          raw.concurrency,
+          executor === undefined ? defaults.concurrency : executor.defaultConcurrency(),
+        )
+      : limiter.max;
   const onError = enumOption(`${kind}.onError`, raw.onError, ERROR_POLICIES, defaults.onError);
   const deadLetter = optionalFunction<DeadLetter<unknown>>(`${kind}.deadLetter`, raw.deadLetter);
   if (deadLetter !== undefined && onError !== "skip") {
@@ -59,6 +71,7 @@ export function functionStageSpec(
     fn: checkedFn,
     executor,
     concurrency,
+    limiter,
     ordered: booleanOption(`${kind}.ordered`, raw.ordered, defaults.ordered),
     buffer: integerOption(
       `${kind}.buffer`,

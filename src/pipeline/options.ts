@@ -1,13 +1,16 @@
 import type { Duration } from "../internal/duration.js";
+import type { Limiter } from "../limit/limiter.js";
 import type { DeadLetter, ErrorPolicy } from "../contract/types.js";
 
 /** Options every function stage takes (`map`, `filter`, `flatMap`, `tap`, `forEach`). */
 export interface StageOptions<I = unknown> {
   /**
-   * Most items inside the function at once: an integer >= 1, or `"cpus"` for the CPU quota
-   * of this process (cgroup-aware). Default 16. `Infinity` is refused: every stage is bounded.
+   * Most items inside the function at once: an integer >= 1, `"cpus"` for the CPU quota of
+   * this process (cgroup-aware), or a {@link Limiter} that sets the width while the run goes
+   * (`aimd()`, `gradient()`, or your own; not on thread stages). Default 16. `Infinity` is
+   * refused: every stage is bounded (a limiter by its `max`).
    */
-  readonly concurrency?: number | "cpus";
+  readonly concurrency?: number | "cpus" | Limiter;
   /** Emit in input order (`true`) or completion order (`false`, the default, faster). */
   readonly ordered?: boolean;
   /**

@@ -8,7 +8,8 @@ import type { Source } from "../contract/types.js";
 import { CancelledError } from "../errors/cancelled-error.js";
 import { RunConsumedError } from "../errors/run-consumed-error.js";
 import { SourceError } from "../errors/source-error.js";
-import { functionArgument } from "../internal/validate.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { functionArgument, invalid } from "../internal/validate.js";
 import { openSource } from "../source/open-source.js";
 import type { SourceInput } from "../source/source-input.js";
 import { buildStage } from "../stage/build-stage.js";
@@ -59,6 +60,9 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   /** Stopped by its consumer (a `break`, an answer found): nothing to throw. */
   #quiet = false;
   #started = false;
+  #paused = false;
+  /** Widths set by `setConcurrency()`, by stage position: applied when the stages are built. */
+  readonly #widths = new Map<number, number>();
   #startedAt = 0;
   #settledAt = 0;
   #delivered = 0;
@@ -103,6 +107,74 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   cancel(reason?: unknown): Promise<RunSummary> {
     this.#stop("cancelled", reason ?? new DOMException("The run was cancelled", "AbortError"));
     return this.settled;
+  }
+
+  /**
+   * Pauses the run: no stage starts a new item and the source is no longer read (an async
+   * source may finish the one chunk it reads ahead); items already inside a function finish
+   * and flow on. Stays paused until {@link resume}. Cancelling a paused run settles it.
+   * Does nothing to a paused or settled run.
+   */
+  pause(): void {
+    if (this.#paused || this.#settledAt !== 0) return;
+    this.#paused = true;
+    this.#control.pause();
+    for (const stage of this.#stages) stage.gate?.setPaused(true);
+  }
+
+  /** Ends a {@link pause}: stages start items and the source is read again. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#control.resume();
+    for (const stage of this.#stages) stage.gate?.setPaused(false);
+  }
+
+  /** Whether the run is paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Sets the width of the function stage named `stageName` (its `name` option, or
+   * `<kind>#<position>` such as `map#1`) to `concurrency` while the run goes: a lower width
+   * starts nothing new until enough calls finish; a higher one starts more at once, up to
+   * what the stage's buffer holds. `run.stats()` reports it as the stage's `limit`. May be
+   * called before the run starts. Throws an `InvalidOptionError` for an unknown stage, a
+   * stage that is not a function stage or whose width an adaptive limiter sets, or a width
+   * that is not an integer >= 1.
+   */
+  setConcurrency(stageName: string, concurrency: number): void {
+    const at = this.#specs.findIndex((spec) => spec.name === stageName);
+    const spec = this.#specs[at];
+    if (spec === undefined) {
+      const names = this.#specs.map((s) => s.name).join(", ");
+      throw invalid(
+        "run.setConcurrency(stageName)",
+        `the name of one of the pipeline's stages (${names})`,
+        stageName,
+      );
+    }
+    if (!("concurrency" in spec)) {
+      throw invalid(
+        "run.setConcurrency(stageName)",
+        "the name of a map, filter, flatMap, tap or forEach stage",
+        stageName,
+      );
+    }
+    if (spec.limiter !== undefined) {
+      throw new InvalidOptionError(
+        `Stage "${stageName}" has an adaptive limiter as its \`concurrency\`: its width is the limiter's to set, not run.setConcurrency()'s`,
+        "run.setConcurrency(stageName)",
+        stageName,
+      );
+    }
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw invalid("run.setConcurrency(concurrency)", "an integer >= 1", concurrency);
+    }
+    if (this.#settledAt !== 0) return;
+    this.#widths.set(at, concurrency);
+    this.#stages[at]?.gate?.setLimit(concurrency);
   }
 
   /** A snapshot of the counters now: cheap, safe to call from a progress timer. */
@@ -487,6 +559,9 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     let input: StageInput<unknown> = this.#input;
     for (const spec of this.#specs) {
       const stage = buildStage(spec, input, this.#control);
+      const width = this.#widths.get(this.#stages.length);
+      if (width !== undefined) stage.gate?.setLimit(width);
+      if (this.#paused) stage.gate?.setPaused(true);
       this.#stages.push(stage);
       input = stage.output;
     }
@@ -514,6 +589,11 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#error = error;
     this.#quiet = quiet;
     this.#controller.abort(quiet ? undefined : error);
+    // A paused run that stops must let its parked parts see the stop and settle.
+    if (this.#paused) {
+      this.#paused = false;
+      this.#control.resume();
+    }
     const reason = this.#controller.signal.reason;
     this.#sourceController.abort(reason);
     this.#input?.stop();

@@ -6,6 +6,7 @@ import type { StageStats } from "../contract/summary.js";
 import type { StageContext, StageFn } from "../contract/types.js";
 import type { StageError } from "../errors/stage-error.js";
 import { DispatchGate } from "./dispatch-gate.js";
+import { StageLimit, startingLimit } from "../limit/stage-limit.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
 import { OrderedCollector, Slot } from "./ordered-collector.js";
@@ -60,6 +61,8 @@ export class FunctionStage
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
   readonly #slots: WorkerSlots;
+  /** The stage's adaptive limiter, when `concurrency` was one. */
+  readonly #limit: StageLimit | undefined;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
   readonly #plainMap: boolean;
   /** A plain map that is running: its settled values take the short path. Off once stopped. */
@@ -115,8 +118,13 @@ export class FunctionStage
     this.spec = spec;
     this.name = spec.name;
     this.capacity = spec.concurrency + spec.buffer;
-    this.gate = new DispatchGate(spec.concurrency);
-    this.gate.onChange(() => this.#event());
+    this.gate = new DispatchGate(
+      spec.limiter === undefined ? spec.concurrency : startingLimit(spec.limiter, spec.concurrency),
+    );
+    this.#limit =
+      spec.limiter === undefined
+        ? undefined
+        : new StageLimit(spec.limiter, spec.concurrency, this.gate);
     this.#kind = KIND_CODES[spec.kind];
     this.#fn = spec.fn;
     this.#collect = spec.onError === "collect";
@@ -134,12 +142,15 @@ export class FunctionStage
         : undefined;
     const plain = !spec.ordered && !this.#collect;
     this.#plainMap = plain && this.#kind === MAP;
-    this.#fastSettle = this.#plainMap;
+    // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
+    this.#fastSettle = this.#plainMap && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
   }
 
   start(): void {
+    // Width changes made before the start (run.setConcurrency, pause) only set the gate.
+    this.gate.onChange(() => this.#event());
     this.#busy = true;
     this.#dispatch();
   }
@@ -163,7 +174,7 @@ export class FunctionStage
   }
 
   stats(): StageStats {
-    return stageStats(this.spec, this.gate.limit, {
+    return stageStats(this.spec, this.gate.target, {
       // Every item that starts takes the next index: the count in is the next index.
       in: this.#nextIndex,
       out: this.#out + this.#fastOut,
@@ -265,6 +276,7 @@ export class FunctionStage
       } else if (result !== undefined) {
         this.#inside++;
         if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+        this.#limit?.started(ctx.slot, this.#inFlight);
         slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
       run.mustYield(started);
@@ -403,6 +415,7 @@ export class FunctionStage
       slot.ctx.index = index;
       this.#inside++;
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+      this.#limit?.started(slot.ctx.slot, this.#inFlight);
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
       this.#run.mustYield(1);
     }
@@ -469,6 +482,8 @@ export class FunctionStage
       return;
     }
     this.#busy = true;
+    const limit = this.#limit;
+    if (limit !== undefined) limit.finished(slot.ctx.slot, false);
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
       this.#expanded(index, value as number);
@@ -477,6 +492,12 @@ export class FunctionStage
       return;
     }
     this.#completed(item, index, value);
+    if (limit !== undefined) {
+      // The dispatcher starts the next item, where the limiter's gate and clock are read.
+      this.#slots.free(slot);
+      this.#dispatch();
+      return;
+    }
     // #nextInSlot hands a counted place inside and in flight to the next item: hold one.
     this.#inFlight++;
     this.#inside++;
@@ -555,6 +576,7 @@ export class FunctionStage
   ): Promise<void> | undefined {
     if (this.#finished) return undefined;
     this.#busy = true;
+    this.#limit?.finished((ctx as CallContext).slot, true);
     this.#inFlight--;
     try {
       return this.#failedItem(item, index, error, ctx);

@@ -1,10 +1,11 @@
+import { startingLimit } from "../limit/stage-limit.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageStats } from "../contract/summary.js";
 
 /** The numbers a stage counts; its settings come from its spec. */
 export type StageCounters = Omit<
   StageStats,
-  "name" | "kind" | "concurrency" | "ordered" | "buffer"
+  "name" | "kind" | "concurrency" | "limit" | "ordered" | "buffer"
 >;
 
 /** Counters of a stage that has not run yet. */
@@ -31,7 +32,8 @@ export function stageStats(spec: StageSpec, width: number, counters: StageCounte
   return {
     name: spec.name,
     kind: spec.kind,
-    concurrency: functionStage ? width : 1,
+    concurrency: functionStage ? spec.concurrency : 1,
+    limit: functionStage ? width : 1,
     ordered: functionStage ? spec.ordered : true,
     buffer: spec.buffer,
     ...counters,
@@ -40,5 +42,8 @@ export function stageStats(spec: StageSpec, width: number, counters: StageCounte
 
 /** The width a stage starts with (its snapshot before a run, or when idle). */
 export function initialWidth(spec: StageSpec): number {
-  return "concurrency" in spec ? spec.concurrency : 1;
+  if (!("concurrency" in spec)) return 1;
+  return spec.limiter === undefined
+    ? spec.concurrency
+    : startingLimit(spec.limiter, spec.concurrency);
 }

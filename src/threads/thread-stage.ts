@@ -139,7 +139,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.name = spec.name;
     this.capacity = spec.concurrency + spec.buffer;
     this.gate = new DispatchGate(spec.concurrency);
-    this.gate.onChange(() => this.#event());
     this.#executor = executor;
     this.#kind = ThreadKind[spec.kind];
     this.#collect = spec.onError === "collect";
@@ -166,6 +165,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   }
 
   start(): void {
+    // Width changes made before the start (run.setConcurrency, pause) only set the gate.
+    this.gate.onChange(() => this.#event());
     const shared = this.#executor.options.pool;
     if (shared !== undefined && shared.closed) {
       this.#run.fail(new Error(`Stage "${this.name}": its thread pool was closed before the run`));
@@ -227,7 +228,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   stats(): StageStats {
     return {
-      ...stageStats(this.spec, this.gate.limit, {
+      ...stageStats(this.spec, this.gate.target, {
         in: this.#nextIndex,
         out: this.#out,
         filtered: this.#filtered,

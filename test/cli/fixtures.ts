@@ -6,6 +6,7 @@ export function stageStats(overrides: Partial<StageStats> = {}): StageStats {
     name: "fetch",
     kind: "map",
     concurrency: 64,
+    limit: 64,
     ordered: false,
     buffer: 128,
     in: 1_000,
