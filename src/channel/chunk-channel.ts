@@ -1,5 +1,8 @@
 import { ChunkQueue } from "./chunk-queue.js";
 
+/** Which items a full channel drops when it sheds load (a stage's `shed` option). */
+export type ShedStrategy = "newest" | "oldest" | "random";
+
 /**
  * The bounded chunked FIFO under every stage boundary and under the public {@link Channel}:
  * producers hand over arrays, consumers take arrays, and items stay counted against the
@@ -16,6 +19,10 @@ export class ChunkChannel<T> {
   #abortReason: unknown;
   #dataWaiters: (() => void)[] = [];
   #spaceWaiters: (() => void)[] = [];
+  #shedding: ShedStrategy | undefined;
+  #onShed: (item: T) => void = () => {};
+  /** Items dropped by shedding. */
+  shed = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -24,9 +31,22 @@ export class ChunkChannel<T> {
     this.#lowWater = Math.max(0, Math.floor(capacity / 2));
   }
 
-  /** Items held now (queued plus taken and not yet released). */
+  /**
+   * Items held now (queued plus taken and not yet released), as producers size their room by
+   * it. A shedding channel reports 0: it never holds its producer back, it drops instead.
+   */
   get size(): number {
-    return this.#count;
+    return this.#shedding === undefined ? this.#count : 0;
+  }
+
+  /**
+   * Makes the channel drop items instead of filling up: when a chunk arrives at a full channel,
+   * `strategy` picks the items to drop (the arriving ones, the oldest queued, or any at random)
+   * and `onShed` hears of each one.
+   */
+  shedWhenFull(strategy: ShedStrategy, onShed: (item: T) => void): void {
+    this.#shedding = strategy;
+    this.#onShed = onShed;
   }
 
   get closed(): boolean {
@@ -53,14 +73,69 @@ export class ChunkChannel<T> {
 
   /** Whether a producer must wait: full, or earlier producers are already waiting. */
   get blocked(): boolean {
+    if (this.#shedding !== undefined) return false;
     return this.#count >= this.capacity || this.#spaceWaiters.length > 0;
   }
 
   /** Appends a chunk the caller has made room for; the channel owns it now. */
   pushChunk(chunk: T[]): void {
+    if (this.#shedding !== undefined && this.#count + chunk.length > this.capacity) {
+      chunk = this.#shedFor(chunk);
+      if (chunk.length === 0) return;
+    }
     this.#queue.push(chunk);
     this.#count += chunk.length;
     if (this.#dataWaiters.length > 0) wakeAll(this.#dataWaiters);
+  }
+
+  /**
+   * Drops what does not fit of `chunk` plus the queue, by the strategy; returns what of the
+   * chunk is kept. Items taken but not released still count: they cannot be dropped.
+   */
+  #shedFor(chunk: T[]): T[] {
+    let excess = this.#count + chunk.length - this.capacity;
+    const queue = this.#queue;
+    const drop = this.#onShed;
+    if (this.#shedding === "oldest") {
+      while (excess > 0 && !queue.empty) {
+        const item = queue.shiftItem();
+        this.#count--;
+        excess--;
+        this.shed++;
+        drop(item);
+      }
+      if (excess === 0) return chunk;
+      const dropped = chunk.slice(0, excess);
+      chunk = chunk.slice(excess);
+      this.shed += dropped.length;
+      for (const item of dropped) drop(item);
+      return chunk;
+    }
+    if (this.#shedding === "newest") {
+      const keep = Math.max(0, chunk.length - excess);
+      const dropped = chunk.slice(keep);
+      chunk.length = keep;
+      this.shed += dropped.length;
+      for (const item of dropped) drop(item);
+      return chunk;
+    }
+    // random: each dropped item is drawn from everything queued and arriving.
+    chunk = chunk.slice();
+    while (excess > 0) {
+      const queued = queue.size;
+      const pick = Math.floor(Math.random() * (queued + chunk.length));
+      let item: T;
+      if (pick < queued) {
+        item = queue.removeAt(pick);
+        this.#count--;
+      } else {
+        item = chunk.splice(pick - queued, 1)[0]!;
+      }
+      excess--;
+      this.shed++;
+      drop(item);
+    }
+    return chunk;
   }
 
   /** Takes the head chunk (at most `max` items); its items stay counted until {@link release}. */

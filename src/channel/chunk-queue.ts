@@ -8,6 +8,13 @@ export class ChunkQueue<T> {
   #head = 0;
   #length = 0;
   #offset = 0;
+  /** Items queued (taken ones excluded). */
+  #items = 0;
+
+  /** Items queued now. */
+  get size(): number {
+    return this.#items;
+  }
 
   /** Whether no chunk is queued. */
   get empty(): boolean {
@@ -19,6 +26,7 @@ export class ChunkQueue<T> {
     if (this.#length === this.#ring.length) this.#grow();
     this.#ring[(this.#head + this.#length) & (this.#ring.length - 1)] = chunk;
     this.#length++;
+    this.#items += chunk.length;
   }
 
   /** Removes and returns the rest of the head chunk (at most `max` items), or `undefined`. */
@@ -27,10 +35,12 @@ export class ChunkQueue<T> {
     const chunk = this.#ring[this.#head]!;
     const remaining = chunk.length - this.#offset;
     if (this.#offset === 0 && remaining <= max) {
+      this.#items -= remaining;
       this.#dropHead();
       return chunk;
     }
     const take = Math.min(remaining, max);
+    this.#items -= take;
     const part = chunk.slice(this.#offset, this.#offset + take);
     this.#offset += take;
     if (this.#offset === chunk.length) this.#dropHead();
@@ -43,8 +53,28 @@ export class ChunkQueue<T> {
     const item = chunk[this.#offset]!;
     chunk[this.#offset] = undefined as T;
     this.#offset++;
+    this.#items--;
     if (this.#offset === chunk.length) this.#dropHead();
     return item;
+  }
+
+  /** Removes and returns the item `position` places from the head (`position < size`). */
+  removeAt(position: number): T {
+    let at = position + this.#offset;
+    for (let i = 0; i < this.#length; i++) {
+      const slot = (this.#head + i) & (this.#ring.length - 1);
+      const chunk = this.#ring[slot]!;
+      if (at >= chunk.length) {
+        at -= chunk.length;
+        continue;
+      }
+      if (i === 0 && at === this.#offset) return this.shiftItem();
+      const [item] = chunk.splice(at, 1);
+      this.#items--;
+      if (chunk.length === (i === 0 ? this.#offset : 0)) this.#removeEmpty(i);
+      return item!;
+    }
+    throw new RangeError(`sluice internal error: no queued item at ${position}`);
   }
 
   /** Removes everything; returns how many items were dropped. */
@@ -55,7 +85,22 @@ export class ChunkQueue<T> {
       this.#dropHead();
     }
     this.#offset = 0;
+    this.#items = 0;
     return Math.max(0, dropped);
+  }
+
+  /** Drops the chunk `i` places from the head, which has no item left. */
+  #removeEmpty(i: number): void {
+    if (i === 0) {
+      this.#dropHead();
+      return;
+    }
+    const mask = this.#ring.length - 1;
+    for (let k = i; k < this.#length - 1; k++) {
+      this.#ring[(this.#head + k) & mask] = this.#ring[(this.#head + k + 1) & mask];
+    }
+    this.#ring[(this.#head + this.#length - 1) & mask] = undefined;
+    this.#length--;
   }
 
   #dropHead(): void {

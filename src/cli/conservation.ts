@@ -2,10 +2,10 @@ import type { RunSummary, StageStats } from "../index.js";
 
 /**
  * Whether a settled stage accounted for every item it took:
- * `in = out + filtered + failed + cancelled` (see `StageStats`).
+ * `in = out + filtered + failed + cancelled + shed` (see `StageStats`).
  */
 export function isStageConserved(stage: StageStats): boolean {
-  return stage.in === stage.out + stage.filtered + stage.failed + stage.cancelled;
+  return stage.in === stage.out + stage.filtered + stage.failed + stage.cancelled + stage.shed;
 }
 
 /**

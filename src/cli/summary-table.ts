@@ -27,6 +27,7 @@ const COLUMNS: readonly SummaryColumn[] = [
   { header: "filtered", align: "right", cell: count((s) => s.filtered) },
   { header: "failed", align: "right", cell: count((s) => s.failed) },
   { header: "cancelled", align: "right", cell: count((s) => s.cancelled) },
+  { header: "shed", align: "right", cell: count((s) => s.shed) },
   { header: "discarded", align: "right", cell: count((s) => s.discarded) },
   { header: "emitted", align: "right", cell: count((s) => s.emitted) },
   { header: "conserved", align: "left", cell: (s) => (isStageConserved(s) ? "✓" : "✗") },
@@ -34,16 +35,20 @@ const COLUMNS: readonly SummaryColumn[] = [
 
 /**
  * Renders a settled run's summary as text lines: a table with one row per stage (its
- * settings, its counters and a ✓/✗ for `in = out + filtered + failed + cancelled`), then
+ * settings, its counters and a ✓/✗ for `in = out + filtered + failed + cancelled + shed`), then
  * the outcome, wall time, source items/s and the hand-off check between stages.
  *
- * The `discarded` column appears only when some stage discarded items (a run that stopped
- * early), so a completed run's table stays narrow. Pure: same summary, same lines.
+ * The `discarded` and `shed` columns appear only when some stage counted such items (a run
+ * that stopped early, a stage that shed load), so a plain run's table stays narrow. Pure: same summary, same lines.
  */
 export function renderSummary(summary: RunSummary): string[] {
-  const columns = summary.stages.some((stage) => stage.discarded > 0)
-    ? COLUMNS
-    : COLUMNS.filter((column) => column.header !== "discarded");
+  // The shed and discarded columns appear only when some stage counted any.
+  const shown = COLUMNS.filter(
+    (column) =>
+      (column.header !== "discarded" || summary.stages.some((stage) => stage.discarded > 0)) &&
+      (column.header !== "shed" || summary.stages.some((stage) => stage.shed > 0)),
+  );
+  const columns = shown;
   const rows = summary.stages.map((stage) => columns.map((column) => column.cell(stage)));
   return [...renderTable(columns, rows), "", ...renderSummaryFooter(summary)];
 }
@@ -55,7 +60,9 @@ export function renderSummary(summary: RunSummary): string[] {
 export function renderSummaryFooter(summary: RunSummary): string[] {
   const lines = [
     `${summary.outcome} in ${formatMs(summary.durationMs)} · ${formatCount(summary.pulled)} source items · ${formatRate(summary.itemsPerSecond)} · ${reachedTheEnd(summary)}`,
-    "conserved: in = out + filtered + failed + cancelled, per stage",
+    summary.stages.some((stage) => stage.shed > 0)
+      ? "conserved: in = out + filtered + failed + cancelled + shed, per stage"
+      : "conserved: in = out + filtered + failed + cancelled, per stage",
   ];
   const broken = brokenHandoffs(summary);
   if (summary.stages.length > 0) {

@@ -1,3 +1,4 @@
+import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { Limiter } from "../limit/limiter.js";
 import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
@@ -21,6 +22,12 @@ export interface FunctionStageSpec {
   readonly buffer: number;
   readonly onError: ErrorPolicy;
   readonly deadLetter: DeadLetter<unknown> | undefined;
+  /** What a full input drops instead of holding its producer back; `undefined`: it waits. */
+  readonly shed: ShedStrategy | undefined;
+  /** Hears of each shed item. */
+  readonly onShed: ((item: unknown) => void) | undefined;
+  /** Each item's weight: the width is then a capacity of weight in flight. */
+  readonly weight: ((item: unknown) => number) | undefined;
 }
 
 /** A validated, frozen `batch` stage. */

@@ -1,3 +1,4 @@
+import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { StageStats } from "./summary.js";
 
 /**
@@ -18,6 +19,13 @@ export interface StageInput<T> {
   readonly drained: boolean;
   /** Drops what is queued when the run stops; returns how many items were dropped. */
   discard(): number;
+  /**
+   * Makes the input drop items instead of holding its producer back when full (a stage's
+   * `shed` option). Absent on inputs read on demand (a sync source), which never fill.
+   */
+  shedWhenFull?(strategy: ShedStrategy, onShed: (item: T) => void): void;
+  /** Items dropped by shedding so far. */
+  readonly shed?: number;
 }
 
 /**

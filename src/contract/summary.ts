@@ -17,7 +17,7 @@ export type StageKind =
 /**
  * Counters for one stage, read as plain numbers (no per-item messages).
  *
- * Conservation: `in === out + filtered + failed + cancelled` once the run has settled
+ * Conservation: `in === out + filtered + failed + cancelled + shed` once the run has settled
  * (`abandoned` is part of `cancelled`).
  * Across a boundary: the previous stage's `emitted` equals this stage's `in + discarded`.
  */
@@ -60,6 +60,11 @@ export interface StageStats {
    * signal was aborted: the run settled without them and dropped their late results.
    */
   readonly abandoned: number;
+  /**
+   * Items dropped at the stage's input because it was full (the `shed` option): counted in
+   * `in`, never started; `onShed` heard of each.
+   */
+  readonly shed: number;
   /** Items that reached the stage's input but were never taken, because the run stopped. */
   readonly discarded: number;
   /** Values the stage sent downstream (a `flatMap` may send many per item, a `batch` one per batch). */

@@ -22,7 +22,18 @@ import { limiterOption } from "../limit/limiter-option.js";
 import { defaults } from "./defaults.js";
 import type { DeadLetter, StageFn } from "../contract/types.js";
 
-const STAGE_KEYS = ["concurrency", "ordered", "buffer", "name", "onError", "deadLetter"] as const;
+const STAGE_KEYS = [
+  "concurrency",
+  "ordered",
+  "buffer",
+  "name",
+  "onError",
+  "deadLetter",
+  "shed",
+  "onShed",
+  "weight",
+] as const;
+const SHED_STRATEGIES = ["newest", "oldest", "random"] as const;
 const BATCH_KEYS = ["size", "maxWait", "buffer", "name"] as const;
 const ERROR_POLICIES = ["fail", "skip", "collect"] as const;
 
@@ -65,6 +76,26 @@ export function functionStageSpec(
       deadLetter,
     );
   }
+  const shed =
+    raw.shed === undefined
+      ? undefined
+      : enumOption(`${kind}.shed`, raw.shed, SHED_STRATEGIES, "newest");
+  const onShed = optionalFunction<(item: unknown) => void>(`${kind}.onShed`, raw.onShed);
+  if (onShed !== undefined && shed === undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.onShed\` applies only with \`shed\` ("newest", "oldest" or "random")`,
+      `${kind}.onShed`,
+      onShed,
+    );
+  }
+  const weight = optionalFunction<(item: unknown) => number>(`${kind}.weight`, raw.weight);
+  if (weight !== undefined && executor !== undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.weight\` applies to stages that run on the event loop, not to a thread stage: its threads take items by the batch`,
+      `${kind}.weight`,
+      weight,
+    );
+  }
   return Object.freeze({
     kind,
     name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),
@@ -81,6 +112,9 @@ export function functionStageSpec(
     ),
     onError,
     deadLetter,
+    shed,
+    onShed,
+    weight,
   });
 }
 

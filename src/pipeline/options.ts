@@ -28,6 +28,23 @@ export interface StageOptions<I = unknown> {
   readonly onError?: ErrorPolicy;
   /** With `onError: "skip"`: called with each dropped item; a throw here fails the run. */
   readonly deadLetter?: DeadLetter<I>;
+  /**
+   * Load shedding: when the stage's input is full, drop items instead of holding the producer
+   * (the previous stage, or an async source) back. `"newest"` drops the arriving items,
+   * `"oldest"` the longest-queued ones, `"random"` any of them. Dropped items count as `shed`
+   * (and in `in`). An input read on demand (an array, a sync iterable) never fills: nothing is
+   * shed there.
+   */
+  readonly shed?: "newest" | "oldest" | "random";
+  /** With `shed`: called with each dropped item, synchronously; a throw fails the run. */
+  readonly onShed?: (item: I) => void;
+  /**
+   * Each item's weight, a finite number >= 0: `concurrency` becomes a capacity of weight in
+   * flight (a 50 MB file weighs 50, a 1 MB file 1), as well as of items. Items start in input
+   * order, so a heavy one is never starved by lighter ones behind it; an item heavier than the
+   * whole capacity fails with an error naming it, its weight and the capacity.
+   */
+  readonly weight?: (item: I) => number;
 }
 
 /** Options for `batch()`. */

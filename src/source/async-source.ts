@@ -1,4 +1,4 @@
-import { ChunkChannel } from "../channel/chunk-channel.js";
+import { ChunkChannel, type ShedStrategy } from "../channel/chunk-channel.js";
 import { SourceError } from "../errors/source-error.js";
 import type { RunControl } from "../contract/run-control.js";
 import { OutputStaging } from "../stage/output-staging.js";
@@ -15,7 +15,7 @@ export class AsyncSource<T> implements SourceInput<T> {
   readonly #chunk: number;
   readonly #run: RunControl;
   readonly #destroy: (() => void) | undefined;
-  readonly #staging: OutputStaging<T>;
+  #staging: OutputStaging<T>;
   #pulled = 0;
   #stopped = false;
   #finished = false;
@@ -55,6 +55,17 @@ export class AsyncSource<T> implements SourceInput<T> {
 
   takeChunk(): T[] | undefined {
     return this.#channel.takeChunk();
+  }
+
+  shedWhenFull(strategy: ShedStrategy, onShed: (item: T) => void): void {
+    this.#channel.shedWhenFull(strategy, onShed);
+    // Chunks of half the channel: the stage holds the chunk it took until it has started
+    // every item of it, and a whole-channel chunk would leave only arriving items to drop.
+    this.#staging = new OutputStaging(this.#channel, Math.max(1, this.#chunk >> 1));
+  }
+
+  get shed(): number {
+    return this.#channel.shed;
   }
 
   release(n: number): void {

@@ -70,6 +70,7 @@ export class BatchStage implements Stage {
       failed: 0,
       cancelled: this.#cancelled,
       abandoned: 0,
+      shed: 0,
       discarded: this.#discarded,
       emitted: this.#emitted,
       maxInFlight: this.#in > 0 ? 1 : 0,

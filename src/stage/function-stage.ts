@@ -1,4 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { shedCount, shedInput } from "./shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionStageSpec } from "../contract/stage-spec.js";
@@ -7,6 +8,7 @@ import type { StageContext, StageFn } from "../contract/types.js";
 import type { StageError } from "../errors/stage-error.js";
 import { DispatchGate } from "./dispatch-gate.js";
 import { StageLimit, startingLimit } from "../limit/stage-limit.js";
+import { Admission, WeightGate } from "../limit/weight-gate.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
 import { OrderedCollector, Slot } from "./ordered-collector.js";
@@ -58,11 +60,19 @@ export class FunctionStage
   readonly #collect: boolean;
   readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
+  readonly #input: StageInput<unknown>;
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
   readonly #slots: WorkerSlots;
   /** The stage's adaptive limiter, when `concurrency` was one. */
   readonly #limit: StageLimit | undefined;
+  /** The stage's weighted semaphore, when it has a `weight` option. */
+  readonly #weights: WeightGate | undefined;
+  /**
+   * A limiter or weights decide what starts next: a settled call frees its slot and the
+   * dispatcher starts the next item, never the settle path's shortcut.
+   */
+  readonly #settleThroughDispatch: boolean;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
   readonly #plainMap: boolean;
   /** A plain map that is running: its settled values take the short path. Off once stopped. */
@@ -134,6 +144,8 @@ export class FunctionStage
       deadLetter: spec.deadLetter,
     };
     this.#cursor = new InputCursor(input);
+    this.#input = input;
+    shedInput(input, spec, run);
     this.#run = run;
     this.#manyInTurn = spec.ordered && this.#kind === FLAT_MAP;
     this.#ring =
@@ -142,8 +154,13 @@ export class FunctionStage
         : undefined;
     const plain = !spec.ordered && !this.#collect;
     this.#plainMap = plain && this.#kind === MAP;
+    this.#weights =
+      spec.weight === undefined
+        ? undefined
+        : new WeightGate(spec.weight, spec.concurrency, spec.name, spec.kind);
+    this.#settleThroughDispatch = this.#limit !== undefined || this.#weights !== undefined;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
-    this.#fastSettle = this.#plainMap && this.#limit === undefined;
+    this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
   }
@@ -176,7 +193,8 @@ export class FunctionStage
   stats(): StageStats {
     return stageStats(this.spec, this.gate.target, {
       // Every item that starts takes the next index: the count in is the next index.
-      in: this.#nextIndex,
+      in: this.#nextIndex + shedCount(this.#input),
+      shed: shedCount(this.#input),
       out: this.#out + this.#fastOut,
       filtered: this.#filtered,
       failed: this.#failed,
@@ -244,7 +262,19 @@ export class FunctionStage
       const ctx = slot.ctx;
       const buffer = cursor.buffer;
       const start = cursor.position;
-      const end = Math.min(buffer.length, start + room);
+      let end = Math.min(buffer.length, start + room);
+      let weight = 0;
+      if (this.#weights !== undefined) {
+        // One item at a time, each weighed before it starts.
+        const admission = this.#weights.admit(buffer[start], this.#nextIndex, gate.limit);
+        if (admission === Admission.Wait) return;
+        if (admission === Admission.Fail) {
+          this.#failHead(slot, this.#weights.failure);
+          continue;
+        }
+        weight = this.#weights.consumed();
+        end = start + 1;
+      }
       // Each case in a small method of its own: the fewer bytecodes a hot loop has, the
       // sooner V8 compiles it and the less a user function's deopt takes down with it.
       const position = plainSink
@@ -277,6 +307,7 @@ export class FunctionStage
         this.#inside++;
         if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
         this.#limit?.started(ctx.slot, this.#inFlight);
+        this.#weights?.started(ctx.slot, weight);
         slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
       }
       run.mustYield(started);
@@ -410,6 +441,17 @@ export class FunctionStage
       const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
+      const weights = this.#weights;
+      if (weights !== undefined) {
+        const head = cursor.buffer[cursor.position];
+        const admission = weights.admit(head, this.#nextIndex, this.gate.limit);
+        if (admission === Admission.Wait) return;
+        if (admission === Admission.Fail) {
+          this.#failHead(slot, weights.failure);
+          continue;
+        }
+        weights.started(slot.ctx.slot, weights.consumed());
+      }
       const item = cursor.take();
       const index = this.#nextIndex++;
       slot.ctx.index = index;
@@ -419,6 +461,31 @@ export class FunctionStage
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
       this.#run.mustYield(1);
     }
+  }
+
+  /**
+   * Fails the item at the head of the input before it starts (its weight was refused): it
+   * takes its index, counts in, and goes through the error policy like a throw of its call.
+   */
+  #failHead(slot: WorkerSlot, error: unknown): void {
+    const cursor = this.#cursor;
+    const item = cursor.buffer[cursor.position];
+    const index = this.#nextIndex++;
+    const ctx = slot.ctx;
+    ctx.index = index;
+    cursor.advanceTo(cursor.position + 1);
+    this.#weights?.consumed();
+    this.#inside++;
+    if (this.#maxInFlight === 0) this.#maxInFlight = 1;
+    const pending = this.#failedItem(item, index, error, ctx);
+    if (pending !== undefined) this.#slots.holdUntil(slot, pending);
+    // An ordered flatMap's later items wait for this one's turn: it ends when it comes.
+    if (this.#manyInTurn) {
+      void Promise.resolve(this.waitTurn(index)).then((go) => {
+        if (go) this.#endTurn(index);
+      });
+    }
+    this.#run.mustYield(1);
   }
 
   /** @internal A slot became free after a failed item: dispatch again. */
@@ -482,8 +549,8 @@ export class FunctionStage
       return;
     }
     this.#busy = true;
-    const limit = this.#limit;
-    if (limit !== undefined) limit.finished(slot.ctx.slot, false);
+    this.#limit?.finished(slot.ctx.slot, false);
+    this.#weights?.finished(slot.ctx.slot);
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
       this.#expanded(index, value as number);
@@ -492,7 +559,7 @@ export class FunctionStage
       return;
     }
     this.#completed(item, index, value);
-    if (limit !== undefined) {
+    if (this.#settleThroughDispatch) {
       // The dispatcher starts the next item, where the limiter's gate and clock are read.
       this.#slots.free(slot);
       this.#dispatch();
@@ -577,6 +644,7 @@ export class FunctionStage
     if (this.#finished) return undefined;
     this.#busy = true;
     this.#limit?.finished((ctx as CallContext).slot, true);
+    this.#weights?.finished((ctx as CallContext).slot);
     this.#inFlight--;
     try {
       return this.#failedItem(item, index, error, ctx);

@@ -16,6 +16,7 @@ export const kIdleCounters: StageCounters = Object.freeze({
   failed: 0,
   cancelled: 0,
   abandoned: 0,
+  shed: 0,
   discarded: 0,
   emitted: 0,
   maxInFlight: 0,

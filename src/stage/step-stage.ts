@@ -83,6 +83,7 @@ export class StepStage implements Stage {
       failed: this.#failed,
       cancelled: 0,
       abandoned: 0,
+      shed: 0,
       discarded: this.#discarded,
       emitted: this.#emitted,
       maxInFlight: this.#in > 0 ? 1 : 0,

@@ -1,4 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { shedCount, shedInput } from "../stage/shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionStageSpec } from "../contract/stage-spec.js";
@@ -80,6 +81,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   readonly #collect: boolean;
   readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
+  readonly #input: StageInput<unknown>;
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
   readonly #sizer: BatchSizer;
@@ -148,6 +150,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       deadLetter: spec.deadLetter,
     };
     this.#cursor = new InputCursor(input);
+    this.#input = input;
+    shedInput(input, spec, run);
     this.#run = run;
     this.#ring = spec.ordered
       ? new OrderedCollector(this.capacity, this.#deliverInOrder)
@@ -229,7 +233,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   stats(): StageStats {
     return {
       ...stageStats(this.spec, this.gate.target, {
-        in: this.#nextIndex,
+        in: this.#nextIndex + shedCount(this.#input),
+        shed: shedCount(this.#input),
         out: this.#out,
         filtered: this.#filtered,
         failed: this.#failed,

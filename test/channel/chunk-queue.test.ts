@@ -149,4 +149,44 @@ describe("ChunkQueue", () => {
       { numRuns: 300 },
     );
   });
+
+  test("size and removeAt agree with an array model, whatever was shifted and removed", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ push: fc.integer({ min: 1, max: 5 }) }),
+            fc.record({ shift: fc.constant(true) }),
+            fc.record({ removeAt: fc.nat() }),
+          ),
+          { maxLength: 60 },
+        ),
+        (ops) => {
+          const queue = new ChunkQueue<number>();
+          const model: number[] = [];
+          let next = 0;
+          for (const op of ops) {
+            if ("push" in op) {
+              const chunk = Array.from({ length: op.push }, () => next++);
+              queue.push(chunk);
+              model.push(...chunk);
+            } else if ("shift" in op) {
+              if (model.length === 0) continue;
+              assert.equal(queue.shiftItem(), model.shift());
+            } else {
+              if (model.length === 0) continue;
+              const at = op.removeAt % model.length;
+              assert.equal(queue.removeAt(at), model.splice(at, 1)[0]);
+            }
+            assert.equal(queue.size, model.length);
+            assert.equal(queue.empty, model.length === 0);
+          }
+          const rest: number[] = [];
+          for (let chunk = queue.shiftChunk(); chunk; chunk = queue.shiftChunk())
+            rest.push(...chunk);
+          assert.deepEqual(rest, model);
+        },
+      ),
+    );
+  });
 });

@@ -3,7 +3,7 @@ import type { RunSummary } from "../../src/index.js";
 
 /**
  * Checks that every item is accounted for: per stage `in = out + filtered + failed +
- * cancelled`; across each boundary `emitted = next.in + next.discarded`; the source's items
+ * cancelled + shed`; across each boundary `emitted = next.in + next.discarded`; the source's items
  * all reached the first stage or were discarded there; the last stage's values were either
  * delivered or counted as undelivered.
  */
@@ -12,8 +12,8 @@ export function assertConserved(summary: RunSummary): void {
   for (const stage of stages) {
     assert.equal(
       stage.in,
-      stage.out + stage.filtered + stage.failed + stage.cancelled,
-      `stage ${stage.name}: in ${stage.in} != out ${stage.out} + filtered ${stage.filtered} + failed ${stage.failed} + cancelled ${stage.cancelled}`,
+      stage.out + stage.filtered + stage.failed + stage.cancelled + stage.shed,
+      `stage ${stage.name}: in ${stage.in} != out ${stage.out} + filtered ${stage.filtered} + failed ${stage.failed} + cancelled ${stage.cancelled} + shed ${stage.shed}`,
     );
     assert.equal(stage.inFlight, 0, `stage ${stage.name} still has items in flight`);
   }

@@ -23,7 +23,7 @@ function stage(kind: Kind, fn: unknown, options?: unknown): Pipeline<unknown> {
   return add.call(base, fn, options);
 }
 
-const STAGE_KEYS = "concurrency, ordered, buffer, name, onError, deadLetter";
+const STAGE_KEYS = "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight";
 
 for (const kind of KINDS) {
   describe(`${kind}() options`, () => {
