@@ -1,5 +1,6 @@
 import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { Limiter } from "../limit/limiter.js";
+import type { RateLimitSpec } from "../limit/rate-gate.js";
 import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
 
@@ -28,6 +29,8 @@ export interface FunctionStageSpec {
   readonly onShed: ((item: unknown) => void) | undefined;
   /** Each item's weight: the width is then a capacity of weight in flight. */
   readonly weight: ((item: unknown) => number) | undefined;
+  /** A token bucket every item passes before it starts, for the stage or per key. */
+  readonly rateLimit: RateLimitSpec | undefined;
 }
 
 /** A validated, frozen `batch` stage. */

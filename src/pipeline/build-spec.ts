@@ -19,6 +19,7 @@ import type {
   StepStageSpec,
 } from "../contract/stage-spec.js";
 import { limiterOption } from "../limit/limiter-option.js";
+import type { RateLimitSpec } from "../limit/rate-gate.js";
 import { defaults } from "./defaults.js";
 import type { DeadLetter, StageFn } from "../contract/types.js";
 
@@ -32,7 +33,11 @@ const STAGE_KEYS = [
   "shed",
   "onShed",
   "weight",
+  "rateLimit",
 ] as const;
+const RATE_KEYS = ["rate", "per", "burst", "key"] as const;
+/** A rate's default burst is what it earns in this many ms: one timer tick's worth. */
+const DEFAULT_BURST_MS = 10;
 const SHED_STRATEGIES = ["newest", "oldest", "random"] as const;
 const BATCH_KEYS = ["size", "maxWait", "buffer", "name"] as const;
 const ERROR_POLICIES = ["fail", "skip", "collect"] as const;
@@ -96,6 +101,21 @@ export function functionStageSpec(
       weight,
     );
   }
+  const rateLimit = rateLimitOption(`${kind}.rateLimit`, raw.rateLimit);
+  if (rateLimit !== undefined && executor !== undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.rateLimit\` applies to stages that run on the event loop, not to a thread stage: its threads take items by the batch`,
+      `${kind}.rateLimit`,
+      raw.rateLimit,
+    );
+  }
+  if (rateLimit?.key !== undefined && weight !== undefined) {
+    throw new InvalidOptionError(
+      `Options \`${kind}.weight\` and \`${kind}.rateLimit.key\` do not go together: an item waiting for its key's token would hold its weight meanwhile; give the stage one rate, or no weight`,
+      `${kind}.rateLimit.key`,
+      rateLimit.key,
+    );
+  }
   return Object.freeze({
     kind,
     name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),
@@ -115,7 +135,27 @@ export function functionStageSpec(
     shed,
     onShed,
     weight,
+    rateLimit,
   });
+}
+
+/** A `rateLimit` option, checked: `undefined` when not given. */
+function rateLimitOption(path: string, value: unknown): RateLimitSpec | undefined {
+  if (value === undefined) return undefined;
+  const raw = checkOptionsObject(path, value, RATE_KEYS);
+  const rate = raw.rate;
+  if (typeof rate !== "number" || !Number.isFinite(rate) || rate <= 0) {
+    throw invalid(`${path}.rate`, "a number > 0", rate);
+  }
+  const per = durationOption(`${path}.per`, raw.per, 1_000);
+  const burst = integerOption(
+    `${path}.burst`,
+    raw.burst,
+    Math.max(1, Math.ceil((rate * DEFAULT_BURST_MS) / per)),
+    1,
+  );
+  const key = optionalFunction<(item: unknown) => unknown>(`${path}.key`, raw.key);
+  return Object.freeze({ rate, per, burst, key });
 }
 
 /** The `fn` of a stage whose executor runs its calls: the stage never calls it. */

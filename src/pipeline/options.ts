@@ -45,6 +45,28 @@ export interface StageOptions<I = unknown> {
    * whole capacity fails with an error naming it, its weight and the capacity.
    */
   readonly weight?: (item: I) => number;
+  /**
+   * A token bucket every item passes before its call starts: at most `rate` calls start per
+   * `per`, `burst` at once after a quiet spell. With `key`, one bucket per key (per host, per
+   * tenant): an item whose key has no token waits in that key's line, holding one place of
+   * the stage's capacity but not the items of other keys. One timer per stage, never per item.
+   */
+  readonly rateLimit?: RateLimitOptions<I>;
+}
+
+/** The `rateLimit` option of a function stage. */
+export interface RateLimitOptions<I = unknown> {
+  /** Calls that may start per `per`: a number > 0 (`0.5` with `per: "1s"` is one every 2 s). */
+  readonly rate: number;
+  /** The window `rate` counts over: ms or a string such as `"1s"`, `"1m"`. Default 1 s. */
+  readonly per?: Duration;
+  /**
+   * Most calls that may start at once after a quiet spell: an integer >= 1. Default: what
+   * `rate` earns in 10 ms, at least 1 (a higher rate than one per timer tick needs it).
+   */
+  readonly burst?: number;
+  /** One bucket per key (`item => new URL(item.url).host`); default one for the stage. */
+  readonly key?: (item: I) => unknown;
 }
 
 /** Options for `batch()`. */

@@ -9,6 +9,8 @@ import type { StageError } from "../errors/stage-error.js";
 import { DispatchGate } from "./dispatch-gate.js";
 import { StageLimit, startingLimit } from "../limit/stage-limit.js";
 import { Admission, WeightGate } from "../limit/weight-gate.js";
+import { RateAdmission, StageRate } from "../limit/stage-rate.js";
+import type { Waiting } from "../limit/rate-gate.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
 import { OrderedCollector, Slot } from "./ordered-collector.js";
@@ -23,6 +25,9 @@ const FILTER = 1;
 const TAP = 2;
 const FOR_EACH = 3;
 const FLAT_MAP = 4;
+/** {@link FunctionStage.#admitHead}: the head must wait; it left the input without starting. */
+const HEAD_WAITS = -1;
+const HEAD_TAKEN = -2;
 const KIND_CODES = { map: MAP, filter: FILTER, tap: TAP, forEach: FOR_EACH, flatMap: FLAT_MAP };
 
 /** Largest chunk a stage hands downstream at once. */
@@ -68,6 +73,8 @@ export class FunctionStage
   readonly #limit: StageLimit | undefined;
   /** The stage's weighted semaphore, when it has a `weight` option. */
   readonly #weights: WeightGate | undefined;
+  /** The stage's token bucket(s), when it has a `rateLimit` option. */
+  readonly #rate: StageRate | undefined;
   /**
    * A limiter or weights decide what starts next: a settled call frees its slot and the
    * dispatcher starts the next item, never the settle path's shortcut.
@@ -158,7 +165,10 @@ export class FunctionStage
       spec.weight === undefined
         ? undefined
         : new WeightGate(spec.weight, spec.concurrency, spec.name, spec.kind);
-    this.#settleThroughDispatch = this.#limit !== undefined || this.#weights !== undefined;
+    this.#rate =
+      spec.rateLimit === undefined ? undefined : new StageRate(spec.rateLimit, this.#eventHandler);
+    this.#settleThroughDispatch =
+      this.#limit !== undefined || this.#weights !== undefined || this.#rate !== undefined;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch;
     this.#plainSink = plain && this.#kind === FOR_EACH;
@@ -177,6 +187,12 @@ export class FunctionStage
     this.gate.stop(reason);
     this.#fastSettle = false;
     this.#slots.abortAll(reason);
+    if (this.#rate !== undefined) {
+      // Items waiting for a token never started: they end here, cancelled.
+      const held = this.#rate.clear();
+      this.#cancelled += held;
+      this.#inside -= held;
+    }
     this.cancelTurn();
     this.#wakeRoomWaiters();
     this.#wakeTurnWaiters();
@@ -233,7 +249,11 @@ export class FunctionStage
       this.#busy = false;
     }
     if (this.#finished) return;
-    if (this.#slots.allFree ? this.gate.stopped || this.#cursor.ended : this.#graceOver) {
+    if (
+      this.#slots.allFree
+        ? this.gate.stopped || (this.#cursor.ended && (this.#rate?.held ?? 0) === 0)
+        : this.#graceOver
+    ) {
       this.#finish();
     }
   }
@@ -254,6 +274,7 @@ export class FunctionStage
     const plainSink = this.#plainSink;
     for (;;) {
       if (gate.stopped || slots.allBusy || run.holdTurn(resume)) return;
+      if (this.#rate !== undefined && this.#startHeld()) continue;
       const room = capacity - (this.#inside + this.values.length + output.size);
       if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
@@ -264,15 +285,12 @@ export class FunctionStage
       const start = cursor.position;
       let end = Math.min(buffer.length, start + room);
       let weight = 0;
-      if (this.#weights !== undefined) {
-        // One item at a time, each weighed before it starts.
-        const admission = this.#weights.admit(buffer[start], this.#nextIndex, gate.limit);
-        if (admission === Admission.Wait) return;
-        if (admission === Admission.Fail) {
-          this.#failHead(slot, this.#weights.failure);
-          continue;
-        }
-        weight = this.#weights.consumed();
+      if (this.#weights !== undefined || this.#rate !== undefined) {
+        // One item at a time, each weighed and given a token before it starts.
+        const admitted = this.#admitHead(slot);
+        if (admitted === HEAD_WAITS) return;
+        if (admitted === HEAD_TAKEN) continue;
+        weight = admitted;
         end = start + 1;
       }
       // Each case in a small method of its own: the fewer bytecodes a hot loop has, the
@@ -438,19 +456,15 @@ export class FunctionStage
     const slots = this.#slots;
     for (;;) {
       if (this.gate.stopped || slots.allBusy || this.#run.holdTurn(this.#eventHandler)) return;
+      if (this.#rate !== undefined && this.#startHeld()) continue;
       const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
-      const weights = this.#weights;
-      if (weights !== undefined) {
-        const head = cursor.buffer[cursor.position];
-        const admission = weights.admit(head, this.#nextIndex, this.gate.limit);
-        if (admission === Admission.Wait) return;
-        if (admission === Admission.Fail) {
-          this.#failHead(slot, weights.failure);
-          continue;
-        }
-        weights.started(slot.ctx.slot, weights.consumed());
+      if (this.#weights !== undefined || this.#rate !== undefined) {
+        const admitted = this.#admitHead(slot);
+        if (admitted === HEAD_WAITS) return;
+        if (admitted === HEAD_TAKEN) continue;
+        this.#weights?.started(slot.ctx.slot, admitted);
       }
       const item = cursor.take();
       const index = this.#nextIndex++;
@@ -461,6 +475,86 @@ export class FunctionStage
       slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
       this.#run.mustYield(1);
     }
+  }
+
+  /**
+   * Weighs the input's head item and asks the rate limit for its token. Answers its weight
+   * (>= 0) when it may start now; {@link HEAD_WAITS} when it must wait (the gate's room or
+   * the stage's one bucket; an event wakes the stage); {@link HEAD_TAKEN} when it left the
+   * input without starting: it failed (its weight or key was refused) or waits for its key's
+   * token in its line.
+   */
+  #admitHead(slot: WorkerSlot): number {
+    const cursor = this.#cursor;
+    const head = cursor.buffer[cursor.position];
+    const weights = this.#weights;
+    if (weights !== undefined) {
+      const admission = weights.admit(head, this.#nextIndex, this.gate.limit);
+      if (admission === Admission.Wait) return HEAD_WAITS;
+      if (admission === Admission.Fail) {
+        this.#failHead(slot, weights.failure);
+        return HEAD_TAKEN;
+      }
+    }
+    const rate = this.#rate;
+    if (rate !== undefined) {
+      const admission = rate.admit(head, this.#nextIndex);
+      if (admission === RateAdmission.Wait) return HEAD_WAITS;
+      if (admission === RateAdmission.Fail) {
+        this.#failHead(slot, rate.failure);
+        return HEAD_TAKEN;
+      }
+      if (admission === RateAdmission.Parked) {
+        // It takes its index and its place in the stage now, and starts when its token comes.
+        cursor.advanceTo(cursor.position + 1);
+        this.#nextIndex++;
+        this.#inside++;
+        this.#run.mustYield(1);
+        return HEAD_TAKEN;
+      }
+    }
+    return weights === undefined ? 0 : weights.consumed();
+  }
+
+  /**
+   * Starts the next held item whose token has come (keyed rate limits), in the peeked slot;
+   * false when none is ready. The item already holds its index and its place in the stage.
+   */
+  #startHeld(): boolean {
+    const waiting: Waiting | undefined = this.#rate!.nextReady();
+    if (waiting === undefined) return false;
+    const { item, index } = waiting;
+    const slot = this.#slots.peek();
+    const ctx = slot.ctx;
+    ctx.index = index;
+    if (this.#maxInFlight === 0) this.#maxInFlight = 1;
+    this.#run.mustYield(1);
+    if (this.#kind === FLAT_MAP) {
+      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+      this.#limit?.started(ctx.slot, this.#inFlight);
+      this.#slots.await(slot, item, index, expandMany(this, this.#fn, item, index, ctx));
+      return true;
+    }
+    let result: unknown;
+    try {
+      result = this.#fn(item, ctx);
+    } catch (error) {
+      const pending = this.#failedItem(item, index, error, ctx);
+      if (pending !== undefined) this.#slots.holdUntil(slot, pending);
+      return true;
+    }
+    if (
+      typeof result === "object" &&
+      result !== null &&
+      typeof (result as PromiseLike<unknown>).then === "function"
+    ) {
+      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+      this.#limit?.started(ctx.slot, this.#inFlight);
+      this.#slots.await(slot, item, index, result as PromiseLike<unknown>);
+    } else {
+      this.#completed(item, index, result);
+    }
+    return true;
   }
 
   /**

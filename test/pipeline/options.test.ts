@@ -23,7 +23,8 @@ function stage(kind: Kind, fn: unknown, options?: unknown): Pipeline<unknown> {
   return add.call(base, fn, options);
 }
 
-const STAGE_KEYS = "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight";
+const STAGE_KEYS =
+  "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight, rateLimit";
 
 for (const kind of KINDS) {
   describe(`${kind}() options`, () => {
