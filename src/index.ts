@@ -14,6 +14,7 @@ export { isTimeoutError, TimeoutError } from "./errors/timeout-error.js";
 export { isWorkerCrashedError, WorkerCrashedError } from "./errors/worker-crashed-error.js";
 export { isWorkerInitError, WorkerInitError } from "./errors/worker-init-error.js";
 export { cpuQuota } from "./internal/cpu-quota.js";
+export { elastic, type ElasticOptions } from "./limit/elastic.js";
 export { isLimiter, type Limiter } from "./limit/limiter.js";
 export type { Duration } from "./internal/duration.js";
 export { defaults } from "./pipeline/defaults.js";

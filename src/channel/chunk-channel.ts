@@ -31,6 +31,11 @@ export class ChunkChannel<T> {
     this.#lowWater = Math.max(0, Math.floor(capacity / 2));
   }
 
+  /** Items held now, queued plus taken and not yet released, shedding or not. */
+  get depth(): number {
+    return this.#count;
+  }
+
   /**
    * Items held now (queued plus taken and not yet released), as producers size their room by
    * it. A shedding channel reports 0: it never holds its producer back, it drops instead.

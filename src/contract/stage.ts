@@ -26,6 +26,10 @@ export interface StageInput<T> {
   shedWhenFull?(strategy: ShedStrategy, onShed: (item: T) => void): void;
   /** Items dropped by shedding so far. */
   readonly shed?: number;
+  /** Items held now, taken ones included (absent on an input read on demand). */
+  readonly depth?: number;
+  /** Most items it holds (absent on an input read on demand). */
+  readonly capacity?: number;
 }
 
 /**

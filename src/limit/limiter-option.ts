@@ -20,5 +20,14 @@ export function limiterOption(path: string, value: unknown): Limiter | undefined
   if (typeof value.limit !== "number" || !(value.limit >= 1)) {
     throw invalid(`${path}.limit`, "a number >= 1", value.limit);
   }
+  if (value.observeInput !== undefined) {
+    if (typeof value.observeInput !== "function") {
+      throw invalid(`${path}.observeInput`, "a function", value.observeInput);
+    }
+    const every = value.observeEvery;
+    if (typeof every !== "number" || !Number.isFinite(every) || every <= 0) {
+      throw invalid(`${path}.observeEvery`, "a number of ms > 0", every);
+    }
+  }
   return value;
 }

@@ -33,6 +33,16 @@ export interface Limiter {
    * @param now the time it finished, in ms (`Date.now()`, which fake timers control)
    */
   onSample(latency: number, inFlight: number, dropped: boolean, now: number): void;
+  /**
+   * How full the stage's input is, every {@link observeEvery} ms while the stage runs (for a
+   * limiter that follows the backlog, as `elastic()` does).
+   * @param fill items waiting at the stage's input over what it holds, from 0 to 1 (an input
+   *   read on demand, such as an array, is 1 while it has items)
+   * @param now the time, in ms (`Date.now()`)
+   */
+  observeInput?(fill: number, now: number): void;
+  /** Ms between {@link observeInput} calls; required with it. */
+  readonly observeEvery?: number;
 }
 
 /** Whether `value` has a limiter's shape (checked when a stage is built). */

@@ -36,6 +36,8 @@ export class StageLimit {
   #untilTimed = 1;
   /** The last clock reading, for the reports of calls that were not timed. */
   #now = Date.now();
+  /** Looks at the input for a limiter that follows the backlog. */
+  #watching: NodeJS.Timeout | undefined;
 
   constructor(limiter: Limiter, max: number, gate: DispatchGate) {
     this.#limiter = limiter;
@@ -65,9 +67,32 @@ export class StageLimit {
       this.#every = latency >= TIME_ALL_FROM_MS ? 1 : SAMPLE_EVERY;
       if (this.#untilTimed > this.#every) this.#untilTimed = this.#every;
     }
+    this.#limiter.onSample(latency, this.#inFlightAtStart[slot] ?? 1, dropped, this.#now);
+    this.#apply();
+  }
+
+  /**
+   * Starts showing the limiter how full the stage's input is, every `observeEvery` ms, if it
+   * asks to see it (`elastic()`). The timer does not keep the process alive by itself.
+   */
+  watch(fill: () => number): void {
     const limiter = this.#limiter;
-    limiter.onSample(latency, this.#inFlightAtStart[slot] ?? 1, dropped, this.#now);
-    const limit = clampLimit(limiter.limit, this.#max, this.#gate.target);
+    if (limiter.observeInput === undefined || this.#watching !== undefined) return;
+    this.#watching = setInterval(() => {
+      limiter.observeInput!(fill(), Date.now());
+      this.#apply();
+    }, limiter.observeEvery);
+    this.#watching.unref();
+  }
+
+  /** Stops {@link watch}: the stage stopped or finished. */
+  unwatch(): void {
+    if (this.#watching !== undefined) clearInterval(this.#watching);
+    this.#watching = undefined;
+  }
+
+  #apply(): void {
+    const limit = clampLimit(this.#limiter.limit, this.#max, this.#gate.target);
     if (limit !== this.#gate.target) this.#gate.setLimit(limit);
   }
 }

@@ -68,6 +68,14 @@ export class AsyncSource<T> implements SourceInput<T> {
     return this.#channel.shed;
   }
 
+  get depth(): number {
+    return this.#channel.depth;
+  }
+
+  get capacity(): number {
+    return this.#channel.capacity;
+  }
+
   release(n: number): void {
     this.#channel.release(n);
   }

@@ -178,6 +178,7 @@ export class FunctionStage
   start(): void {
     // Width changes made before the start (run.setConcurrency, pause) only set the gate.
     this.gate.onChange(() => this.#event());
+    this.#limit?.watch(() => this.#inputFill());
     this.#busy = true;
     this.#dispatch();
   }
@@ -186,6 +187,7 @@ export class FunctionStage
     if (this.gate.stopped) return;
     this.gate.stop(reason);
     this.#fastSettle = false;
+    this.#limit?.unwatch();
     this.#slots.abortAll(reason);
     if (this.#rate !== undefined) {
       // Items waiting for a token never started: they end here, cancelled.
@@ -221,6 +223,13 @@ export class FunctionStage
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,
     });
+  }
+
+  /** How full the input is, from 0 to 1; an input read on demand is full while it has items. */
+  #inputFill(): number {
+    const { depth, capacity } = this.#input;
+    if (depth === undefined || capacity === undefined) return this.#cursor.hasMore() ? 1 : 0;
+    return capacity > 0 ? depth / capacity : 0;
   }
 
   /** An input, room, width or stop event: dispatch now, or after the change under way. */
@@ -982,6 +991,7 @@ export class FunctionStage
 
   #finish(): void {
     this.#finished = true;
+    this.#limit?.unwatch();
     if (this.#grace !== undefined) clearImmediate(this.#grace);
     if (this.gate.stopped) {
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
