@@ -237,6 +237,22 @@ export class Pipeline<T> {
     return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal);
   }
 
+  /**
+   * @internal For tools that run a pipeline in a changed form (`tune()`): the stages' specs as
+   * built. Not part of the public API.
+   */
+  get specs(): readonly StageSpec[] {
+    return this.#stages;
+  }
+
+  /**
+   * @internal The same source with other stage specs (`tune()` puts a `take` first and times
+   * a stage's calls). Not part of the public API.
+   */
+  withSpecs<O>(specs: readonly StageSpec[]): Pipeline<O> {
+    return new Pipeline<O>(this.#source, specs, this.#sourceBuffer);
+  }
+
   get #position(): number {
     return this.#stages.length + 1;
   }
