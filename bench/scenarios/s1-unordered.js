@@ -48,6 +48,17 @@ async function sluiceDrain(n, { from }, sink) {
     .drain();
 }
 
+/** sluice with an adaptive width: `aimd()` from 1 up to 8, consumed as sluice-drain is. */
+async function sluiceAimd(n, { from, aimd }, sink) {
+  await from(gen(n))
+    .map(inc, { concurrency: aimd({ min: 1, max: C }) })
+    .forEach((y) => {
+      sink.add(y);
+    })
+    .run()
+    .drain();
+}
+
 /** sluice consumed by `for await` over the run. */
 async function sluiceForAwait(n, { from }, sink) {
   for await (const y of from(gen(n)).map(inc, { concurrency: C }).run()) sink.add(y);
@@ -153,6 +164,13 @@ export const scenario = {
       run: sluiceDrain,
     },
     {
+      name: "sluice-aimd",
+      label: "sluice forEach + drain(), aimd({ min: 1, max: 8 })",
+      kind: "sluice",
+      load: loadSluice,
+      run: sluiceAimd,
+    },
+    {
       name: "sluice-for-await",
       label: "sluice `for await`",
       kind: "sluice",
@@ -235,6 +253,12 @@ export const scenario = {
       label: "S1 drain ≥ 70% of sequential await loop",
       contender: "sluice-drain",
       vs: "sequential-await",
+      min: 0.7,
+    },
+    {
+      label: "S1 aimd() stage ≥ 70% of the static stage",
+      contender: "sluice-aimd",
+      vs: "sluice-drain",
       min: 0.7,
     },
     {
