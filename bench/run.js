@@ -34,6 +34,7 @@ import { scenario as s6 } from "./scenarios/s6-sync.js";
 import { scenario as s7 } from "./scenarios/s7-signal.js";
 import { scenario as s8a } from "./scenarios/s8a-heavy-sha256.js";
 import { scenario as s8b } from "./scenarios/s8b-heavy-json.js";
+import { runAdaptive, writeChart } from "./adaptive/report.js";
 
 const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
 const PEERS = [
@@ -63,7 +64,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
   --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
-  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}; S8 = S8a and S8b); repeatable or comma-separated
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9; S8 = S8a and S8b); repeatable or comma-separated
   --contender   only contenders whose name contains this text; repeatable
   --reps        repetitions per contender (default 5; 1 with --quick)
   --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
@@ -82,10 +83,12 @@ const picks = (id) =>
       (id.toUpperCase().startsWith(w) && /^[A-Z]$/.test(id.slice(w.length).toUpperCase())),
   );
 const scenarios = wanted ? ALL.filter((s) => picks(s.id)) : ALL;
+/** S9 (adaptive concurrency over HTTP) has its own runner: see bench/adaptive/. */
+const adaptive = (!wanted || picks("S9")) && !args.contender;
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
-if (scenarios.length === 0) throw new Error(`no scenario matches ${wanted}`);
+if (scenarios.length === 0 && !adaptive) throw new Error(`no scenario matches ${wanted}`);
 
 const built = sluiceBuilt();
 const distMtime = () => (sluiceBuilt() ? statSync(distUrl).mtime.toISOString() : "missing");
@@ -146,6 +149,16 @@ for (const scenario of scenarios) {
   console.log(`\n## ${scenario.id} — ${scenario.title}\n\n${table}\n`);
 }
 
+let chartSvg;
+if (adaptive && built) {
+  const s9 = await runAdaptive({ reps, quick, timeoutMs, log: (line) => console.error(line) });
+  failures += s9.failures;
+  sections.push(s9.section);
+  targetResults.push(...s9.targets);
+  chartSvg = s9.svg;
+  console.log(`\n${s9.section}\n`);
+}
+
 const elapsed = (Date.now() - started) / 1000;
 const header = environment();
 const targets = `## Targets\n\n${quick ? "_Quick run: small inputs, one repetition — indicative only, not an assessment._\n\n" : ""}${targetsTable(targetResults)}`;
@@ -174,6 +187,7 @@ if (quick) {
     );
   } else {
     writePreservingNotes(new URL("RESULTS.md", here), doc);
+    if (chartSvg) writeChart(new URL("adaptive-limit.svg", here), chartSvg);
     console.error("wrote bench/RESULTS.md");
   }
 }
