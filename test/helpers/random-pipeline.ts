@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { from, type Pipeline, type StageContext } from "../../src/index.js";
+import { aimd, from, type Pipeline, type StageContext } from "../../src/index.js";
 import { type ThreadPool, thread } from "../../src/threads/index.js";
 import { type DelayMode, delay, delayFor, hash } from "./delays.js";
 
@@ -18,6 +18,11 @@ export interface FunctionStagePlan {
   readonly salt: number;
   /** Runs on worker threads (`thread()`), when the pipeline is built with a pool. */
   readonly threaded?: boolean;
+  /**
+   * Flow control on an event-loop stage: an `aimd()` width (up to `concurrency`), weights
+   * (1–3, within the width), or a per-key rate limit (about one start per ms per key).
+   */
+  readonly control?: "aimd" | "weight" | "rate" | undefined;
 }
 
 /** Where threaded stages run: a shared pool and the worker module that plays a plan. */
@@ -90,6 +95,7 @@ export const stagePlan: fc.Arbitrary<FunctionStagePlan> = fc.record({
   }),
   failEvery: fc.constantFrom(0, 0, 3, 7),
   salt: fc.nat(1000),
+  control: fc.constantFrom(undefined, undefined, undefined, "aimd", "weight", "rate"),
 });
 
 /** Step stages only. */
@@ -167,6 +173,16 @@ export function buildPipeline(
       ordered: stage.ordered,
       onError: "skip" as const,
     };
+    const controlled = {
+      ...options,
+      ...(stage.control === "aimd"
+        ? { concurrency: aimd({ min: 1, max: stage.concurrency }) }
+        : stage.control === "weight"
+          ? { weight: (item: number) => Math.min(stage.concurrency, 1 + (item % 3)) }
+          : stage.control === "rate"
+            ? { rateLimit: { rate: 1, per: 1, burst: 2, key: (item: number) => item % 3 } }
+            : {}),
+    };
     const call = (item: number, ctx: StageContext): unknown => {
       probe.enter(position);
       const pending = delay(delayFor(stage.modes, item, stage.salt), ctx.signal);
@@ -209,16 +225,16 @@ export function buildPipeline(
     }
     switch (stage.kind) {
       case "map":
-        pipeline = pipeline.map((item, ctx) => call(item, ctx) as number, options);
+        pipeline = pipeline.map((item, ctx) => call(item, ctx) as number, controlled);
         break;
       case "filter":
-        pipeline = pipeline.filter((item, ctx) => call(item, ctx), options);
+        pipeline = pipeline.filter((item, ctx) => call(item, ctx), controlled);
         break;
       case "flatMap":
-        pipeline = pipeline.flatMap((item, ctx) => call(item, ctx) as number[], options);
+        pipeline = pipeline.flatMap((item, ctx) => call(item, ctx) as number[], controlled);
         break;
       case "tap":
-        pipeline = pipeline.tap((item, ctx) => call(item, ctx), options);
+        pipeline = pipeline.tap((item, ctx) => call(item, ctx), controlled);
         break;
     }
   });

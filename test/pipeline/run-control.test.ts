@@ -288,3 +288,28 @@ describe("a limiter as a stage's concurrency", () => {
     );
   });
 });
+
+describe("run control on a thread stage", () => {
+  test("pause holds its batches back; setConcurrency narrows it; resume finishes the run", async () => {
+    const run = from(Array.from({ length: 200 }, (_, i) => i))
+      .map(thread(new URL("../threads/fixtures/double.worker.js", import.meta.url)), {
+        name: "double",
+        ordered: true,
+      })
+      .run();
+    run.pause();
+    run.setConcurrency("double", 3);
+    const collected = run.collect();
+    await sleep(50);
+    assert.equal(run.stats().stages[0]!.threads?.batches, 0, "no batch went while paused");
+    run.resume();
+    const out = await collected;
+    assert.deepEqual(
+      out,
+      Array.from({ length: 200 }, (_, i) => i * 2),
+    );
+    const stage = (await run.settled).stages[0]!;
+    assert.equal(stage.limit, 3);
+    assert.ok(stage.maxInFlight <= 3, `at most 3 items in flight, saw ${stage.maxInFlight}`);
+  });
+});
