@@ -507,6 +507,10 @@ export class FunctionStage
     }
     const rate = this.#rate;
     if (rate !== undefined) {
+      // An ordered flatMap's items hold their slots while they wait for their turn: a later
+      // item must not start while an earlier one waits for its key's token, or it could take
+      // the slot that earlier item needs. Its items pass the rate limit in input order.
+      if (this.#manyInTurn && rate.held > 0) return HEAD_WAITS;
       const admission = rate.admit(head, this.#nextIndex);
       if (admission === RateAdmission.Wait) return HEAD_WAITS;
       if (admission === RateAdmission.Fail) {

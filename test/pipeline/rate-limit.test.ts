@@ -109,6 +109,33 @@ describe("rateLimit (fake clock)", () => {
   });
 });
 
+describe("rateLimit with an ordered flatMap", () => {
+  test(
+    "a later item of another key does not take the slot an earlier waiting item needs",
+    { timeout: 10_000 },
+    async () => {
+      // Items 0 and 1 share a key: item 1 waits 20 ms for its token. Item 2 has its own key and
+      // a token at once; starting it would fill the only slot with an item waiting for item 1's
+      // turn, which could then never start.
+      const out = await from(["a", "a", "b", "a", "c"])
+        .flatMap(
+          async function* (key: string) {
+            await Promise.resolve();
+            yield key;
+          },
+          {
+            concurrency: 1,
+            ordered: true,
+            rateLimit: { rate: 1, per: 20, burst: 1, key: (k) => k },
+          },
+        )
+        .run()
+        .collect();
+      assert.deepEqual(out, ["a", "a", "b", "a", "c"]);
+    },
+  );
+});
+
 describe("rateLimit buckets", () => {
   test("a bucket that has refilled with nothing waiting is dropped: a million keys leave no trace", () => {
     const gate = new RateGate({ rate: 1, per: 10, burst: 1, key: (x) => x }, 0);
