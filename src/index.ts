@@ -62,3 +62,7 @@ export type {
   StageFn,
   Success,
 } from "./contract/types.js";
+export { isTuneTrialError, TuneTrialError } from "./errors/tune-trial-error.js";
+export { formatTune } from "./tune/format-tune.js";
+export { tune, type TuneResult, type TuneStopReason, type TuneTarget } from "./tune/tune.js";
+export type { TuneOptions, TuneRow } from "./tune/tune-options.js";

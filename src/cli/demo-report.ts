@@ -1,7 +1,7 @@
 import type { Pipeline, RunSummary } from "../index.js";
 import { type DemoTally, demoShape } from "./demo-pipeline.js";
-import { formatCount, formatCountOf } from "./format.js";
-import { alignRows } from "./text-table.js";
+import { formatCount, formatCountOf } from "../internal/format.js";
+import { alignRows } from "../internal/text-table.js";
 
 type StageSettings = Pipeline<unknown>["stages"][number];
 

@@ -4,7 +4,7 @@ import { brokenHandoffs, isStageConserved } from "./conservation.js";
 import { type Demo, type DemoSettings, type DemoTally, demoPipeline } from "./demo-pipeline.js";
 import { renderChecks, renderIntro } from "./demo-report.js";
 import { exitCodes } from "./exit-codes.js";
-import { formatCount, formatMs } from "./format.js";
+import { formatCount, formatMs } from "../internal/format.js";
 import { onInterrupt } from "./interrupt.js";
 import { parseConcurrency, parseInteger } from "./option-parsers.js";
 import { startProgress } from "./progress-reporter.js";

@@ -30,3 +30,25 @@ export function parseConcurrency(value: string): number | "cpus" {
   if (Number.isNaN(parsed)) throw new InvalidArgumentError('Expected an integer >= 1 or "cpus".');
   return parsed;
 }
+
+/**
+ * Parses a number for an option whose range the library checks (`--utilisation`, `--rate`):
+ * only text that is not a number at all is refused here, so the CLI and the library cannot
+ * disagree on the range.
+ *
+ * @throws {InvalidArgumentError} when `value` is not a number.
+ */
+export function parseNumber(value: string): number {
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError("Expected a number.");
+  return parsed;
+}
+
+/**
+ * Parses a duration option (`--slo`): a bare number is milliseconds, as the library's
+ * numbers are; anything else (`"250ms"`, `"1s"`) goes to the library as a string, which
+ * checks it and says what it expects.
+ */
+export function parseDurationFlag(value: string): number | string {
+  return /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+}

@@ -3,6 +3,7 @@ import { registerDemo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
 import { packageVersion } from "./package-version.js";
 import { ignoreBrokenPipe } from "./terminal.js";
+import { registerTune } from "./tune-command.js";
 
 /**
  * Builds the `sluice` command-line program. Commander is told not to exit the process
@@ -17,6 +18,7 @@ export function createProgram(done: (exitCode: number) => void): Command {
     // Set before the commands are added: subcommands copy these settings when created.
     .exitOverride();
   registerDemo(program, done);
+  registerTune(program, done);
   return program;
 }
 

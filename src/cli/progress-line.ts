@@ -1,6 +1,6 @@
 import type { RunSummary, StageStats } from "../index.js";
-import { formatCount, formatRate, formatSeconds } from "./format.js";
-import { type Column, renderTable, truncate } from "./text-table.js";
+import { formatCount, formatRate, formatSeconds } from "../internal/format.js";
+import { type Column, renderTable, truncate } from "../internal/text-table.js";
 
 /**
  * Items per second each stage took in since `previous`, or since the start of the run when

@@ -1,7 +1,7 @@
 import type { RunSummary, StageStats } from "../index.js";
 import { brokenHandoffs, isStageConserved } from "./conservation.js";
-import { formatCount, formatMs, formatRate } from "./format.js";
-import { type Column, renderTable } from "./text-table.js";
+import { formatCount, formatMs, formatRate } from "../internal/format.js";
+import { type Column, renderTable } from "../internal/text-table.js";
 
 interface SummaryColumn extends Column {
   readonly cell: (stage: StageStats) => string;

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidArgumentError } from "commander";
-import { parseConcurrency, parseInteger } from "../../src/cli/option-parsers.js";
+import {
+  parseConcurrency,
+  parseDurationFlag,
+  parseInteger,
+  parseNumber,
+} from "../../src/cli/option-parsers.js";
 
 describe("parseInteger", () => {
   test("accepts plain decimal digits at or above the minimum", () => {
@@ -35,4 +40,34 @@ describe("parseConcurrency", () => {
       });
     });
   }
+});
+
+describe("parseNumber", () => {
+  test("accepts any number, leaving the range to the library", () => {
+    assert.equal(parseNumber("0.8"), 0.8);
+    assert.equal(parseNumber("2"), 2);
+    assert.equal(parseNumber("-1"), -1);
+  });
+
+  for (const bad of ["", "  ", "abc", "0.8x"]) {
+    test(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseNumber(bad), {
+        constructor: InvalidArgumentError,
+        message: "Expected a number.",
+      });
+    });
+  }
+});
+
+describe("parseDurationFlag", () => {
+  test("a bare number is milliseconds", () => {
+    assert.equal(parseDurationFlag("250"), 250);
+    assert.equal(parseDurationFlag("12.5"), 12.5);
+  });
+
+  test("anything else goes to the library as text, to check and explain", () => {
+    assert.equal(parseDurationFlag("250ms"), "250ms");
+    assert.equal(parseDurationFlag("1s"), "1s");
+    assert.equal(parseDurationFlag("fast"), "fast");
+  });
 });

@@ -30,6 +30,8 @@ export interface RunCliOptions {
   readonly onSpawn?: (child: ChildProcess, output: CliOutput) => void;
   /** Kills the child after this long, so a hung CLI fails its test instead of the suite: ms. */
   readonly timeoutMs?: number;
+  /** The child's working directory. Default: this process's. */
+  readonly cwd?: string;
 }
 
 /** Runs `node build/src/cli/main.js ...args` and resolves when it exits. */
@@ -38,6 +40,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     const child = spawn(process.execPath, [cliPath, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 10_000,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     let stdout = "";
     let stderr = "";

@@ -6,7 +6,7 @@ import {
   formatMs,
   formatRate,
   formatSeconds,
-} from "../../src/cli/format.js";
+} from "../../src/internal/format.js";
 
 describe("format", () => {
   test("formatCount groups thousands whatever the locale", () => {

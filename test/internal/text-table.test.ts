@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { alignRows, pad, renderTable, truncate } from "../../src/cli/text-table.js";
+import { alignRows, pad, renderTable, truncate } from "../../src/internal/text-table.js";
 
 describe("renderTable", () => {
   test("sizes each column to its widest cell and aligns it", () => {
