@@ -36,6 +36,8 @@ export class StageLimit {
   #untilTimed = 1;
   /** The last clock reading, for the reports of calls that were not timed. */
   #now = Date.now();
+  /** The limiter's limit when last applied to the gate. */
+  #lastRaw = Number.NaN;
   /** Looks at the input for a limiter that follows the backlog. */
   #watching: NodeJS.Timeout | undefined;
 
@@ -92,7 +94,11 @@ export class StageLimit {
   }
 
   #apply(): void {
-    const limit = clampLimit(this.#limiter.limit, this.#max, this.#gate.target);
+    // Most samples leave the limit as it was: compare before rounding and clamping.
+    const raw = this.#limiter.limit;
+    if (raw === this.#lastRaw) return;
+    this.#lastRaw = raw;
+    const limit = clampLimit(raw, this.#max, this.#gate.target);
     if (limit !== this.#gate.target) this.#gate.setLimit(limit);
   }
 }

@@ -76,8 +76,9 @@ export class FunctionStage
   /** The stage's token bucket(s), when it has a `rateLimit` option. */
   readonly #rate: StageRate | undefined;
   /**
-   * A limiter or weights decide what starts next: a settled call frees its slot and the
-   * dispatcher starts the next item, never the settle path's shortcut.
+   * Weights or a rate limit decide what starts next: a settled call frees its slot and the
+   * dispatcher starts the next item, never the settle path's shortcut. (A limiter only moves
+   * the gate, which the shortcut reads.)
    */
   readonly #settleThroughDispatch: boolean;
   /** An unordered map that does not collect: its values go straight to the staged chunk. */
@@ -167,10 +168,9 @@ export class FunctionStage
         : new WeightGate(spec.weight, spec.concurrency, spec.name, spec.kind);
     this.#rate =
       spec.rateLimit === undefined ? undefined : new StageRate(spec.rateLimit, this.#eventHandler);
-    this.#settleThroughDispatch =
-      this.#limit !== undefined || this.#weights !== undefined || this.#rate !== undefined;
+    this.#settleThroughDispatch = this.#weights !== undefined || this.#rate !== undefined;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
-    this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch;
+    this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
   }
@@ -675,7 +675,11 @@ export class FunctionStage
     // #nextInSlot hands a counted place inside and in flight to the next item: hold one.
     this.#inFlight++;
     this.#inside++;
+    const settled = slot.ctx.index;
     if (this.#nextInSlot(slot)) {
+      // The slot took the next item (or freed itself after its sync throw, which the
+      // limiter then hears of as a start that is overwritten by the slot's next one).
+      if (slot.ctx.index !== settled) this.#limit?.started(slot.ctx.slot, this.#inFlight);
       if (this.#again) this.#dispatch();
       else this.#busy = false;
       return;
