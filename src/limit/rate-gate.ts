@@ -32,6 +32,8 @@ interface Bucket {
 export interface Waiting {
   readonly item: unknown;
   readonly index: number;
+  /** Its weight, when the stage weighs items (0 otherwise): it starts only where it fits. */
+  readonly weight: number;
 }
 
 /** Sweeps run when the number of buckets has doubled since the last one (at least this many). */

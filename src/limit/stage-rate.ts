@@ -37,13 +37,21 @@ export class StageRate {
     return this.#gate.waiting + this.#gate.ready.length;
   }
 
-  /** The next waiting item whose token has come, if any. */
-  nextReady(): Waiting | undefined {
-    return this.#gate.ready.shift();
+  /** The next waiting item whose token has come, if any, left in line. */
+  peekReady(): Waiting | undefined {
+    return this.#gate.ready[0];
   }
 
-  /** Asks for a token for `item`, the head of the input, which would take index `index`. */
-  admit(item: unknown, index: number): RateAdmission {
+  /** Takes the item {@link peekReady} showed out of line. */
+  shiftReady(): void {
+    this.#gate.ready.shift();
+  }
+
+  /**
+   * Asks for a token for `item`, the head of the input, which would take index `index` (and
+   * weighs `weight`, kept for when it waits).
+   */
+  admit(item: unknown, index: number, weight: number): RateAdmission {
     const gate = this.#gate;
     const now = Date.now();
     if (!gate.keyed) {
@@ -59,7 +67,7 @@ export class StageRate {
       this.failure = error;
       return RateAdmission.Fail;
     }
-    const wait = gate.takeOrWait(key, { item, index }, now);
+    const wait = gate.takeOrWait(key, { item, index, weight }, now);
     if (wait === 0) return RateAdmission.Start;
     this.#arm(now, wait);
     return RateAdmission.Parked;

@@ -66,9 +66,17 @@ export class WeightGate {
       }
       this.#head = weight;
     }
-    return this.inFlight === 0 || this.inFlight + weight <= limit
-      ? Admission.Start
-      : Admission.Wait;
+    return this.fits(weight, limit) ? Admission.Start : Admission.Wait;
+  }
+
+  /** The head item's weight, once {@link admit} said it may start (0 before). */
+  get headWeight(): number {
+    return Math.max(0, this.#head);
+  }
+
+  /** Whether an item of `weight` may start now under width `limit`. */
+  fits(weight: number, limit: number): boolean {
+    return this.inFlight === 0 || this.inFlight + weight <= limit;
   }
 
   /** The admitted head item was called: its weight leaves the cache. */

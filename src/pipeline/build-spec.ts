@@ -109,13 +109,6 @@ export function functionStageSpec(
       raw.rateLimit,
     );
   }
-  if (rateLimit?.key !== undefined && weight !== undefined) {
-    throw new InvalidOptionError(
-      `Options \`${kind}.weight\` and \`${kind}.rateLimit.key\` do not go together: an item waiting for its key's token would hold its weight meanwhile; give the stage one rate, or no weight`,
-      `${kind}.rateLimit.key`,
-      rateLimit.key,
-    );
-  }
   return Object.freeze({
     kind,
     name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),

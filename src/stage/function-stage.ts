@@ -28,6 +28,10 @@ const FLAT_MAP = 4;
 /** {@link FunctionStage.#admitHead}: the head must wait; it left the input without starting. */
 const HEAD_WAITS = -1;
 const HEAD_TAKEN = -2;
+/** {@link FunctionStage.#startHeld}: a held item started; none was ready; the next one must wait. */
+const HELD_STARTED = 0;
+const HELD_NONE = 1;
+const HELD_BLOCKED = 2;
 const KIND_CODES = { map: MAP, filter: FILTER, tap: TAP, forEach: FOR_EACH, flatMap: FLAT_MAP };
 
 /** Largest chunk a stage hands downstream at once. */
@@ -283,7 +287,11 @@ export class FunctionStage
     const plainSink = this.#plainSink;
     for (;;) {
       if (gate.stopped || slots.allBusy || run.holdTurn(resume)) return;
-      if (this.#rate !== undefined && this.#startHeld()) continue;
+      if (this.#rate !== undefined) {
+        const held = this.#startHeld();
+        if (held === HELD_STARTED) continue;
+        if (held === HELD_BLOCKED) return;
+      }
       const room = capacity - (this.#inside + this.values.length + output.size);
       if (!this.#canStart(room <= 0)) return;
       // A burst: run items straight from the input chunk while the function answers
@@ -465,7 +473,11 @@ export class FunctionStage
     const slots = this.#slots;
     for (;;) {
       if (this.gate.stopped || slots.allBusy || this.#run.holdTurn(this.#eventHandler)) return;
-      if (this.#rate !== undefined && this.#startHeld()) continue;
+      if (this.#rate !== undefined) {
+        const held = this.#startHeld();
+        if (held === HELD_STARTED) continue;
+        if (held === HELD_BLOCKED) return;
+      }
       const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
@@ -511,14 +523,16 @@ export class FunctionStage
       // item must not start while an earlier one waits for its key's token, or it could take
       // the slot that earlier item needs. Its items pass the rate limit in input order.
       if (this.#manyInTurn && rate.held > 0) return HEAD_WAITS;
-      const admission = rate.admit(head, this.#nextIndex);
+      const admission = rate.admit(head, this.#nextIndex, weights?.headWeight ?? 0);
       if (admission === RateAdmission.Wait) return HEAD_WAITS;
       if (admission === RateAdmission.Fail) {
         this.#failHead(slot, rate.failure);
         return HEAD_TAKEN;
       }
       if (admission === RateAdmission.Parked) {
-        // It takes its index and its place in the stage now, and starts when its token comes.
+        // It takes its index and its place in the stage now, and starts when its token comes
+        // (and, weighed, when its weight fits: its line holds no weight meanwhile).
+        weights?.consumed();
         cursor.advanceTo(cursor.position + 1);
         this.#nextIndex++;
         this.#inside++;
@@ -530,12 +544,20 @@ export class FunctionStage
   }
 
   /**
-   * Starts the next held item whose token has come (keyed rate limits), in the peeked slot;
-   * false when none is ready. The item already holds its index and its place in the stage.
+   * Starts the next held item whose token has come (keyed rate limits) in the peeked slot:
+   * {@link HELD_STARTED}, {@link HELD_NONE} when none is ready, {@link HELD_BLOCKED} when the
+   * next one's weight does not fit yet (it keeps its place; a settle frees weight). The item
+   * already holds its index and its place in the stage.
    */
-  #startHeld(): boolean {
-    const waiting: Waiting | undefined = this.#rate!.nextReady();
-    if (waiting === undefined) return false;
+  #startHeld(): number {
+    const rate = this.#rate!;
+    const waiting: Waiting | undefined = rate.peekReady();
+    if (waiting === undefined) return HELD_NONE;
+    const weights = this.#weights;
+    if (weights !== undefined && !weights.fits(waiting.weight, this.gate.limit)) {
+      return HELD_BLOCKED;
+    }
+    rate.shiftReady();
     const { item, index } = waiting;
     const slot = this.#slots.peek();
     const ctx = slot.ctx;
@@ -545,8 +567,9 @@ export class FunctionStage
     if (this.#kind === FLAT_MAP) {
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       this.#limit?.started(ctx.slot, this.#inFlight);
+      weights?.started(ctx.slot, waiting.weight);
       this.#slots.await(slot, item, index, expandMany(this, this.#fn, item, index, ctx));
-      return true;
+      return HELD_STARTED;
     }
     let result: unknown;
     try {
@@ -554,7 +577,7 @@ export class FunctionStage
     } catch (error) {
       const pending = this.#failedItem(item, index, error, ctx);
       if (pending !== undefined) this.#slots.holdUntil(slot, pending);
-      return true;
+      return HELD_STARTED;
     }
     if (
       typeof result === "object" &&
@@ -563,11 +586,12 @@ export class FunctionStage
     ) {
       if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
       this.#limit?.started(ctx.slot, this.#inFlight);
+      weights?.started(ctx.slot, waiting.weight);
       this.#slots.await(slot, item, index, result as PromiseLike<unknown>);
     } else {
       this.#completed(item, index, result);
     }
-    return true;
+    return HELD_STARTED;
   }
 
   /**

@@ -22,7 +22,7 @@ export interface FunctionStagePlan {
    * Flow control on an event-loop stage: an `aimd()` width (up to `concurrency`), weights
    * (1–3, within the width), or a per-key rate limit (about one start per ms per key).
    */
-  readonly control?: "aimd" | "weight" | "rate" | undefined;
+  readonly control?: "aimd" | "weight" | "rate" | "weight-rate" | undefined;
 }
 
 /** Where threaded stages run: a shared pool and the worker module that plays a plan. */
@@ -95,7 +95,15 @@ export const stagePlan: fc.Arbitrary<FunctionStagePlan> = fc.record({
   }),
   failEvery: fc.constantFrom(0, 0, 3, 7),
   salt: fc.nat(1000),
-  control: fc.constantFrom(undefined, undefined, undefined, "aimd", "weight", "rate"),
+  control: fc.constantFrom(
+    undefined,
+    undefined,
+    undefined,
+    "aimd",
+    "weight",
+    "rate",
+    "weight-rate",
+  ),
 });
 
 /** Step stages only. */
@@ -181,7 +189,12 @@ export function buildPipeline(
           ? { weight: (item: number) => Math.min(stage.concurrency, 1 + (item % 3)) }
           : stage.control === "rate"
             ? { rateLimit: { rate: 1, per: 1, burst: 2, key: (item: number) => item % 3 } }
-            : {}),
+            : stage.control === "weight-rate"
+              ? {
+                  weight: (item: number) => Math.min(stage.concurrency, 1 + (item % 3)),
+                  rateLimit: { rate: 1, per: 1, burst: 1, key: (item: number) => item % 2 },
+                }
+              : {}),
     };
     const call = (item: number, ctx: StageContext): unknown => {
       probe.enter(position);

@@ -77,6 +77,47 @@ describe("rateLimit (fake clock)", () => {
     assertConserved(await run.settled);
   });
 
+  test("with weights: a waiting item holds no weight, and starts when its token comes and its weight fits", async () => {
+    const starts: [number, number][] = [];
+    let weightInside = 0;
+    let most = 0;
+    const items = Array.from({ length: 12 }, (_, i) => ({
+      host: "ab"[i % 2]!,
+      mb: 1 + (i % 3),
+      i,
+    }));
+    const run = from(items)
+      .map(
+        async (item) => {
+          starts.push([item.i, Date.now() - T0]);
+          weightInside += item.mb;
+          most = Math.max(most, weightInside);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          weightInside -= item.mb;
+          return item.i;
+        },
+        {
+          concurrency: 4,
+          weight: (item) => item.mb,
+          rateLimit: { rate: 1, per: 50, burst: 1, key: (item) => item.host },
+        },
+      )
+      .run();
+    const collected = run.collect();
+    await advance(1_000);
+    assert.deepEqual(
+      (await collected).sort((a, b) => a - b),
+      items.map((item) => item.i),
+    );
+    assert.ok(most <= 4, `at most 4 MB in flight, saw ${most}`);
+    for (const host of "ab") {
+      const times = starts.filter(([i]) => items[i]!.host === host).map(([, t]) => t);
+      // Its k-th start needs k + 1 tokens: 1 at hand, one more every 50 ms.
+      times.forEach((t, k) => assert.ok(t >= k * 50, `host ${host} started at ${times}`));
+    }
+    assertConserved(await run.settled);
+  });
+
   test("a stop while items wait for tokens counts them as cancelled", async () => {
     const run = from(Array.from({ length: 40 }, (_, i) => i))
       .map((x: number) => x, { rateLimit: { rate: 1, per: 1_000, burst: 1, key: (x) => x % 4 } })
@@ -143,7 +184,7 @@ describe("rateLimit buckets", () => {
     let now = 0;
     for (let i = 0; i < 1_000_000; i++) {
       if (i % 1_000 === 0) now++;
-      assert.equal(gate.takeOrWait(i, { item: i, index: i }, now), 0);
+      assert.equal(gate.takeOrWait(i, { item: i, index: i, weight: 0 }, now), 0);
       most = Math.max(most, gate.buckets);
     }
     assert.ok(most < 40_000, `at most ${most} buckets held at once`);
@@ -203,11 +244,6 @@ describe("rateLimit options", () => {
       () => from([1]).map((x) => x, { rateLimit: { rate: 1, every: 2 } as never }),
       "Unknown option `map.rateLimit.every`. Known options: rate, per, burst, key",
       "map.rateLimit.every",
-    );
-    assertInvalid(
-      () => from([1]).map((x) => x, { rateLimit: { rate: 1, key: (x) => x }, weight: () => 1 }),
-      "Options `map.weight` and `map.rateLimit.key` do not go together: an item waiting for its key's token would hold its weight meanwhile; give the stage one rate, or no weight",
-      "map.rateLimit.key",
     );
     assert.throws(
       () =>
