@@ -6,33 +6,34 @@ import { isThenable } from "../stage/thenable.js";
  * from the call to its return for a sync function, to its settling for an async one. A
  * throw or a rejection is timed too, then passed on unchanged, so the stage's error policy
  * sees what it would have seen. A sync function stays sync (the stage keeps its promise-free
- * burst path); the cost is two `performance.now()` reads per call and, for an async call,
+ * burst path); the cost is two clock reads per call and, for an async call,
  * one more `then`.
  */
 export function timedFn(
   fn: StageFn<unknown, unknown>,
   durations: number[],
+  clock: { now(): number } = performance,
 ): StageFn<unknown, unknown> {
   return function timed(item, ctx) {
-    const start = performance.now();
+    const start = clock.now();
     let result: unknown;
     try {
       result = fn(item, ctx);
     } catch (error) {
-      durations.push(performance.now() - start);
+      durations.push(clock.now() - start);
       throw error;
     }
     if (!isThenable(result)) {
-      durations.push(performance.now() - start);
+      durations.push(clock.now() - start);
       return result;
     }
     return result.then(
       (value) => {
-        durations.push(performance.now() - start);
+        durations.push(clock.now() - start);
         return value;
       },
       (error: unknown) => {
-        durations.push(performance.now() - start);
+        durations.push(clock.now() - start);
         throw error;
       },
     );

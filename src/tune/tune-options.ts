@@ -6,6 +6,7 @@ import {
   invalid,
   optionalFunction,
   signalOption,
+  methodsOption,
   stringOption,
 } from "../internal/validate.js";
 
@@ -57,6 +58,11 @@ export interface TuneOptions {
   readonly onTrial?: (row: TuneRow) => void;
   /** Aborting it cancels the trial under way; `tune()` rejects with its `CancelledError`. */
   readonly signal?: AbortSignal;
+  /**
+   * Where trial and call durations are read from: `{ now(): number }` in ms. Default
+   * `performance.now()`; a test passes a fake clock (with fake timers in the stage's calls).
+   */
+  readonly clock?: { now(): number };
 }
 
 /** The defaults of {@link TuneOptions}, and the plateau threshold. */
@@ -85,6 +91,7 @@ export interface TuneSettings {
   readonly rate: number | undefined;
   readonly onTrial: ((row: TuneRow) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly clock: { now(): number };
 }
 
 const TUNE_KEYS = [
@@ -96,7 +103,11 @@ const TUNE_KEYS = [
   "rate",
   "onTrial",
   "signal",
+  "clock",
 ] as const;
+
+/** The default clock of a trial: monotonic, sub-millisecond. */
+const performanceClock = Object.freeze({ now: () => performance.now() });
 
 /** Checks `tune()`'s options; throws an `InvalidOptionError` at the first bad one. */
 export function tuneSettings(options: unknown): TuneSettings {
@@ -110,6 +121,13 @@ export function tuneSettings(options: unknown): TuneSettings {
     rate: rateOption(raw.rate),
     onTrial: optionalFunction<(row: TuneRow) => void>("tune.onTrial", raw.onTrial),
     signal: signalOption("tune.signal", raw.signal),
+    clock: methodsOption(
+      "tune.clock",
+      raw.clock,
+      ["now"],
+      "a clock (an object with now())",
+      performanceClock,
+    ),
   };
 }
 

@@ -122,6 +122,7 @@ async function search(
       concurrency,
       sample: settings.sample,
       signal: settings.signal,
+      clock: settings.clock,
     });
     rows.push(row);
     settings.onTrial?.(row);

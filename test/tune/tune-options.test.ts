@@ -137,7 +137,7 @@ describe("tune() options", () => {
     [
       "utilization (American spelling)",
       { utilization: 0.5 },
-      "Unknown option `tune.utilization`; did you mean `utilisation`? Known options: stage, sample, slo, max, utilisation, rate, onTrial, signal",
+      "Unknown option `tune.utilization`; did you mean `utilisation`? Known options: stage, sample, slo, max, utilisation, rate, onTrial, signal, clock",
       "tune.utilization",
     ],
   ];
@@ -172,5 +172,17 @@ describe("tune() options", () => {
     assert.equal(plain.sample, 1000);
     assert.equal(plain.utilisation, 0.8);
     assert.equal("slo" in plain, false);
+  });
+
+  test("a clock must have now()", () => {
+    assertInvalid(
+      () =>
+        tune(
+          from([1]).map((x: number) => x),
+          { clock: { now: 5 } as never },
+        ),
+      'Expected `tune.clock` to be a clock (an object with now()), got `{"now":5}` (object)',
+      "tune.clock",
+    );
   });
 });

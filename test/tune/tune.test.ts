@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, mock, test } from "node:test";
+import { setImmediate as realImmediate } from "node:timers";
 import {
   CancelledError,
   from,
@@ -13,6 +14,33 @@ import { simulatedService } from "./fixtures/simulated-service.js";
 
 const range = (length: number): number[] => Array.from({ length }, (_, i) => i);
 
+/** Trial and call durations read from the fake clock. */
+const fakeClock = { now: () => Date.now() };
+
+/**
+ * Runs `start` on fake time (setTimeout and Date), advancing it 1 ms at a time with real
+ * turns of the event loop between, until it settles: the tune results are then the same on
+ * every machine, however loaded.
+ */
+async function onFakeTime<T>(start: () => Promise<T>): Promise<T> {
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 1_000_000 });
+  try {
+    let settled = false;
+    const outcome = start().finally(() => {
+      settled = true;
+    });
+    outcome.catch(() => {});
+    while (!settled) {
+      await new Promise<void>((resolve) => realImmediate(resolve));
+      await new Promise<void>((resolve) => realImmediate(resolve));
+      mock.timers.tick(1);
+    }
+    return await outcome;
+  } finally {
+    mock.timers.reset();
+  }
+}
+
 /** The estimate as TuneResult documents it, from the result's own numbers. */
 function expectedEstimate(result: TuneResult): number {
   return Math.max(1, Math.ceil((result.rate * result.rows[0]!.meanMs) / 1000 / result.utilisation));
@@ -21,11 +49,11 @@ function expectedEstimate(result: TuneResult): number {
 describe("tune()", () => {
   test("finds the knee of a service that serves 8 calls at once, and stops on the plateau", async () => {
     // 8 servers × 5 ms: throughput doubles with the width up to 8, then stays flat while
-    // latency grows. Real timers; 64 items per trial keep the whole search under a second.
+    // latency grows. Fake time, so the search sees exactly that.
     const pipeline = from(range(64)).map(simulatedService({ capacity: 8, serviceMs: 5 }), {
       name: "call",
     });
-    const result = await tune(pipeline, { sample: 64 });
+    const result = await onFakeTime(() => tune(pipeline, { sample: 64, clock: fakeClock }));
     const widths = result.rows.map((row) => row.concurrency);
     assert.deepEqual(widths.slice(0, 5), [1, 2, 4, 8, 16]);
     assert.deepEqual(
@@ -61,7 +89,9 @@ describe("tune()", () => {
     const pipeline = from(range(16)).map(simulatedService({ capacity: 2, serviceMs: 20 }), {
       name: "call",
     });
-    const result = await tune(pipeline, { sample: 16, slo: "35ms" });
+    const result = await onFakeTime(() =>
+      tune(pipeline, { sample: 16, slo: "35ms", clock: fakeClock }),
+    );
     assert.deepEqual(
       result.rows.map((row) => row.concurrency),
       [1, 2, 4],
@@ -80,16 +110,18 @@ describe("tune()", () => {
 
   test("calls a factory once per trial, so a generator source works", async () => {
     let built = 0;
-    const result = await tune(
-      () => {
-        built++;
-        function* numbers(): Generator<number> {
-          for (let i = 0; ; i++) yield i;
-        }
-        return from(numbers()).forEach(simulatedService({ capacity: 100, serviceMs: 10 }));
-      },
-      // 12 items: 3 rounds of calls at width 4, 2 at width 6, a gain far above 5%.
-      { sample: 12, max: 6 },
+    const result = await onFakeTime(() =>
+      tune(
+        () => {
+          built++;
+          function* numbers(): Generator<number> {
+            for (let i = 0; ; i++) yield i;
+          }
+          return from(numbers()).forEach(simulatedService({ capacity: 100, serviceMs: 10 }));
+        },
+        // 12 items: 3 rounds of calls at width 4, 2 at width 6, a gain far above 5%.
+        { sample: 12, max: 6, clock: fakeClock },
+      ),
     );
     assert.equal(built, result.rows.length);
     assert.equal(result.stage, "forEach#1");
