@@ -66,3 +66,14 @@ export { isTuneTrialError, TuneTrialError } from "./errors/tune-trial-error.js";
 export { formatTune } from "./tune/format-tune.js";
 export { tune, type TuneResult, type TuneStopReason, type TuneTarget } from "./tune/tune.js";
 export type { TuneOptions, TuneRow } from "./tune/tune-options.js";
+export { type Clock, systemClock } from "./policy/clock.js";
+export type { ExecuteOptions, Policy, PolicyContext, PolicyFunction } from "./policy/policy.js";
+export { retry, retryDefaults, type RetryOptions } from "./policy/retry.js";
+export {
+  retryBudget,
+  retryBudgetDefaults,
+  type RetryBudget,
+  type RetryBudgetOptions,
+} from "./policy/retry-budget.js";
+export { timeout, type TimeoutOptions } from "./policy/timeout.js";
+export { wrap } from "./policy/wrap.js";

@@ -115,14 +115,14 @@ export function durationOption(
 ): number {
   if (value === undefined) return fallback;
   const ms = parseDuration(value);
-  if (ms === undefined || !(ms > minExclusive)) {
-    throw invalid(
-      path,
-      `a duration > ${minExclusive} ms (a number of ms or a string such as "100ms", "30s")`,
-      value,
-    );
-  }
+  if (ms === undefined || !(ms > minExclusive))
+    throw invalid(path, durationExpectation(minExclusive), value);
   return ms;
+}
+
+/** What {@link durationOption} expects, for a required duration that was left out. */
+export function durationExpectation(minExclusive = 0): string {
+  return `a duration > ${minExclusive} ms (a number of ms or a string such as "100ms", "30s")`;
 }
 
 /** An `AbortSignal`, or undefined. */
@@ -156,4 +156,44 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** A finite number from `min` to `max` (inclusive), or the default when undefined. */
+export function numberOption(
+  path: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value >= min && value <= max)) {
+    throw invalid(path, `a number from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/**
+ * An object that has every one of `methods` as a function (checked by shape, so a user's own
+ * implementation and one from another copy of sluice pass), or the default when undefined.
+ */
+export function methodsOption<T>(
+  path: string,
+  value: unknown,
+  methods: readonly string[],
+  expectation: string,
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!hasMethods(value, methods)) throw invalid(path, expectation, value);
+  return value as T;
+}
+
+/** Whether `value` is an object with every one of `methods` as a function. */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    methods.every((name) => typeof (value as Record<string, unknown>)[name] === "function")
+  );
 }
