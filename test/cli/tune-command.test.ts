@@ -196,14 +196,17 @@ describe("sluice tune", () => {
   });
 
   test("Ctrl-C cancels the trial under way and exits 130", async () => {
-    const started = Date.now();
+    // Signalled once the stage runs (a fixed delay raced the CLI's start-up under load).
     const result = await runCli(
-      ["tune", fixture("service-pipeline.mjs"), "--stage", "call", "--sample", "100000"],
-      { onSpawn: (child) => signalWhen(child, () => Date.now() - started > 500, "SIGINT") },
+      ["tune", fixture("announcing-service.mjs"), "--stage", "call", "--sample", "100000"],
+      {
+        onSpawn: (child, output) =>
+          signalWhen(child, () => output.stderr().includes("calling"), "SIGINT"),
+      },
     );
     assert.equal(result.code, 130);
     assert.equal(result.stdout, "");
-    assert.equal(result.stderr, "sluice: tuning cancelled by SIGINT; no result.\n");
+    assert.equal(result.stderr, "calling\nsluice: tuning cancelled by SIGINT; no result.\n");
   });
 
   test("sluice --help lists the tune command", async () => {
