@@ -16,6 +16,7 @@ import { expandMany, type ManyHost } from "./expand-many.js";
 import { OrderedCollector, Slot } from "./ordered-collector.js";
 import { OutputStaging } from "./output-staging.js";
 import { InputCursor } from "./stage-input.js";
+import { isThenable } from "./thenable.js";
 import { stageStats } from "./stage-stats.js";
 import type { CallContext } from "./call-context.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
@@ -340,10 +341,7 @@ export class FunctionStage
         if (pending !== undefined) slots.holdUntil(slot, pending);
       } else if (result !== undefined) {
         this.#inside++;
-        if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-        this.#limit?.started(ctx.slot, this.#inFlight);
-        this.#weights?.started(ctx.slot, weight);
-        slots.await(slot, item, ctx.index, result as PromiseLike<unknown>);
+        this.#awaitIn(slot, item, ctx.index, result as PromiseLike<unknown>, weight);
       }
       run.mustYield(started);
     }
@@ -481,19 +479,17 @@ export class FunctionStage
       const full = this.values.length + this.output.size >= this.spec.buffer;
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
+      let weight = 0;
       if (this.#weights !== undefined || this.#rate !== undefined) {
-        const admitted = this.#admitHead(slot);
-        if (admitted === HEAD_WAITS) return;
-        if (admitted === HEAD_TAKEN) continue;
-        this.#weights?.started(slot.ctx.slot, admitted);
+        weight = this.#admitHead(slot);
+        if (weight === HEAD_WAITS) return;
+        if (weight === HEAD_TAKEN) continue;
       }
       const item = cursor.take();
       const index = this.#nextIndex++;
       slot.ctx.index = index;
       this.#inside++;
-      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      this.#limit?.started(slot.ctx.slot, this.#inFlight);
-      slots.await(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx));
+      this.#awaitIn(slot, item, index, expandMany(this, this.#fn, item, index, slot.ctx), weight);
       this.#run.mustYield(1);
     }
   }
@@ -565,10 +561,8 @@ export class FunctionStage
     if (this.#maxInFlight === 0) this.#maxInFlight = 1;
     this.#run.mustYield(1);
     if (this.#kind === FLAT_MAP) {
-      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      this.#limit?.started(ctx.slot, this.#inFlight);
-      weights?.started(ctx.slot, waiting.weight);
-      this.#slots.await(slot, item, index, expandMany(this, this.#fn, item, index, ctx));
+      const expanding = expandMany(this, this.#fn, item, index, ctx);
+      this.#awaitIn(slot, item, index, expanding, waiting.weight);
       return HELD_STARTED;
     }
     let result: unknown;
@@ -579,19 +573,26 @@ export class FunctionStage
       if (pending !== undefined) this.#slots.holdUntil(slot, pending);
       return HELD_STARTED;
     }
-    if (
-      typeof result === "object" &&
-      result !== null &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
-      this.#limit?.started(ctx.slot, this.#inFlight);
-      weights?.started(ctx.slot, waiting.weight);
-      this.#slots.await(slot, item, index, result as PromiseLike<unknown>);
-    } else {
-      this.#completed(item, index, result);
-    }
+    if (isThenable(result)) this.#awaitIn(slot, item, index, result, waiting.weight);
+    else this.#completed(item, index, result);
     return HELD_STARTED;
+  }
+
+  /**
+   * An item counted inside the stage went async in `slot`: it is in flight (its limiter and
+   * its `weight` hear of it) until `pending` settles.
+   */
+  #awaitIn(
+    slot: WorkerSlot,
+    item: unknown,
+    index: number,
+    pending: PromiseLike<unknown>,
+    weight: number,
+  ): void {
+    if (++this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+    this.#limit?.started(slot.ctx.slot, this.#inFlight);
+    this.#weights?.started(slot.ctx.slot, weight);
+    this.#slots.await(slot, item, index, pending);
   }
 
   /**

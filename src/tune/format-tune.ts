@@ -1,5 +1,5 @@
-// The CLI's text helpers are plain, dependency-free functions (no commander, no terminal
-// state); the table and numbers `formatTune()` prints must look like the CLI's other tables.
+// The text helpers in src/internal are plain, dependency-free functions (no commander, no
+// terminal state); what `formatTune()` prints must look like the CLI's other tables.
 import { formatCount, formatMs, formatRate } from "../internal/format.js";
 import { renderTable } from "../internal/text-table.js";
 import type { TuneResult } from "./tune.js";
