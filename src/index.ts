@@ -25,8 +25,12 @@ export type {
   BatchOptions,
   DistinctOptions,
   FromOptions,
+  RateLimitOptions,
   RunOptions,
+  StageBreakerOptions,
+  StageHedgeOptions,
   StageOptions,
+  StageRetryOptions,
   StepOptions,
 } from "./pipeline/options.js";
 export {
@@ -51,7 +55,9 @@ export type {
 } from "./contract/summary.js";
 export { type Executor, isExecutor } from "./contract/executor.js";
 export type {
+  AttemptFailure,
   DeadLetter,
+  DeadLetterContext,
   ErrorPolicy,
   Failure,
   MaybePromise,
@@ -77,3 +83,24 @@ export {
 } from "./policy/retry-budget.js";
 export { timeout, type TimeoutOptions } from "./policy/timeout.js";
 export { wrap } from "./policy/wrap.js";
+export { hedge, hedgeDefaults, type HedgeOptions } from "./policy/hedge.js";
+export { HedgeBudget } from "./policy/hedge-budget.js";
+export type { HedgeAfter } from "./policy/hedge-trigger.js";
+export { breaker, type Breaker, type BreakerOptions } from "./policy/breaker.js";
+export {
+  breakerDefaults,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type CircuitStateChange,
+} from "./policy/breaker-settings.js";
+export { singleflight } from "./policy/singleflight.js";
+export {
+  BrokenCircuitError,
+  type BrokenCircuitDetail,
+  isBrokenCircuitError,
+} from "./errors/broken-circuit-error.js";
+export {
+  QuantileSketch,
+  quantileSketchDefaults,
+  type QuantileSketchOptions,
+} from "./policy/quantile-sketch.js";

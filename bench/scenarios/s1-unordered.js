@@ -59,6 +59,17 @@ async function sluiceAimd(n, { from, aimd }, sink) {
     .drain();
 }
 
+/** sluice with `timeout: "10s"` (never firing), consumed as sluice-drain is. */
+async function sluiceTimeout(n, { from }, sink) {
+  await from(gen(n))
+    .map(inc, { concurrency: C, timeout: "10s" })
+    .forEach((y) => {
+      sink.add(y);
+    })
+    .run()
+    .drain();
+}
+
 /** sluice consumed by `for await` over the run. */
 async function sluiceForAwait(n, { from }, sink) {
   for await (const y of from(gen(n)).map(inc, { concurrency: C }).run()) sink.add(y);
@@ -171,6 +182,13 @@ export const scenario = {
       run: sluiceAimd,
     },
     {
+      name: "sluice-timeout",
+      label: 'sluice forEach + drain(), timeout: "10s"',
+      kind: "sluice",
+      load: loadSluice,
+      run: sluiceTimeout,
+    },
+    {
       name: "sluice-for-await",
       label: "sluice `for await`",
       kind: "sluice",
@@ -258,6 +276,12 @@ export const scenario = {
     {
       label: "S1 aimd() stage ≥ 70% of the static stage",
       contender: "sluice-aimd",
+      vs: "sluice-drain",
+      min: 0.7,
+    },
+    {
+      label: 'S1 timeout: "10s" stage ≥ 70% of the stage without',
+      contender: "sluice-timeout",
       vs: "sluice-drain",
       min: 0.7,
     },

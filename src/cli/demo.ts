@@ -1,7 +1,14 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { isInvalidOptionError, type RunSummary } from "../index.js";
+import { chaos, type ChaosOptions } from "../testing/chaos.js";
 import { brokenHandoffs, isStageConserved } from "./conservation.js";
-import { type Demo, type DemoSettings, type DemoTally, demoPipeline } from "./demo-pipeline.js";
+import {
+  type Demo,
+  demoChaosDefaults,
+  type DemoSettings,
+  type DemoTally,
+  demoPipeline,
+} from "./demo-pipeline.js";
 import { renderChecks, renderIntro } from "./demo-report.js";
 import { exitCodes } from "./exit-codes.js";
 import { formatCount, formatMs } from "../internal/format.js";
@@ -13,7 +20,9 @@ import { renderSummary } from "./summary-table.js";
 import type { TerminalOutput } from "./terminal.js";
 
 /** The demo's parsed command line. */
-export interface DemoFlags extends DemoSettings {
+export interface DemoFlags extends Omit<DemoSettings, "chaos"> {
+  /** `--chaos` alone is `true` (the demo's defaults); with a spec, the options it gives. */
+  readonly chaos?: ChaosOptions | true;
   /** Show the live progress view (`--no-progress` turns it off). */
   readonly progress: boolean;
   /** Print the summary as JSON on stdout instead of the table. */
@@ -57,9 +66,14 @@ export function registerDemo(program: Command, done: (exitCode: number) => void)
     .option("--fail-at <id>", "make record <id> fail in the fail-fast validate stage", (value) =>
       parseInteger(value, 0),
     )
+    .option(
+      "--chaos [spec]",
+      `inject failures, latency and hangs into fetch, retried and timed out; spec: comma-separated ${CHAOS_KEYS.join(", ")} (default ${defaultChaosSpec()})`,
+      parseChaosSpec,
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  sluice demo\n  sluice demo --items 1000000 --concurrency 256\n  sluice demo --json --no-progress | jq .stages",
+      "\nExamples:\n  sluice demo\n  sluice demo --items 1000000 --concurrency 256\n  sluice demo --json --no-progress | jq .stages\n  sluice demo --chaos\n  sluice demo --chaos fail=0.2,hang=0.01,latency=0-5,seed=7 --items 20000",
     )
     .action(async (flags: DemoFlags, command: Command) => {
       if (flags.failAt !== undefined && flags.failAt >= flags.items) {
@@ -70,7 +84,10 @@ export function registerDemo(program: Command, done: (exitCode: number) => void)
       }
       let demo: Demo;
       try {
-        demo = demoPipeline(flags);
+        demo = demoPipeline({
+          ...flags,
+          chaos: flags.chaos === true ? demoChaosDefaults : flags.chaos,
+        });
       } catch (error) {
         if (!isInvalidOptionError(error)) throw error;
         const flag = FLAG_FOR_OPTION[error.option];
@@ -95,7 +112,9 @@ export function registerDemo(program: Command, done: (exitCode: number) => void)
 export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Promise<number> {
   const interrupt = onInterrupt();
   try {
-    if (flags.json !== true) io.stdout.write(lines(renderIntro(flags.items, demo.pipeline.stages)));
+    if (flags.json !== true) {
+      io.stdout.write(lines(renderIntro(flags.items, demo.pipeline.stages, demo.chaos)));
+    }
     const run = demo.pipeline.run({ signal: interrupt.signal });
     const progress = flags.progress ? startProgress(() => run.stats(), io.stderr) : undefined;
     try {
@@ -109,7 +128,7 @@ export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Prom
     io.stdout.write(
       flags.json === true
         ? `${summaryToJson(summary)}\n`
-        : lines([...renderSummary(summary), "", ...renderChecks(summary, demo.tally)]),
+        : lines([...renderSummary(summary), "", ...renderChecks(summary, demo.tally, demo.chaos)]),
     );
     if (summary.outcome === "cancelled") {
       io.stderr.write(
@@ -146,4 +165,69 @@ function describeProblem(summary: RunSummary, tally: DemoTally): string | undefi
 
 function lines(text: readonly string[]): string {
   return `${text.join("\n")}\n`;
+}
+
+/** The keys of a `--chaos` spec, and the `chaos()` option each one sets. */
+const CHAOS_OPTION_FOR_KEY = Object.freeze({
+  fail: "failRate",
+  hang: "hangRate",
+  latency: "latency",
+  seed: "seed",
+} as const);
+const CHAOS_KEYS = Object.keys(CHAOS_OPTION_FOR_KEY) as (keyof typeof CHAOS_OPTION_FOR_KEY)[];
+
+/** The `--chaos` defaults written as a spec, for the help. */
+function defaultChaosSpec(): string {
+  const { failRate, hangRate, latency, seed } = demoChaosDefaults;
+  return `fail=${failRate},hang=${hangRate},latency=${latency[0]}-${latency[1]},seed=${seed}`;
+}
+
+/**
+ * Parses a `--chaos` spec such as `fail=0.1,hang=0.01,latency=1-20,seed=7` into `chaos()`
+ * options: the keys given replace the demo's defaults, the others keep them. `latency` is ms
+ * or a duration string, or a `min-max` range of them. The values are then checked by `chaos()`
+ * itself, so the flag takes exactly what the library takes, and its message names the option.
+ *
+ * @throws {InvalidArgumentError} which commander reports as
+ *   ``error: option '--chaos [spec]' argument 'fail=2' is invalid. Expected `chaos.failRate` …``
+ */
+export function parseChaosSpec(spec: string): ChaosOptions {
+  const options: Record<string, unknown> = { ...demoChaosDefaults };
+  for (const pair of spec.split(",")) {
+    if (pair.trim() === "") continue;
+    const match = /^\s*([a-z]+)\s*=\s*(\S+)\s*$/.exec(pair);
+    const key = match?.[1];
+    if (match === null || !isChaosKey(key)) {
+      throw new InvalidArgumentError(
+        `Expected comma-separated key=value pairs with keys ${CHAOS_KEYS.join(", ")}, such as fail=0.1,hang=0.01,latency=1-20,seed=7; got \`${pair}\`.`,
+      );
+    }
+    const value = match[2]!;
+    options[CHAOS_OPTION_FOR_KEY[key]] =
+      key === "latency" ? parseLatency(value) : parseChaosNumber(key, value);
+  }
+  try {
+    chaos(options);
+  } catch (error) {
+    if (isInvalidOptionError(error)) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  return options as ChaosOptions;
+}
+
+function isChaosKey(key: string | undefined): key is keyof typeof CHAOS_OPTION_FOR_KEY {
+  return key !== undefined && Object.hasOwn(CHAOS_OPTION_FOR_KEY, key);
+}
+
+/** A number for `chaos()` to check; only text that is not a number at all is refused here. */
+function parseChaosNumber(key: string, value: string): number {
+  const parsed = Number(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError(`Expected ${key} to be a number.`);
+  return parsed;
+}
+
+/** `20`, `"20ms"` or a `min-max` range of them; a bare number is ms, as the library's are. */
+function parseLatency(value: string): unknown {
+  const parts = value.split("-").map((part) => (/^\d+(\.\d+)?$/.test(part) ? Number(part) : part));
+  return parts.length === 1 ? parts[0] : parts;
 }

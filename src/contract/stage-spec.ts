@@ -1,6 +1,7 @@
 import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { Limiter } from "../limit/limiter.js";
 import type { RateLimitSpec } from "../limit/rate-gate.js";
+import type { ResilienceSpec } from "../stage/resilience/resilience-spec.js";
 import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
 
@@ -31,6 +32,8 @@ export interface FunctionStageSpec {
   readonly weight: ((item: unknown) => number) | undefined;
   /** A token bucket every item passes before it starts, for the stage or per key. */
   readonly rateLimit: RateLimitSpec | undefined;
+  /** `timeout`, `retry`, `hedge`, `breaker`, `dedupe`; `undefined` when the stage sets none. */
+  readonly resilience: ResilienceSpec | undefined;
 }
 
 /** A validated, frozen `batch` stage. */

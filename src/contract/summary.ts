@@ -18,7 +18,7 @@ export type StageKind =
  * Counters for one stage, read as plain numbers (no per-item messages).
  *
  * Conservation: `in === out + filtered + failed + cancelled + shed` once the run has settled
- * (`abandoned` is part of `cancelled`).
+ * (`abandoned`, `retried` and `hedged` count calls, not items: outside the sum).
  * Across a boundary: the previous stage's `emitted` equals this stage's `in + discarded`.
  */
 export interface StageStats {
@@ -56,10 +56,17 @@ export interface StageStats {
    */
   readonly cancelled: number;
   /**
-   * Of `cancelled`, the calls that had not settled one turn of the event loop after their
-   * signal was aborted: the run settled without them and dropped their late results.
+   * Calls the stage stopped waiting for, their late results dropped: calls that had not
+   * settled one turn of the event loop after the run stopped and aborted their signal (those
+   * items count as `cancelled`), and calls past the stage's `timeout` (those items failed
+   * with a `TimeoutError`, or were retried). A call abandoned at its timeout keeps its place
+   * in the width until it settles.
    */
   readonly abandoned: number;
+  /** Attempts made again after a failure (the `retry` option): each retry counts once. */
+  readonly retried: number;
+  /** Second calls started for slow attempts (the `hedge` option). */
+  readonly hedged: number;
   /**
    * Items dropped at the stage's input because it was full (the `shed` option): counted in
    * `in`, never started; `onShed` heard of each.

@@ -24,6 +24,30 @@ export interface StageContext {
    * @deprecated Use `slot`: "worker" will name a worker thread. Kept for one release.
    */
   readonly worker: number;
+  /**
+   * The attempt number, from 1: a stage with `retry` runs a failed item again, and the
+   * function can tell the retries (`ctx.attempt > 1`) from the first call. Always 1 without.
+   */
+  readonly attempt: number;
+}
+
+/** One failed attempt of an item, as a dead letter reports it. */
+export interface AttemptFailure {
+  /** The attempt number, from 1. */
+  readonly attempt: number;
+  /** What the attempt threw or rejected with (a `TimeoutError` when it timed out). */
+  readonly error: unknown;
+  /** When the attempt failed: `Date.now()` at the failure (the stage's clock, when it has one). */
+  readonly at: number;
+}
+
+/** What a dead-letter callback receives beside the item and its last error. */
+export interface DeadLetterContext extends StageContext {
+  /**
+   * Every failed attempt of the item, in order; the last one's error is the `error` argument.
+   * One entry without `retry`.
+   */
+  readonly history: readonly AttemptFailure[];
 }
 
 /** A stage function: `fn(item, ctx)`, sync or async. A sync throw is handled like a rejection. */
@@ -49,7 +73,7 @@ export interface Failure<I> {
 export type ErrorPolicy = "fail" | "skip" | "collect";
 
 /** Called with each item a `"skip"` stage drops; a throw here fails the run. */
-export type DeadLetter<I> = (item: I, error: unknown, ctx: StageContext) => MaybePromise<void>;
+export type DeadLetter<I> = (item: I, error: unknown, ctx: DeadLetterContext) => MaybePromise<void>;
 
 /** What `from()` accepts. */
 export type Source<T> =

@@ -19,6 +19,7 @@ import type {
   StepStageSpec,
 } from "../contract/stage-spec.js";
 import { limiterOption } from "../limit/limiter-option.js";
+import { resilienceSpec } from "../stage/resilience/resilience-spec.js";
 import type { RateLimitSpec } from "../limit/rate-gate.js";
 import { defaults } from "./defaults.js";
 import type { DeadLetter, StageFn } from "../contract/types.js";
@@ -34,6 +35,12 @@ const STAGE_KEYS = [
   "onShed",
   "weight",
   "rateLimit",
+  "timeout",
+  "retry",
+  "hedge",
+  "breaker",
+  "dedupe",
+  "clock",
 ] as const;
 const RATE_KEYS = ["rate", "per", "burst", "key"] as const;
 /** A rate's default burst is what it earns in this many ms: one timer tick's worth. */
@@ -109,6 +116,15 @@ export function functionStageSpec(
       raw.rateLimit,
     );
   }
+  const resilience = resilienceSpec(
+    kind,
+    raw,
+    executor !== undefined
+      ? "applies to stages that run on the event loop; a thread stage takes `thread(url, { timeout })`, and its calls are CPU work that a retry or a hedge would only repeat"
+      : kind === "flatMap"
+        ? "applies to map, filter, tap and forEach, not to flatMap: a flatMap item may have emitted values before it failed, and another attempt would emit them again"
+        : undefined,
+  );
   return Object.freeze({
     kind,
     name: stringOption(`${kind}.name`, raw.name, `${kind}#${position}`),
@@ -129,6 +145,7 @@ export function functionStageSpec(
     onShed,
     weight,
     rateLimit,
+    resilience,
   });
 }
 

@@ -1,6 +1,10 @@
 import type { Duration } from "../internal/duration.js";
 import type { Limiter } from "../limit/limiter.js";
 import type { DeadLetter, ErrorPolicy } from "../contract/types.js";
+import type { CircuitStateChange } from "../policy/breaker-settings.js";
+import type { Clock } from "../policy/clock.js";
+import type { HedgeAfter } from "../policy/hedge-trigger.js";
+import type { RetryBudget } from "../policy/retry-budget.js";
 
 /** Options every function stage takes (`map`, `filter`, `flatMap`, `tap`, `forEach`). */
 export interface StageOptions<I = unknown> {
@@ -52,6 +56,98 @@ export interface StageOptions<I = unknown> {
    * the stage's capacity but not the items of other keys. One timer per stage, never per item.
    */
   readonly rateLimit?: RateLimitOptions<I>;
+  /**
+   * How long one attempt of an item may run: ms or a string such as `"30s"` (> 0). At the
+   * deadline the call's `ctx.signal` aborts and the attempt fails with a `TimeoutError`
+   * (`ERR_SLUICE_TIMEOUT`, naming the stage, the item's index and the elapsed ms), which
+   * `retry` may retry and `onError` then handles. A call that ignores its signal cannot be
+   * stopped on the event loop: its late result is dropped and counted in `abandoned`, and it
+   * keeps its place in the width until it settles. One timer per stage, never per item.
+   * Not on flatMap or thread stages (`thread(url, { timeout })` has its own).
+   */
+  readonly timeout?: Duration;
+  /**
+   * Runs a failed item again, up to `attempts` attempts in all, after an exponential backoff
+   * with full jitter. While it backs off the item holds no slot (it keeps its place in the
+   * stage, and its turn in an ordered stage); `ctx.attempt` tells the function which attempt
+   * it is. A retry `budget` caps retries as a share of first attempts over a sliding window.
+   */
+  readonly retry?: StageRetryOptions;
+  /**
+   * Hedged requests: an attempt still running `after` ms (or the stage's own observed
+   * `"p95"`, any `"pNN"`) gets one more call; the first to succeed wins and the other's
+   * signal aborts. `budget` (default 0.05) caps hedges as a share of calls.
+   */
+  readonly hedge?: StageHedgeOptions;
+  /**
+   * A circuit breaker in front of the function: after `failures` consecutive failed items (or
+   * a failure `rate` over a `window`) it opens, and items fail at once with a
+   * `BrokenCircuitError` (`ERR_SLUICE_CIRCUIT_OPEN`, never retried) until `halfOpenAfter`
+   * lets a probe through. Per key with `key: item => host`.
+   */
+  readonly breaker?: StageBreakerOptions<I>;
+  /**
+   * Singleflight: items whose key is equal (SameValueZero) and whose attempts overlap share
+   * one call and its result or error. Each item still counts, emits and retries on its own.
+   */
+  readonly dedupe?: (item: I) => unknown;
+  /**
+   * The clock `timeout`, `retry`, `hedge` and `breaker` run on. Default: the system clock;
+   * tests pass `fakeClock()` from `"sluice/testing"`.
+   */
+  readonly clock?: Clock;
+}
+
+/** The `retry` option of a function stage. */
+export interface StageRetryOptions {
+  /** Attempts in all, the first included (1: no retry). Required; integer >= 1. */
+  readonly attempts: number;
+  /** The base backoff: ms or a string such as `"100ms"`. Default 100 ms; > 0. */
+  readonly backoff?: Duration;
+  /** The cap on one backoff delay: ms or a string such as `"30s"`. Default 30 s; > 0. */
+  readonly maxDelay?: Duration;
+  /** Whether a failure may be retried, given its error and attempt number. Default: all but an `AbortError`. */
+  readonly retryIf?: (error: unknown, attempt: number) => boolean;
+  /**
+   * Retries allowed per first attempt over a sliding window of 10 s (a ratio from 0 to 1, the
+   * stage's own budget for each run, plus 10 per window), or a `retryBudget()` shared by
+   * several stages. Default: no budget.
+   */
+  readonly budget?: number | RetryBudget;
+  /** The jitter source, a number in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** The `hedge` option of a function stage. */
+export interface StageHedgeOptions {
+  /** Ms (or `"50ms"`) before a second call, or a percentile of the stage's latencies: `"p95"`. */
+  readonly after: HedgeAfter;
+  /** Hedges allowed per call, from 0 to 1 (plus 10 per 10 s window). Default 0.05. */
+  readonly budget?: number;
+}
+
+/** The `breaker` option of a function stage. */
+export interface StageBreakerOptions<I = unknown> {
+  /** Consecutive failed items that open the circuit. Integer >= 1; default 5 (when no `rate`). */
+  readonly failures?: number;
+  /** A failure rate (> 0, <= 1) over `window` that opens the circuit; not with `failures`. */
+  readonly rate?: number;
+  /** Rate mode: the sliding window, ms or `"10s"`. Default 10 s. */
+  readonly window?: Duration;
+  /** Rate mode: items ended in the window before it may open. Default 10. */
+  readonly minCalls?: number;
+  /** How long the circuit stays open before a probe: ms or `"30s"`. Default 30 s. */
+  readonly halfOpenAfter?: Duration;
+  /** Items let through at once while half-open. Default 1. */
+  readonly halfOpenProbes?: number;
+  /** One circuit per key (`item => new URL(item.url).host`); default one for the stage. */
+  readonly key?: (item: I) => unknown;
+  /** Keys whose state is held at most (least recently used closed ones go first). Default 10,000. */
+  readonly maxKeys?: number;
+  /** How long an unused key's state is kept: ms or `"1m"`. Default max(60 s, 5 × window). */
+  readonly idle?: Duration;
+  /** Told of every state change, synchronously. */
+  readonly onStateChange?: (change: CircuitStateChange) => void;
 }
 
 /** The `rateLimit` option of a function stage. */

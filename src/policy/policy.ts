@@ -21,12 +21,20 @@ export interface ExecuteOptions {
    * `ctx.attempt` here, so the function sees the attempt of the nearest retry. Default 1.
    */
   readonly attempt?: number;
+  /**
+   * The call's key, for policies that group calls: `singleflight()` shares one execution among
+   * the concurrent calls with the same key, and `breaker()` keeps one circuit per key. Keys are
+   * compared as `Map` keys (SameValueZero); `undefined` means no key. `wrap()` passes it to
+   * every policy it composes. Policies that do not group calls ignore it. Default: no key.
+   */
+  readonly key?: unknown;
 }
 
 /**
  * The Policy seam: something that wraps one call — `timeout()`, `retry()`, and `wrap()` to
  * compose them. A user can implement it; to keep `ctx.attempt` flowing through `wrap()`, pass
- * `options.attempt` on to the context of a call the policy does not retry itself.
+ * `options.attempt` on to the context of a call the policy does not retry itself. `wrap()`
+ * hands `options.key` to every policy itself.
  */
 export interface Policy {
   /**

@@ -3,9 +3,10 @@ import type { ExecuteOptions, Policy, PolicyFunction } from "./policy.js";
 
 /**
  * Composes policies, outer first: `wrap(a, b).execute(fn)` runs
- * `a.execute((ctx) => b.execute(fn, { signal: ctx.signal, attempt: ctx.attempt }))`. The
- * function sees the signal of the innermost policy and the attempt of the nearest `retry()`
- * around it. `wrap()` of nothing runs the function as it is (attempt 1).
+ * `a.execute((ctx) => b.execute(fn, { signal: ctx.signal, attempt: ctx.attempt, key }))`,
+ * where `key` is the caller's `options.key`, handed unchanged to every policy. The function
+ * sees the signal of the innermost policy and the attempt of the nearest `retry()` around it.
+ * `wrap()` of nothing runs the function as it is (attempt 1).
  *
  * The documented order, outer to inner, is rate limit → bulkhead → breaker → retry → hedge →
  * timeout → function: so a timeout bounds one attempt, a retry is throttled by the breaker and
@@ -47,7 +48,7 @@ function run<T>(
   }
   if (i === list.length - 1) return policy.execute(fn, options);
   return policy.execute(
-    (ctx) => run(list, i + 1, fn, { signal: ctx.signal, attempt: ctx.attempt }),
+    (ctx) => run(list, i + 1, fn, { signal: ctx.signal, attempt: ctx.attempt, key: options?.key }),
     options,
   );
 }

@@ -70,6 +70,8 @@ export class BatchStage implements Stage {
       failed: 0,
       cancelled: this.#cancelled,
       abandoned: 0,
+      retried: 0,
+      hedged: 0,
       shed: 0,
       discarded: this.#discarded,
       emitted: this.#emitted,

@@ -17,6 +17,8 @@ import type { DispatchGate } from "./dispatch-gate.js";
  */
 export class CallContext implements StageContext {
   index = -1;
+  /** Set by a stage with `retry` before each call; 1 otherwise. */
+  attempt = 1;
   readonly stage: string;
   readonly slot: number;
   /** The controller of the last call that read its signal: the call with index `#owner`. */

@@ -1,4 +1,9 @@
-import type { DeadLetter, StageContext } from "../contract/types.js";
+import type {
+  AttemptFailure,
+  DeadLetter,
+  DeadLetterContext,
+  StageContext,
+} from "../contract/types.js";
 import { StageError } from "../errors/stage-error.js";
 import { isThenable } from "./thenable.js";
 
@@ -28,6 +33,8 @@ export interface ErrorPolicyPlan {
 /**
  * Applies the stage's `onError` to an item whose function threw or rejected. Returns a
  * promise only when an async dead-letter callback must finish first (it never rejects).
+ * `history` lists the item's failed attempts, the last one `error`'s; without it (no
+ * retry) the dead letter hears of one attempt.
  */
 export function applyErrorPolicy(
   host: FailureHost,
@@ -36,6 +43,7 @@ export function applyErrorPolicy(
   index: number,
   error: unknown,
   ctx: StageContext,
+  history?: readonly AttemptFailure[],
 ): Promise<void> | undefined {
   if (host.stopping) {
     // Errors after the stage stopped are the cancellation itself, not the item's failure.
@@ -54,7 +62,7 @@ export function applyErrorPolicy(
   const deadLetter = plan.deadLetter;
   if (deadLetter !== undefined) {
     try {
-      const pending = deadLetter(item, error, ctx);
+      const pending = deadLetter(item, error, deadLetterContext(ctx, index, error, history));
       if (isThenable(pending)) {
         return Promise.resolve(pending).then(
           () => host.skipped(index),
@@ -70,4 +78,26 @@ export function applyErrorPolicy(
   }
   host.skipped(index);
   return undefined;
+}
+
+/**
+ * A snapshot of the failed call's `ctx` for its dead letter: the slot's own `ctx` moves on to
+ * the next item while an async dead letter runs. Made only on the dead-letter path.
+ */
+function deadLetterContext(
+  ctx: StageContext,
+  index: number,
+  error: unknown,
+  history: readonly AttemptFailure[] | undefined,
+): DeadLetterContext {
+  const signal = ctx.signal;
+  return {
+    signal,
+    index,
+    stage: ctx.stage,
+    slot: ctx.slot,
+    worker: ctx.slot,
+    attempt: history === undefined ? ctx.attempt : history.length,
+    history: history ?? [{ attempt: ctx.attempt, error, at: Date.now() }],
+  };
 }

@@ -20,6 +20,8 @@ import { isThenable } from "./thenable.js";
 import { stageStats } from "./stage-stats.js";
 import type { CallContext } from "./call-context.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
+import { StageGuard } from "./resilience/stage-guard.js";
+import type { RetryWait } from "./resilience/retry-waits.js";
 
 const MAP = 0;
 const FILTER = 1;
@@ -80,6 +82,8 @@ export class FunctionStage
   readonly #weights: WeightGate | undefined;
   /** The stage's token bucket(s), when it has a `rateLimit` option. */
   readonly #rate: StageRate | undefined;
+  /** Timeout, retry, hedge, breaker and dedupe, when the stage sets any: it calls `#fn`. */
+  readonly #guard: StageGuard | undefined;
   /**
    * Weights or a rate limit decide what starts next: a settled call frees its slot and the
    * dispatcher starts the next item, never the settle path's shortcut. (A limiter only moves
@@ -149,7 +153,16 @@ export class FunctionStage
         ? undefined
         : new StageLimit(spec.limiter, spec.concurrency, this.gate);
     this.#kind = KIND_CODES[spec.kind];
-    this.#fn = spec.fn;
+    this.#guard =
+      spec.resilience === undefined
+        ? undefined
+        : new StageGuard(spec.resilience, spec.name, spec.fn, {
+            heldChanged: (delta) => {
+              this.#slots.held += delta;
+            },
+            wake: this.#eventHandler,
+          });
+    this.#fn = this.#guard?.wraps === true ? this.#guard.call : spec.fn;
     this.#collect = spec.onError === "collect";
     this.#policy = {
       collect: this.#collect,
@@ -173,11 +186,18 @@ export class FunctionStage
         : new WeightGate(spec.weight, spec.concurrency, spec.name, spec.kind);
     this.#rate =
       spec.rateLimit === undefined ? undefined : new StageRate(spec.rateLimit, this.#eventHandler);
-    this.#settleThroughDispatch = this.#weights !== undefined || this.#rate !== undefined;
+    // A retry starts from the dispatcher, before new input; a hedge's loser holds a place.
+    this.#settleThroughDispatch =
+      this.#weights !== undefined || this.#rate !== undefined || this.#guard?.wraps === true;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
+    const resilience = spec.resilience;
+    if (resilience !== undefined && resilience.timeoutMs !== Infinity && !resilience.hedge) {
+      // A plain timeout lives in the slots: the fast paths stay on, no promise per item.
+      this.#slots.enableTimeout(resilience.timeoutMs, resilience.clock);
+    }
   }
 
   start(): void {
@@ -193,12 +213,19 @@ export class FunctionStage
     this.gate.stop(reason);
     this.#fastSettle = false;
     this.#limit?.unwatch();
+    this.#slots.stopTimeouts();
     this.#slots.abortAll(reason);
     if (this.#rate !== undefined) {
       // Items waiting for a token never started: they end here, cancelled.
       const held = this.#rate.clear();
       this.#cancelled += held;
       this.#inside -= held;
+    }
+    if (this.#guard !== undefined) {
+      // Items backing off before a retry: they end here, cancelled.
+      const waiting = this.#guard.stop(reason);
+      this.#cancelled += waiting;
+      this.#inside -= waiting;
     }
     this.cancelTurn();
     this.#wakeRoomWaiters();
@@ -222,7 +249,9 @@ export class FunctionStage
       filtered: this.#filtered,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      abandoned: this.#abandoned,
+      abandoned: this.#abandoned + (this.#guard?.abandonedCalls ?? 0),
+      retried: this.#guard?.retried ?? 0,
+      hedged: this.#guard?.hedged ?? 0,
       discarded: this.#discarded,
       emitted: this.#emitted + this.#fastOut,
       maxInFlight: this.#maxInFlight,
@@ -264,8 +293,11 @@ export class FunctionStage
     }
     if (this.#finished) return;
     if (
-      this.#slots.allFree
-        ? this.gate.stopped || (this.#cursor.ended && (this.#rate?.held ?? 0) === 0)
+      this.#slots.idle
+        ? this.gate.stopped ||
+          (this.#cursor.ended &&
+            (this.#rate?.held ?? 0) === 0 &&
+            (this.#guard?.waits?.size ?? 0) === 0)
         : this.#graceOver
     ) {
       this.#finish();
@@ -288,6 +320,12 @@ export class FunctionStage
     const plainSink = this.#plainSink;
     for (;;) {
       if (gate.stopped || slots.allBusy || run.holdTurn(resume)) return;
+      const retries = this.#guard?.waits;
+      if (retries !== undefined && retries.size > 0) {
+        const held = this.#startRetry(retries.peekReady());
+        if (held === HELD_STARTED) continue;
+        if (held === HELD_BLOCKED) return;
+      }
       if (this.#rate !== undefined) {
         const held = this.#startHeld();
         if (held === HELD_STARTED) continue;
@@ -554,7 +592,25 @@ export class FunctionStage
       return HELD_BLOCKED;
     }
     rate.shiftReady();
-    const { item, index } = waiting;
+    return this.#startWaiting(waiting.item, waiting.index, waiting.weight);
+  }
+
+  /**
+   * Starts the item that has backed off longest, if its time has come, as
+   * {@link #startHeld} does for a rate-limited item: it already holds its index and its place.
+   */
+  #startRetry(waiting: RetryWait | undefined): number {
+    if (waiting === undefined) return HELD_NONE;
+    const weights = this.#weights;
+    if (weights !== undefined && !weights.fits(waiting.weight, this.gate.limit)) {
+      return HELD_BLOCKED;
+    }
+    this.#guard!.waits!.shift();
+    return this.#startWaiting(waiting.item, waiting.index, waiting.weight);
+  }
+
+  /** Starts an item that left the input earlier (held or backing off) in the peeked slot. */
+  #startWaiting(item: unknown, index: number, weight: number): number {
     const slot = this.#slots.peek();
     const ctx = slot.ctx;
     ctx.index = index;
@@ -562,7 +618,7 @@ export class FunctionStage
     this.#run.mustYield(1);
     if (this.#kind === FLAT_MAP) {
       const expanding = expandMany(this, this.#fn, item, index, ctx);
-      this.#awaitIn(slot, item, index, expanding, waiting.weight);
+      this.#awaitIn(slot, item, index, expanding, weight);
       return HELD_STARTED;
     }
     let result: unknown;
@@ -573,7 +629,7 @@ export class FunctionStage
       if (pending !== undefined) this.#slots.holdUntil(slot, pending);
       return HELD_STARTED;
     }
-    if (isThenable(result)) this.#awaitIn(slot, item, index, result, waiting.weight);
+    if (isThenable(result)) this.#awaitIn(slot, item, index, result, weight);
     else this.#completed(item, index, result);
     return HELD_STARTED;
   }
@@ -609,7 +665,7 @@ export class FunctionStage
     this.#weights?.consumed();
     this.#inside++;
     if (this.#maxInFlight === 0) this.#maxInFlight = 1;
-    const pending = this.#failedItem(item, index, error, ctx);
+    const pending = this.#failedItem(item, index, error, ctx, false);
     if (pending !== undefined) this.#slots.holdUntil(slot, pending);
     // An ordered flatMap's later items wait for this one's turn: it ends when it comes.
     if (this.#manyInTurn) {
@@ -790,13 +846,54 @@ export class FunctionStage
     }
   }
 
-  #failedItem(
+  /**
+   * An item's call failed: it backs off for another attempt (`retry`; it keeps its place in
+   * the stage) or goes through the error policy. `attempted` is false for an item refused
+   * before its call (its weight), which is never retried.
+   */
+  /**
+   * @internal An item's call ran past the stage's `timeout`: the item fails (or backs off
+   * for a retry) now, while the call keeps its slot until it settles.
+   */
+  itemTimedOut(
     item: unknown,
     index: number,
     error: unknown,
     ctx: StageContext,
   ): Promise<void> | undefined {
-    return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
+    if (this.#finished) return undefined;
+    this.#abandoned++;
+    const pending = this.itemFailed(item, index, error, ctx);
+    this.#event();
+    return pending;
+  }
+
+  #failedItem(
+    item: unknown,
+    index: number,
+    error: unknown,
+    ctx: StageContext,
+    attempted = true,
+  ): Promise<void> | undefined {
+    const guard = this.#guard;
+    if (guard === undefined || !attempted || this.gate.stopped) {
+      return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
+    }
+    if (guard.retry(item, index, error, this.#weightOf(item))) return undefined;
+    return applyErrorPolicy(this, this.#policy, item, index, error, ctx, guard.takeHistory());
+  }
+
+  /** The weight an item takes again when it is retried. */
+  #weightOf(item: unknown): number {
+    const weigh = this.spec.weight;
+    if (weigh === undefined) return 0;
+    try {
+      const weight = weigh(item);
+      return Number.isFinite(weight) && weight >= 0 ? weight : 0;
+    } catch {
+      // It weighed this item once already; a weight function that throws now weighs nothing.
+      return 0;
+    }
   }
 
   #completed(item: unknown, index: number, result: unknown): void {
@@ -1025,11 +1122,13 @@ export class FunctionStage
   #finish(): void {
     this.#finished = true;
     this.#limit?.unwatch();
+    this.#guard?.finish();
+    this.#slots.stopTimeouts();
     if (this.#grace !== undefined) clearImmediate(this.#grace);
     if (this.gate.stopped) {
       if (this.#ring !== undefined) this.#cancelled += this.#ring.countWaiting();
       // Calls that ignored their aborted signal: the stage does not wait for them.
-      this.#abandoned = this.#inFlight;
+      this.#abandoned += this.#inFlight;
       this.#cancelled += this.#inFlight;
       this.#inFlight = 0;
     }

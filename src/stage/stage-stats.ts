@@ -16,6 +16,8 @@ export const kIdleCounters: StageCounters = Object.freeze({
   failed: 0,
   cancelled: 0,
   abandoned: 0,
+  retried: 0,
+  hedged: 0,
   shed: 0,
   discarded: 0,
   emitted: 0,

@@ -83,6 +83,8 @@ export class StepStage implements Stage {
       failed: this.#failed,
       cancelled: 0,
       abandoned: 0,
+      retried: 0,
+      hedged: 0,
       shed: 0,
       discarded: this.#discarded,
       emitted: this.#emitted,

@@ -1,6 +1,9 @@
 import type { StageContext } from "../contract/types.js";
+import type { TimeoutError } from "../errors/timeout-error.js";
+import type { Clock } from "../policy/clock.js";
 import { CallContext } from "./call-context.js";
 import type { DispatchGate } from "./dispatch-gate.js";
+import { SlotDeadlines, type TimedSlot } from "./resilience/slot-deadlines.js";
 
 /** One of a stage's places for an item in flight. */
 export interface WorkerSlot {
@@ -26,12 +29,27 @@ export interface SlotHandlers {
   ): Promise<void> | undefined;
   /** A slot became free without a value (after an error); the stage may dispatch again. */
   slotReleased(): void;
+  /**
+   * The item's call ran past the stage's `timeout`: its signal is aborted, and the slot stays
+   * taken by the call until it settles (its result is then dropped). The handler deals with
+   * the item as with a rejection; a returned promise (an async dead letter) holds another slot.
+   */
+  itemTimedOut?(
+    item: unknown,
+    index: number,
+    error: TimeoutError,
+    ctx: StageContext,
+  ): Promise<void> | undefined;
 }
 
-class SlotState implements WorkerSlot {
+class SlotState implements WorkerSlot, TimedSlot {
   readonly ctx: CallContext;
   item: unknown;
   index = -1;
+  /** When the slot's call times out (`timeout`); `Infinity` while untimed or settled. */
+  deadline = Infinity;
+  /** The call timed out and its item moved on: the slot is free once the call settles. */
+  lingering = false;
   readonly onValue: (value: unknown) => void;
   readonly onError: (error: unknown) => void;
   readonly onHeldDone: () => void;
@@ -40,11 +58,21 @@ class SlotState implements WorkerSlot {
     this.ctx = ctx;
     // Created once per slot, so awaiting an item allocates no closure.
     this.onValue = (value) => {
+      if (this.lingering) {
+        owner.releaseLingering(this);
+        return;
+      }
+      this.deadline = Infinity;
       const { item, index } = this;
       this.item = undefined;
       handlers.itemSettled(this, item, index, value);
     };
     this.onError = (error) => {
+      if (this.lingering) {
+        owner.releaseLingering(this);
+        return;
+      }
+      this.deadline = Infinity;
       const { item, index } = this;
       this.item = undefined;
       this.ctx.index = index;
@@ -77,6 +105,15 @@ export class WorkerSlots {
   readonly #handlers: SlotHandlers;
   /** Slots holding an item (or a dead-letter call) now; a plain field, read per item. */
   taken = 0;
+  /** Of `taken`, slots held by calls past their timeout, whose items have moved on. */
+  lingering = 0;
+  /** The stage's `timeout` over its slots, when it has one. */
+  #deadlines: SlotDeadlines | undefined = undefined;
+  /**
+   * Places of the width held by calls that outlived their item (timed out and ignoring their
+   * signal, or a hedge's loser) until they settle: they count against the width like a slot.
+   */
+  held = 0;
 
   constructor(gate: DispatchGate, stage: string, handlers: SlotHandlers) {
     this.#gate = gate;
@@ -86,13 +123,52 @@ export class WorkerSlots {
 
   /** Whether no more item may start: as many slots are taken as the gate allows. */
   get allBusy(): boolean {
-    return this.taken >= this.#gate.limit;
+    return this.taken + this.held >= this.#gate.limit;
   }
 
   /** Whether no slot holds an item. */
   get allFree(): boolean {
     return this.taken === 0;
   }
+
+  /** Whether no slot holds an item the stage still waits for (calls past their timeout aside). */
+  get idle(): boolean {
+    return this.taken === this.lingering;
+  }
+
+  /**
+   * Times every async call: one past `timeoutMs` is aborted and its item handed to
+   * `itemTimedOut`, while the call keeps its slot (and its `ctx`) until it settles.
+   */
+  enableTimeout(timeoutMs: number, clock: Clock): void {
+    this.#deadlines = new SlotDeadlines(timeoutMs, clock, this.#stage, this.#all, this.#expire);
+  }
+
+  /** Clears the timeout's timer: the stage is done. */
+  stopTimeouts(): void {
+    this.#deadlines?.stop();
+  }
+
+  /** @internal A lingering call settled: its slot is free. */
+  releaseLingering(state: SlotState): void {
+    state.lingering = false;
+    state.item = undefined;
+    this.lingering--;
+    this.free(state);
+    this.#handlers.slotReleased();
+  }
+
+  readonly #expire = (slot: TimedSlot, error: TimeoutError): void => {
+    const state = slot as SlotState;
+    const { item, index, ctx } = state;
+    state.lingering = true;
+    state.item = undefined;
+    this.lingering++;
+    ctx.index = index;
+    ctx.abortCall(error);
+    const pending = this.#handlers.itemTimedOut!(item, index, error, ctx);
+    if (pending !== undefined) this.holdUntil(this.peek(), pending);
+  };
 
   /** The slot the next item will take; sync calls borrow its `ctx` without taking it. */
   peek(): WorkerSlot {
@@ -111,6 +187,7 @@ export class WorkerSlots {
     const state = this.#take(slot);
     state.item = item;
     state.index = index;
+    if (this.#deadlines !== undefined) this.#deadlines.started(state);
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }
@@ -120,6 +197,7 @@ export class WorkerSlots {
     const state = slot as SlotState;
     state.item = item;
     state.index = index;
+    if (this.#deadlines !== undefined) this.#deadlines.started(state);
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }

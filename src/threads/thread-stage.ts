@@ -240,6 +240,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         failed: this.#failed,
         cancelled: this.#cancelled,
         abandoned: this.#abandoned,
+        retried: 0,
+        hedged: 0,
         discarded: this.#discarded,
         emitted: this.#emitted,
         maxInFlight: this.#maxInFlight,
@@ -735,6 +737,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 /** The `ctx` a dead-letter callback gets for a thread stage's failed item (main thread). */
 class FailureContext implements StageContext {
   index = -1;
+  readonly attempt = 1;
   readonly stage: string;
   readonly slot = -1;
   readonly #controller = new AbortController();

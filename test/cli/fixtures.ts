@@ -15,6 +15,8 @@ export function stageStats(overrides: Partial<StageStats> = {}): StageStats {
     failed: 10,
     cancelled: 0,
     abandoned: 0,
+    retried: 0,
+    hedged: 0,
     shed: 0,
     discarded: 0,
     emitted: 990,
