@@ -69,6 +69,20 @@ export type {
   Success,
 } from "./contract/types.js";
 export { isTuneTrialError, TuneTrialError } from "./errors/tune-trial-error.js";
+export {
+  type DeadLetterAttempt,
+  type DeadLetterFile,
+  deadLetterFile,
+  deadLetterFileDefaults,
+  DeadLetterFileError,
+  type DeadLetterFileOptions,
+  type DeadLetterRecord,
+  isDeadLetterFileError,
+  replay,
+  type ReplayOptions,
+  serializeError,
+  type SerializedError,
+} from "./dead-letter/index.js";
 export { formatTune } from "./tune/format-tune.js";
 export { tune, type TuneResult, type TuneStopReason, type TuneTarget } from "./tune/tune.js";
 export type { TuneOptions, TuneRow } from "./tune/tune-options.js";

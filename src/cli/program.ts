@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerDemo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
 import { packageVersion } from "./package-version.js";
+import { registerReplay } from "./replay-command.js";
 import { ignoreBrokenPipe } from "./terminal.js";
 import { registerTune } from "./tune-command.js";
 
@@ -19,6 +20,7 @@ export function createProgram(done: (exitCode: number) => void): Command {
     .exitOverride();
   registerDemo(program, done);
   registerTune(program, done);
+  registerReplay(program, done);
   return program;
 }
 
