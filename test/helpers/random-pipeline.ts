@@ -20,9 +20,11 @@ export interface FunctionStagePlan {
   readonly threaded?: boolean;
   /**
    * Flow control on an event-loop stage: an `aimd()` width (up to `concurrency`), weights
-   * (1–3, within the width), or a per-key rate limit (about one start per ms per key).
+   * (1–3, within the width), or a per-key rate limit (about one start per ms per key). Or
+   * resilience: `retry` (a quarter of the items fail their first attempt, under a timeout that
+   * never fires) or `dedupe` (equal items in flight share a call); not on flatMap.
    */
-  readonly control?: "aimd" | "weight" | "rate" | "weight-rate" | undefined;
+  readonly control?: "aimd" | "weight" | "rate" | "weight-rate" | "retry" | "dedupe" | undefined;
 }
 
 /** Where threaded stages run: a shared pool and the worker module that plays a plan. */
@@ -103,6 +105,8 @@ export const stagePlan: fc.Arbitrary<FunctionStagePlan> = fc.record({
     "weight",
     "rate",
     "weight-rate",
+    "retry",
+    "dedupe",
   ),
 });
 
@@ -181,8 +185,14 @@ export function buildPipeline(
       ordered: stage.ordered,
       onError: "skip" as const,
     };
+    const resilient = stage.kind !== "flatMap";
     const controlled = {
       ...options,
+      ...(stage.control === "retry" && resilient
+        ? { retry: { attempts: 3, backoff: 1 }, timeout: 60_000 }
+        : stage.control === "dedupe" && resilient
+          ? { dedupe: (item: number) => item }
+          : {}),
       ...(stage.control === "aimd"
         ? { concurrency: aimd({ min: 1, max: stage.concurrency }) }
         : stage.control === "weight"
@@ -196,9 +206,28 @@ export function buildPipeline(
                 }
               : {}),
     };
+    const flaky = stage.control === "retry" && resilient;
     const call = (item: number, ctx: StageContext): unknown => {
       probe.enter(position);
       const pending = delay(delayFor(stage.modes, item, stage.salt), ctx.signal);
+      if (flaky && ctx.attempt === 1 && hash(item, stage.salt + 1) % 4 === 0) {
+        // A transient failure: the retry's second attempt goes through.
+        const error = new Error(`flaky item ${item}`);
+        if (pending === undefined) {
+          probe.leave(position);
+          throw error;
+        }
+        return pending.then(
+          () => {
+            probe.leave(position);
+            throw error;
+          },
+          (abort: unknown) => {
+            probe.leave(position);
+            throw abort;
+          },
+        );
+      }
       if (pending === undefined) {
         try {
           return finish(stage, item);
