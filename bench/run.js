@@ -35,6 +35,7 @@ import { scenario as s7 } from "./scenarios/s7-signal.js";
 import { scenario as s8a } from "./scenarios/s8a-heavy-sha256.js";
 import { scenario as s8b } from "./scenarios/s8b-heavy-json.js";
 import { runAdaptive, writeChart } from "./adaptive/report.js";
+import { runResilience } from "./resilience/report.js";
 
 const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
 const PEERS = [
@@ -64,7 +65,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
   --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
-  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9; S8 = S8a and S8b); repeatable or comma-separated
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9, R1, R2; S8 = S8a and S8b); repeatable or comma-separated
   --contender   only contenders whose name contains this text; repeatable
   --reps        repetitions per contender (default 5; 1 with --quick)
   --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
@@ -85,10 +86,13 @@ const picks = (id) =>
 const scenarios = wanted ? ALL.filter((s) => picks(s.id)) : ALL;
 /** S9 (adaptive concurrency over HTTP) has its own runner: see bench/adaptive/. */
 const adaptive = (!wanted || picks("S9")) && !args.contender;
+/** R1 (hedging) and R2 (retry budget) have their own runner too: see bench/resilience/. */
+const resilience = ["R1", "R2"].filter((id) => (!wanted || picks(id)) && !args.contender);
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
-if (scenarios.length === 0 && !adaptive) throw new Error(`no scenario matches ${wanted}`);
+if (scenarios.length === 0 && !adaptive && resilience.length === 0)
+  throw new Error(`no scenario matches ${wanted}`);
 
 const built = sluiceBuilt();
 const distMtime = () => (sluiceBuilt() ? statSync(distUrl).mtime.toISOString() : "missing");
@@ -157,6 +161,20 @@ if (adaptive && built) {
   targetResults.push(...s9.targets);
   chartSvg = s9.svg;
   console.log(`\n${s9.section}\n`);
+}
+
+if (resilience.length > 0 && built) {
+  const r = await runResilience({
+    reps,
+    quick,
+    timeoutMs,
+    log: (line) => console.error(line),
+    only: resilience,
+  });
+  failures += r.failures;
+  sections.push(...r.sections);
+  targetResults.push(...r.targets);
+  for (const section of r.sections) console.log(`\n${section}\n`);
 }
 
 const elapsed = (Date.now() - started) / 1000;
