@@ -118,3 +118,15 @@ export {
   quantileSketchDefaults,
   type QuantileSketchOptions,
 } from "./policy/quantile-sketch.js";
+export {
+  histogramDelta,
+  histogramQuantile,
+  type LatencyHistogram,
+  latencyBounds,
+} from "./observe/latency-histogram.js";
+export {
+  metricsDefaults,
+  type MetricsOptions,
+  type OnMetricsOptions,
+} from "./observe/metrics-options.js";
+export type { EventLoopDelay, RunMetrics, StageMetrics } from "./observe/run-metrics.js";

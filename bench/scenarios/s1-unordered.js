@@ -70,6 +70,22 @@ async function sluiceTimeout(n, { from }, sink) {
     .drain();
 }
 
+/**
+ * sluice drain with `run({ metrics: true })`: one call in 16 timed per stage (processing and
+ * queue time), the event-loop delay monitored, and a snapshot taken every 100 ms as a
+ * dashboard would.
+ */
+async function sluiceMetrics(n, { from }, sink) {
+  const run = from(gen(n))
+    .map(inc, { concurrency: C })
+    .forEach((y) => {
+      sink.add(y);
+    })
+    .run({ metrics: true });
+  run.onMetrics(() => {}, { every: 100 });
+  await run.drain();
+}
+
 /** sluice consumed by `for await` over the run. */
 async function sluiceForAwait(n, { from }, sink) {
   for await (const y of from(gen(n)).map(inc, { concurrency: C }).run()) sink.add(y);
@@ -189,6 +205,13 @@ export const scenario = {
       run: sluiceTimeout,
     },
     {
+      name: "sluice-metrics",
+      label: "sluice forEach + drain(), metrics on",
+      kind: "sluice",
+      load: loadSluice,
+      run: sluiceMetrics,
+    },
+    {
       name: "sluice-for-await",
       label: "sluice `for await`",
       kind: "sluice",
@@ -284,6 +307,12 @@ export const scenario = {
       contender: "sluice-timeout",
       vs: "sluice-drain",
       min: 0.7,
+    },
+    {
+      label: "S1 metrics on ≥ 90% of the run without",
+      contender: "sluice-metrics",
+      vs: "sluice-drain",
+      min: 0.9,
     },
     {
       label: "S1 for-await ≥ 80% of bare for-await loop",

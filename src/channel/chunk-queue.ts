@@ -10,6 +10,15 @@ export class ChunkQueue<T> {
   #offset = 0;
   /** Items queued (taken ones excluded). */
   #items = 0;
+  /** Arrival times beside `#ring` (0: not stamped), once {@link stampArrivals} was called. */
+  #stamps: number[] | undefined = undefined;
+  /** When the chunk the last {@link shiftChunk} took from arrived; 0 when not stamped. */
+  arrival = 0;
+
+  /** Keeps an arrival time beside each chunk from now on (see {@link push}). */
+  stampArrivals(): void {
+    this.#stamps ??= new Array<number>(this.#ring.length).fill(0);
+  }
 
   /** Items queued now. */
   get size(): number {
@@ -21,10 +30,15 @@ export class ChunkQueue<T> {
     return this.#length === 0;
   }
 
-  /** Appends a non-empty chunk; the queue owns it from now on. */
-  push(chunk: T[]): void {
+  /**
+   * Appends a non-empty chunk; the queue owns it from now on. `arrivedAt` is kept beside it
+   * when the queue stamps arrivals.
+   */
+  push(chunk: T[], arrivedAt = 0): void {
     if (this.#length === this.#ring.length) this.#grow();
-    this.#ring[(this.#head + this.#length) & (this.#ring.length - 1)] = chunk;
+    const at = (this.#head + this.#length) & (this.#ring.length - 1);
+    this.#ring[at] = chunk;
+    if (this.#stamps !== undefined) this.#stamps[at] = arrivedAt;
     this.#length++;
     this.#items += chunk.length;
   }
@@ -33,6 +47,7 @@ export class ChunkQueue<T> {
   shiftChunk(max = Number.POSITIVE_INFINITY): T[] | undefined {
     if (this.#length === 0) return undefined;
     const chunk = this.#ring[this.#head]!;
+    if (this.#stamps !== undefined) this.arrival = this.#stamps[this.#head]!;
     const remaining = chunk.length - this.#offset;
     if (this.#offset === 0 && remaining <= max) {
       this.#items -= remaining;
@@ -96,8 +111,11 @@ export class ChunkQueue<T> {
       return;
     }
     const mask = this.#ring.length - 1;
+    const stamps = this.#stamps;
     for (let k = i; k < this.#length - 1; k++) {
       this.#ring[(this.#head + k) & mask] = this.#ring[(this.#head + k + 1) & mask];
+      if (stamps !== undefined)
+        stamps[(this.#head + k) & mask] = stamps[(this.#head + k + 1) & mask]!;
     }
     this.#ring[(this.#head + this.#length - 1) & mask] = undefined;
     this.#length--;
@@ -115,6 +133,13 @@ export class ChunkQueue<T> {
     const ring = new Array<T[] | undefined>(old.length * 2).fill(undefined);
     for (let i = 0; i < this.#length; i++) ring[i] = old[(this.#head + i) & (old.length - 1)];
     this.#ring = ring;
+    const stamps = this.#stamps;
+    if (stamps !== undefined) {
+      const grown = new Array<number>(ring.length).fill(0);
+      for (let i = 0; i < this.#length; i++)
+        grown[i] = stamps[(this.#head + i) & (old.length - 1)]!;
+      this.#stamps = grown;
+    }
     this.#head = 0;
   }
 }

@@ -28,6 +28,11 @@ export class RunControl {
   yielding = false;
   /** Whether the run is paused (`run.pause()`): parts that yield stay parked until resumed. */
   paused = false;
+  /**
+   * Time one call in this many per stage (`run({ metrics })`); 0: metrics off, no stage
+   * reads a clock for them. Set by the run before it builds its stages.
+   */
+  sampleEvery = 0;
   /** Aborted when the run is cancelled or fails. */
   readonly signal: AbortSignal;
   /** Fails the run with `error` unless it is already stopping. */

@@ -1,4 +1,5 @@
 import type { ShedStrategy } from "../channel/chunk-channel.js";
+import type { StageTiming } from "../observe/stage-timing.js";
 import type { StageStats } from "./summary.js";
 
 /**
@@ -30,6 +31,16 @@ export interface StageInput<T> {
   readonly depth?: number;
   /** Most items it holds (absent on an input read on demand). */
   readonly capacity?: number;
+  /**
+   * Makes the input note when each chunk arrives (`performance.now()`), for queue times
+   * (`run({ metrics })`). Absent on an input read on demand: its items arrive when taken.
+   */
+  stampArrivals?(): void;
+  /**
+   * When the chunk last taken arrived (`performance.now()`); 0 when it was not stamped
+   * (stamping may skip chunks).
+   */
+  readonly arrival?: number;
 }
 
 /**
@@ -55,6 +66,12 @@ export interface Stage {
   collectLeftovers(): void;
   /** A snapshot of the counters. */
   stats(): StageStats;
+  /** Failed items by error class (see `errorClassOf`), as `run.metrics()` reports them. */
+  failedBy(): Record<string, number>;
+  /** Items at the stage's input that no call has taken yet. */
+  readonly queueDepth: number;
+  /** Sampled processing and queue times, when the run records metrics. */
+  readonly timing?: StageTiming | undefined;
   /** The live width of a function stage (flow control sets it); absent on other stages. */
   readonly gate?: StageGate;
 }

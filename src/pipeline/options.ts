@@ -1,4 +1,5 @@
 import type { Duration } from "../internal/duration.js";
+import type { MetricsOptions } from "../observe/metrics-options.js";
 import type { Limiter } from "../limit/limiter.js";
 import type { DeadLetter, ErrorPolicy } from "../contract/types.js";
 import type { CircuitStateChange } from "../policy/breaker-settings.js";
@@ -191,6 +192,13 @@ export interface FromOptions {
 export interface RunOptions {
   /** Cancels the run when aborted, like `run.cancel(signal.reason)`. */
   readonly signal?: AbortSignal;
+  /**
+   * Records latency histograms for `run.metrics()` / `run.onMetrics()`: `true` times one
+   * call in 64 per stage; `{ sampleEvery: n }` one in n. Also watches the event-loop delay
+   * while the run goes. Default off: no stage reads a clock for metrics. Counters, queue
+   * depths and failures by class are reported either way.
+   */
+  readonly metrics?: boolean | MetricsOptions;
 }
 
 /** Options for `take`, `drop` and `scan`. */

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { sampleEveryOption } from "../observe/metrics-options.js";
 import type { Executor } from "../contract/executor.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
@@ -232,9 +233,10 @@ export class Pipeline<T> {
    * summary). Each call is an independent run.
    */
   run(options?: RunOptions): Run<T> {
-    const raw = checkOptionsObject("run", options, ["signal"]);
+    const raw = checkOptionsObject("run", options, ["signal", "metrics"]);
     const signal = signalOption("run.signal", raw.signal);
-    return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal);
+    const sampleEvery = sampleEveryOption(raw.metrics);
+    return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal, sampleEvery);
   }
 
   /**

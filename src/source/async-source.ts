@@ -53,6 +53,14 @@ export class AsyncSource<T> implements SourceInput<T> {
     void this.#pump().finally(this.#settle);
   }
 
+  stampArrivals(): void {
+    this.#channel.stampArrivals();
+  }
+
+  get arrival(): number {
+    return this.#channel.arrival;
+  }
+
   takeChunk(): T[] | undefined {
     return this.#channel.takeChunk();
   }

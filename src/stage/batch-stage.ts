@@ -1,4 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { FailureTally } from "../observe/failure-tally.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { BatchStageSpec } from "../contract/stage-spec.js";
@@ -17,6 +18,7 @@ export class BatchStage implements Stage {
   readonly output: ChunkChannel<unknown>;
   readonly capacity: number;
   readonly #cursor: InputCursor<unknown>;
+  readonly #failures = new FailureTally();
   readonly #run: RunControl;
   #batch: unknown[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -59,6 +61,14 @@ export class BatchStage implements Stage {
 
   collectLeftovers(): void {
     this.#discarded += this.#cursor.discard();
+  }
+
+  failedBy(): Record<string, number> {
+    return this.#failures.snapshot();
+  }
+
+  get queueDepth(): number {
+    return this.#cursor.waiting;
   }
 
   stats(): StageStats {

@@ -14,7 +14,8 @@ export interface FailureHost {
   readonly stopping: boolean;
   /** The item was cancelled, not failed: count it and free its place. */
   cancelledItem(): void;
-  countFailed(): void;
+  /** Counts the item as failed, with `error`'s class. */
+  countFailed(error: unknown): void;
   /** Emits `{ ok: false, error, item }` in the item's place (`onError: "collect"`). */
   emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void;
   /** The failed item leaves the stage without output (`"skip"`, after any dead letter). */
@@ -50,7 +51,7 @@ export function applyErrorPolicy(
     host.cancelledItem();
     return undefined;
   }
-  host.countFailed();
+  host.countFailed(error);
   if (plan.collect) {
     host.emitFailure(index, { ok: false, error, item });
     return undefined;

@@ -1,4 +1,6 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { FailureTally } from "../observe/failure-tally.js";
+import { StageTiming } from "../observe/stage-timing.js";
 import { shedCount, shedInput } from "./shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
@@ -20,7 +22,7 @@ import { isThenable } from "./thenable.js";
 import { stageStats } from "./stage-stats.js";
 import type { CallContext } from "./call-context.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
-import { StageGuard } from "./resilience/stage-guard.js";
+import { guardWraps, StageGuard } from "./resilience/stage-guard.js";
 import type { RetryWait } from "./resilience/retry-waits.js";
 
 const MAP = 0;
@@ -84,6 +86,9 @@ export class FunctionStage
   readonly #rate: StageRate | undefined;
   /** Timeout, retry, hedge, breaker and dedupe, when the stage sets any: it calls `#fn`. */
   readonly #guard: StageGuard | undefined;
+  readonly #failures = new FailureTally();
+  /** Sampled processing and queue times, when the run records metrics. */
+  readonly timing: StageTiming | undefined;
   /** Items may wait inside the stage to start later: rate-limited ones, or retries backing off. */
   readonly #holds: boolean;
   /**
@@ -155,23 +160,38 @@ export class FunctionStage
         ? undefined
         : new StageLimit(spec.limiter, spec.concurrency, this.gate);
     this.#kind = KIND_CODES[spec.kind];
+    this.#cursor = new InputCursor(input, run.sampleEvery > 0);
+    // Metrics time one call in sampleEvery: the user's function itself, so each retry and
+    // each call of a hedged attempt is a call of its own, and a breaker's refusal or a
+    // deduplicated item makes none. An unwatched run keeps the bare function.
+    this.timing = run.sampleEvery > 0 ? new StageTiming(run.sampleEvery) : undefined;
+    // A guarded call's promise is the guard's, and a hedge starts calls from its timer: those
+    // chain the sampled call's promise; otherwise the slot awaiting it records it.
+    const guarded = spec.resilience !== undefined && guardWraps(spec.resilience);
+    const fn =
+      this.timing === undefined
+        ? spec.fn
+        : this.timing.wrap(
+            spec.fn,
+            this.#cursor,
+            this.#kind === FLAT_MAP ? "queue" : guarded ? "promise" : "slot",
+          );
     this.#guard =
       spec.resilience === undefined
         ? undefined
-        : new StageGuard(spec.resilience, spec.name, spec.fn, {
+        : new StageGuard(spec.resilience, spec.name, fn, {
             heldChanged: (delta) => {
               this.#slots.held += delta;
             },
             wake: this.#eventHandler,
           });
-    this.#fn = this.#guard?.wraps === true ? this.#guard.call : spec.fn;
+    this.#fn = this.#guard?.wraps === true ? this.#guard.call : fn;
     this.#collect = spec.onError === "collect";
     this.#policy = {
       collect: this.#collect,
       skip: spec.onError === "skip",
       deadLetter: spec.deadLetter,
     };
-    this.#cursor = new InputCursor(input);
     this.#input = input;
     shedInput(input, spec, run);
     this.#run = run;
@@ -196,6 +216,9 @@ export class FunctionStage
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
+    if (this.timing !== undefined && this.#kind !== FLAT_MAP && !guarded) {
+      this.#slots.enableTiming(this.timing);
+    }
     const resilience = spec.resilience;
     if (resilience !== undefined && resilience.timeoutMs !== Infinity && !resilience.hedge) {
       // A plain timeout lives in the slots: the fast paths stay on, no promise per item.
@@ -241,6 +264,14 @@ export class FunctionStage
 
   collectLeftovers(): void {
     this.#discarded += this.#cursor.discard();
+  }
+
+  failedBy(): Record<string, number> {
+    return this.#failures.snapshot();
+  }
+
+  get queueDepth(): number {
+    return this.#cursor.waiting;
   }
 
   stats(): StageStats {
@@ -987,8 +1018,9 @@ export class FunctionStage
   }
 
   /** @internal */
-  countFailed(): void {
+  countFailed(error: unknown): void {
     this.#failed++;
+    this.#failures.add(error);
   }
 
   /** @internal */

@@ -1,4 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { FailureTally } from "../observe/failure-tally.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { StepStageSpec } from "../contract/stage-spec.js";
@@ -25,6 +26,7 @@ export class StepStage implements Stage {
   readonly name: string;
   readonly output: ChunkChannel<unknown>;
   readonly #cursor: InputCursor<unknown>;
+  readonly #failures = new FailureTally();
   readonly #run: RunControl;
   readonly #staging: OutputStaging<unknown>;
   /** scan: the running accumulator; take/drop: items passed or dropped so far. */
@@ -73,6 +75,14 @@ export class StepStage implements Stage {
 
   collectLeftovers(): void {
     this.#discarded += this.#cursor.discard();
+  }
+
+  failedBy(): Record<string, number> {
+    return this.#failures.snapshot();
+  }
+
+  get queueDepth(): number {
+    return this.#cursor.waiting;
   }
 
   stats(): StageStats {
@@ -231,6 +241,7 @@ export class StepStage implements Stage {
 
   #fail(item: unknown, index: number, error: unknown): number {
     this.#failed++;
+    this.#failures.add(error);
     this.#stopped = true;
     this.#run.fail(new StageError(this.name, item, index, error));
     return END;

@@ -1,4 +1,5 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
+import { FailureTally } from "../observe/failure-tally.js";
 import { shedCount, shedInput } from "../stage/shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
@@ -81,6 +82,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   readonly #collect: boolean;
   readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
+  readonly #failures = new FailureTally();
   readonly #input: StageInput<unknown>;
   readonly #run: RunControl;
   readonly #ring: OrderedCollector | undefined;
@@ -228,6 +230,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   collectLeftovers(): void {
     this.#discarded += this.#cursor.discard();
+  }
+
+  failedBy(): Record<string, number> {
+    return this.#failures.snapshot();
+  }
+
+  get queueDepth(): number {
+    return this.#cursor.waiting;
   }
 
   stats(): StageStats {
@@ -648,8 +658,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   }
 
   /** @internal */
-  countFailed(): void {
+  countFailed(error: unknown): void {
     this.#failed++;
+    this.#failures.add(error);
   }
 
   /** @internal */

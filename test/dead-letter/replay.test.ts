@@ -178,6 +178,11 @@ describe("replay", () => {
         if (firstThree.length === 3) break;
       }
       assert.deepEqual(firstThree, [0, 1, 2]);
+      // The close was asked for and awaited; under load its request can still be listed for
+      // a turn or two after its promise settled. Polled, with no bound on time asserted.
+      for (let i = 0; i < 1_000 && process.getActiveResourcesInfo().includes("CloseReq"); i++) {
+        await sleep(1);
+      }
     });
     let total = 0;
     for await (const item of replay<number>(path)) total += item;

@@ -48,41 +48,66 @@ const sourceKind = fc.constantFrom<SourceKind>("array", "generator", "async-gene
 const mixedPlans = fc.array(anyStagePlan, { minLength: 1, maxLength: 5 });
 const inputs = fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 80 });
 
+/** Metrics off, or on with one call in 1 to 4 timed: they must change no outcome. */
+const metricsChoice = fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined });
+
 test("conserves every item, keeps order when every stage is ordered, bounds in-flight", async () => {
   await fc.assert(
-    fc.asyncProperty(mixedPlans, inputs, sourceKind, async (plan, input, kind) => {
-      const events = { closed: false };
-      await assertNoLeaks(async () => {
-        const probe = new InFlightProbe(plan.length);
-        const run = buildPipeline(plan, makeSource(kind, input, events), probe).run();
-        const output = await run.collect();
-        const expected = reference(plan, input);
-        switch (comparable(plan)) {
-          case "exact":
-            assert.deepEqual(output, expected);
-            break;
-          case "multiset":
-            assert.deepEqual([...output].sort(byNumber), [...expected].sort(byNumber));
-            break;
-          case "none":
-            // Which items a step stage sees first depends on timing; conservation still holds.
-            break;
-        }
-        const summary = await run.settled;
-        assert.equal(summary.outcome, "completed");
-        assertConserved(summary);
-        // Read to its end, or stopped by a take: either way a generator that yielded
-        // something has run its finally (one never started has no finally to run).
-        if (kind !== "array" && summary.pulled > 0) {
-          assert.ok(events.closed, "the source's iterator was not closed");
-        }
-        plan.forEach((stage, i) => {
-          const width = isFunctionPlan(stage) ? stage.concurrency : 1;
-          assert.ok(probe.max[i]! <= width, `stage ${i}: ${probe.max[i]} in flight > ${width}`);
-          assert.ok(summary.stages[i]!.maxInFlight <= width);
+    fc.asyncProperty(
+      mixedPlans,
+      inputs,
+      sourceKind,
+      metricsChoice,
+      async (plan, input, kind, every) => {
+        const events = { closed: false };
+        await assertNoLeaks(async () => {
+          const probe = new InFlightProbe(plan.length);
+          const run = buildPipeline(plan, makeSource(kind, input, events), probe).run(
+            every === undefined ? {} : { metrics: { sampleEvery: every } },
+          );
+          const output = await run.collect();
+          const expected = reference(plan, input);
+          switch (comparable(plan)) {
+            case "exact":
+              assert.deepEqual(output, expected);
+              break;
+            case "multiset":
+              assert.deepEqual([...output].sort(byNumber), [...expected].sort(byNumber));
+              break;
+            case "none":
+              // Which items a step stage sees first depends on timing; conservation still holds.
+              break;
+          }
+          const summary = await run.settled;
+          assert.equal(summary.outcome, "completed");
+          assertConserved(summary);
+          const metrics = run.metrics();
+          assert.deepEqual(
+            metrics.stages.map(({ failedBy, queueDepth, processingMs, queueMs, ...stats }) => {
+              // Failures by class add up to failed; a sample is at most one per call.
+              const classes = Object.values(failedBy).reduce((a, b) => a + b, 0);
+              assert.equal(classes, stats.failed);
+              assert.equal(queueDepth, 0);
+              if (every === undefined) assert.equal(processingMs.count + queueMs.count, 0);
+              assert.ok(queueMs.count <= stats.in);
+              return stats;
+            }),
+            summary.stages,
+            "metrics report the summary's own counters",
+          );
+          // Read to its end, or stopped by a take: either way a generator that yielded
+          // something has run its finally (one never started has no finally to run).
+          if (kind !== "array" && summary.pulled > 0) {
+            assert.ok(events.closed, "the source's iterator was not closed");
+          }
+          plan.forEach((stage, i) => {
+            const width = isFunctionPlan(stage) ? stage.concurrency : 1;
+            assert.ok(probe.max[i]! <= width, `stage ${i}: ${probe.max[i]} in flight > ${width}`);
+            assert.ok(summary.stages[i]!.maxInFlight <= width);
+          });
         });
-      });
-    }),
+      },
+    ),
     { numRuns: 120 },
   );
 });

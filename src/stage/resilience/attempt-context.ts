@@ -11,12 +11,15 @@ export class AttemptContext implements StageContext {
   readonly stage: string;
   readonly slot: number;
   readonly attempt: number;
+  /** The second call of a hedged attempt: its item's wait in the queue was timed already. */
+  readonly hedge: boolean;
   #controller: AbortController | undefined = undefined;
   /** Why the call was aborted before its signal was read: the signal starts aborted. */
   #reason: unknown = undefined;
   #aborted = false;
 
-  constructor(stage: string, slot: number, index: number, attempt: number) {
+  constructor(stage: string, slot: number, index: number, attempt: number, hedge = false) {
+    this.hedge = hedge;
     this.stage = stage;
     this.slot = slot;
     this.index = index;

@@ -106,7 +106,7 @@ export class GuardedCall {
   /** Starts the second call of a hedged request (the watch checked the time and the budget). */
   startHedge(): void {
     if (this.#decided || this.#hedge !== undefined) return;
-    const ctx = new AttemptContext(this.#owner.stage, this.slot, this.index, this.attempt);
+    const ctx = new AttemptContext(this.#owner.stage, this.slot, this.index, this.attempt, true);
     this.#hedge = ctx;
     this.#running++;
     let result: unknown;

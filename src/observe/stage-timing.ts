@@ -1,0 +1,96 @@
+import type { StageContext, StageFn } from "../contract/types.js";
+import { LatencyRecorder } from "./latency-histogram.js";
+
+/** Where a stage reads the time its current input chunk reached it (`performance.now()`). */
+export interface ChunkArrival {
+  /** When the chunk the stage takes items from now arrived; 0 while unknown. */
+  readonly arrivedAt: number;
+}
+
+/**
+ * A stage's sampled latencies: processing time (a call, from its start to its settling) and
+ * queue time (from the moment the item's chunk reached the stage's input to the call's
+ * start). One call in `sampleEvery` is timed, so the clock is read twice per sampled call
+ * and never for the others; a sampled async call costs one extra promise.
+ */
+export class StageTiming {
+  /** Calls between two timed ones. */
+  readonly sampleEvery: number;
+  readonly processing = new LatencyRecorder();
+  readonly queue = new LatencyRecorder();
+  /**
+   * In `"slot"` mode: when the sampled call that just returned a promise started, for the
+   * stage's slot that awaits it to take (and record at its settling); 0 when none waits.
+   */
+  pendingStart = 0;
+
+  constructor(sampleEvery: number) {
+    this.sampleEvery = sampleEvery;
+  }
+
+  /**
+   * `fn`, timing one call in {@link sampleEvery}. Queue time is taken for an item's first
+   * call only (a retry waited in its backoff, a hedge behind its first call, not in the
+   * queue). How a sampled async call's end is taken, by `mode`:
+   * - `"slot"`: the stage hands every promise its function returns to one of its slots at
+   *   once; the slot takes {@link pendingStart} and records when the promise settles. No
+   *   promise or closure more per sampled call.
+   * - `"promise"`: the call's promise is chained (one more promise per sampled call), for
+   *   stages whose calls start elsewhere too (a hedge's timer, a retry's guard).
+   * - `"queue"`: queue time only (a flatMap's call returns an iterable whose work comes later).
+   */
+  wrap(
+    fn: StageFn<unknown, unknown>,
+    arrival: ChunkArrival,
+    mode: "slot" | "promise" | "queue",
+  ): StageFn<unknown, unknown> {
+    const every = this.sampleEvery;
+    const processingTimes = this.processing;
+    const queueTimes = this.queue;
+    // The untimed call is all the returned function does: small enough for V8 to inline it
+    // (and the user's function in it) where the stage calls it; the timed call is apart.
+    const timed = (item: unknown, ctx: StageContext): unknown => {
+      const start = performance.now();
+      const arrivedAt = arrival.arrivedAt;
+      if (arrivedAt > 0 && ctx.attempt === 1 && (ctx as { hedge?: boolean }).hedge !== true) {
+        queueTimes.record(start - arrivedAt);
+      }
+      if (mode === "queue") return fn(item, ctx);
+      let result: unknown;
+      try {
+        result = fn(item, ctx);
+      } catch (error) {
+        processingTimes.record(performance.now() - start);
+        throw error;
+      }
+      if (
+        typeof result === "object" &&
+        result !== null &&
+        typeof (result as PromiseLike<unknown>).then === "function"
+      ) {
+        if (mode === "slot") {
+          this.pendingStart = start;
+          return result;
+        }
+        return Promise.resolve(result as PromiseLike<unknown>).then(
+          (value) => {
+            processingTimes.record(performance.now() - start);
+            return value;
+          },
+          (error: unknown) => {
+            processingTimes.record(performance.now() - start);
+            throw error;
+          },
+        );
+      }
+      processingTimes.record(performance.now() - start);
+      return result;
+    };
+    let countdown = 1;
+    return (item, ctx) => {
+      if (--countdown !== 0) return fn(item, ctx);
+      countdown = every;
+      return timed(item, ctx);
+    };
+  }
+}
