@@ -3,6 +3,7 @@ import { registerDemo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
 import { packageVersion } from "./package-version.js";
 import { registerReplay } from "./replay-command.js";
+import { registerRun } from "./run-command.js";
 import { ignoreBrokenPipe } from "./terminal.js";
 import { registerTune } from "./tune-command.js";
 
@@ -21,6 +22,7 @@ export function createProgram(done: (exitCode: number) => void): Command {
   registerDemo(program, done);
   registerTune(program, done);
   registerReplay(program, done);
+  registerRun(program, done);
   return program;
 }
 

@@ -257,7 +257,9 @@ export class WorkerSlots {
     state.item = item;
     state.index = index;
     if (this.#deadlines !== undefined) this.#deadlines.started(state);
-    if (this.#timing !== undefined) this.#takeSample(state, this.#timing);
+    if (this.#timing !== undefined && this.#timing.pendingStart !== 0) {
+      this.#takeSample(state, this.#timing);
+    }
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }
@@ -268,7 +270,9 @@ export class WorkerSlots {
     state.item = item;
     state.index = index;
     if (this.#deadlines !== undefined) this.#deadlines.started(state);
-    if (this.#timing !== undefined) this.#takeSample(state, this.#timing);
+    if (this.#timing !== undefined && this.#timing.pendingStart !== 0) {
+      this.#takeSample(state, this.#timing);
+    }
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }

@@ -1,0 +1,110 @@
+import type { Command } from "commander";
+import type { RunSummary } from "../index.js";
+import { formatCount, formatMs } from "../internal/format.js";
+import type { CommandIo } from "./demo.js";
+import { exitCodes } from "./exit-codes.js";
+import { onInterrupt } from "./interrupt.js";
+import { loadPipelineModule, PipelineModuleError } from "./pipeline-module.js";
+import { startProgress } from "./progress-reporter.js";
+import { summaryToJson } from "./summary-json.js";
+import { renderSummary } from "./summary-table.js";
+
+/** `sluice run`'s parsed options. */
+export interface RunFlags {
+  /** Print the summary as JSON instead of a table. */
+  readonly json?: boolean;
+  /** Show the live progress view (`--no-progress` turns it off). */
+  readonly progress?: boolean;
+}
+
+/**
+ * Adds `sluice run <module> [args...]`: runs a pipeline module with live progress on stderr
+ * and prints its summary. Reports `done(exitCode)`: 0 the run completed, 1 it failed (or the
+ * module threw while loading or building), 2 an unusable module (nothing ran), 128 + n when
+ * stopped by a signal.
+ */
+export function registerRun(program: Command, done: (exitCode: number) => void): Command {
+  return program
+    .command("run")
+    .description(
+      "Run a pipeline module: live per-stage progress on stderr, the summary at the end. Ctrl-C (or SIGTERM) cancels the run, waits for it to settle and prints what it did.",
+    )
+    .argument(
+      "<module>",
+      "a pipeline module (.js/.mjs, or .ts with tsx installed): its default export is a pipeline or a function (args) => pipeline",
+    )
+    .argument("[args...]", "arguments for the module's default-export function (after --)")
+    .option("--json", "print the summary as JSON instead of a table")
+    .option("--no-progress", "do not show the live progress view")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  sluice run ./pipeline.mjs\n  sluice run ./pipeline.ts --json -- --input data.csv",
+    )
+    .action(async (module: string, args: string[], flags: RunFlags) => {
+      done(
+        await runModule(module, args, flags, { stdout: process.stdout, stderr: process.stderr }),
+      );
+    });
+}
+
+/**
+ * Runs `sluice run` and resolves with its exit code: the summary goes to `io.stdout`, the
+ * progress view and errors to `io.stderr`. The run records metrics (`run({ metrics: true })`).
+ * The first SIGINT/SIGTERM cancels it; the command waits for it to settle, prints its
+ * partial summary and says so.
+ */
+export async function runModule(
+  modulePath: string,
+  args: readonly string[],
+  flags: RunFlags,
+  io: CommandIo,
+): Promise<number> {
+  const interrupt = onInterrupt();
+  try {
+    const module = await loadPipelineModule(modulePath, { args });
+    const pipeline = await module.build();
+    const run = pipeline.run({ signal: interrupt.signal, metrics: true });
+    const progress =
+      flags.progress === false || flags.json === true
+        ? undefined
+        : startProgress(() => run.stats(), io.stderr);
+    // A failed or cancelled run rejects drain(); its outcome and error are in the summary.
+    await run.drain().catch(() => undefined);
+    const summary = await run.settled;
+    progress?.stop();
+    io.stdout.write(
+      flags.json === true
+        ? `${summaryToJson(summary)}\n`
+        : `${renderSummary(summary).join("\n")}\n`,
+    );
+    return report(summary, modulePath, interrupt.received, interrupt.exitCode, io);
+  } catch (error) {
+    const usage = error instanceof PipelineModuleError && error.usage;
+    io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return usage ? exitCodes.usage : exitCodes.failed;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** Says how the run ended when it did not complete; returns the exit code. */
+function report(
+  summary: RunSummary,
+  modulePath: string,
+  received: NodeJS.Signals | undefined,
+  signalExitCode: number | undefined,
+  io: CommandIo,
+): number {
+  if (summary.outcome === "completed") return exitCodes.ok;
+  if (summary.outcome === "cancelled") {
+    io.stderr.write(
+      `sluice: the run of ${modulePath} was cancelled by ${received ?? "request"} after ${formatCount(summary.pulled)} source items (${formatMs(summary.durationMs)}); it settled, and its summary is partial.\n`,
+    );
+    return signalExitCode ?? exitCodes.interrupted;
+  }
+  const error = summary.error;
+  io.stderr.write(
+    `error: the run of ${modulePath} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  return exitCodes.failed;
+}
