@@ -115,8 +115,8 @@ export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Prom
     if (flags.json !== true) {
       io.stdout.write(lines(renderIntro(flags.items, demo.pipeline.stages, demo.chaos)));
     }
-    const run = demo.pipeline.run({ signal: interrupt.signal });
-    const progress = flags.progress ? startProgress(() => run.stats(), io.stderr) : undefined;
+    const run = demo.pipeline.run({ signal: interrupt.signal, metrics: flags.progress });
+    const progress = flags.progress ? startProgress(() => run.metrics(), io.stderr) : undefined;
     try {
       await run.drain();
     } catch {

@@ -1,5 +1,4 @@
-import type { RunSummary } from "../index.js";
-import { renderProgressBlock, renderProgressLine } from "./progress-line.js";
+import { type ProgressSnapshot, renderProgressBlock, renderProgressLine } from "./progress-line.js";
 import { erase, redraw, type TerminalOutput } from "./terminal.js";
 
 /** Timing of a {@link startProgress} view, in milliseconds. */
@@ -25,19 +24,19 @@ const DEFAULTS = Object.freeze({ redrawMs: 150, plainMs: 1_000, rateWindowMs: 1_
  * stage redrawn in place every `redrawMs`; elsewhere (CI logs, pipes) one plain line every
  * `plainMs`, so a log gets a line a second rather than a frame per redraw.
  *
- * Costs one `read()` (a `run.stats()` snapshot) per tick and nothing per item. The timer is
+ * Costs one `read()` (a `run.stats()` or `run.metrics()` snapshot) per tick and nothing per item. The timer is
  * unref'd, so a forgotten reporter never keeps the process alive, but the owner should still
  * `stop()` it when the run settles: that is what clears the block before the summary.
  */
 export function startProgress(
-  read: () => RunSummary,
+  read: () => ProgressSnapshot,
   output: TerminalOutput,
   options: ProgressOptions = {},
 ): ProgressReporter {
   const { redrawMs, plainMs, rateWindowMs } = { ...DEFAULTS, ...options };
   const tty = output.isTTY === true;
   // Snapshots from the last rate window; the oldest is the base for the rates shown.
-  const history: RunSummary[] = [];
+  const history: ProgressSnapshot[] = [];
   let drawn = 0;
   let stopped = false;
 

@@ -67,7 +67,7 @@ export async function runModule(
     const progress =
       flags.progress === false || flags.json === true
         ? undefined
-        : startProgress(() => run.stats(), io.stderr);
+        : startProgress(() => run.metrics(), io.stderr);
     // A failed or cancelled run rejects drain(); its outcome and error are in the summary.
     await run.drain().catch(() => undefined);
     const summary = await run.settled;
