@@ -57,7 +57,8 @@ describe("run.metrics()", () => {
     const metrics = run.metrics();
     assert.equal(metrics.sampleEvery, 10);
     for (const stage of metrics.stages) {
-      assert.equal(stage.processingMs.count, 10, stage.name);
+      // One in 10 on average: the gaps between timed calls vary from 1 to 19.
+      assert.ok(stage.processingMs.count >= 5 && stage.processingMs.count <= 20, stage.name);
       // Queue times come from sampled calls whose chunk was stamped (the first always is).
       assert.ok(stage.queueMs.count >= 1 && stage.queueMs.count <= 10, stage.name);
       assert.ok(stage.processingMs.sumMs >= 0 && stage.processingMs.maxMs >= 0);
@@ -83,8 +84,24 @@ describe("run.metrics()", () => {
     const [stage] = run.metrics().stages;
     assert.equal(calls, 512);
     assert.equal(stage!.retried, 256);
-    assert.equal(stage!.processingMs.count, 8, "512 calls / 64");
+    assert.ok(stage!.processingMs.count >= 3 && stage!.processingMs.count <= 16, "512 calls / ~64");
     assert.ok(stage!.queueMs.count <= 8 && stage!.queueMs.count >= 1);
+  });
+
+  test("periodic slow calls show in p99 whatever the sampling rate (the timed calls are not periodic)", async () => {
+    for (const sampleEvery of [4, 20, 64]) {
+      const run = from(range(4_000))
+        .map(
+          (x: number) =>
+            x % 20 === 7 ? new Promise<number>((resolve) => setTimeout(resolve, 3, x)) : x,
+          { concurrency: 64 },
+        )
+        .run({ metrics: { sampleEvery } });
+      await run.drain();
+      const { processingMs } = run.metrics().stages[0]!;
+      assert.ok(processingMs.p99Ms >= 2, `1 in ${sampleEvery}: p99 ${processingMs.p99Ms} ms`);
+      assert.ok(processingMs.p50Ms < 1, `1 in ${sampleEvery}: p50 ${processingMs.p50Ms} ms`);
+    }
   });
 
   test("queue time counts from the chunk's arrival at the stage to its call", async () => {
@@ -166,9 +183,9 @@ describe("run.onMetrics()", () => {
     assert.equal(last.stages[0]!.out, summary.stages[0]!.out);
     assert.ok(seen.length >= 2, `${seen.length} snapshots`);
     assert.ok(seen.slice(0, -1).every((m) => m.outcome === "running"));
-    // Subscribed before the start: latencies are recorded (1 in 64: the first of 20 calls).
+    // Subscribed before the start: latencies are recorded (the first call always is).
     assert.equal(last.sampleEvery, 64);
-    assert.equal(last.stages[0]!.processingMs.count, 1);
+    assert.ok(last.stages[0]!.processingMs.count >= 1);
     await tick();
     assert.equal(seen.length, seen.indexOf(last) + 1, "nothing after the final snapshot");
   });
