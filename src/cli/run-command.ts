@@ -1,9 +1,12 @@
+import { basename } from "node:path";
 import type { Command } from "commander";
 import type { RunSummary } from "../index.js";
 import { formatCount, formatMs } from "../internal/format.js";
 import type { CommandIo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
+import { serveMetrics } from "./metrics-server.js";
+import { parseInteger } from "./option-parsers.js";
 import { loadPipelineModule, PipelineModuleError } from "./pipeline-module.js";
 import { startProgress } from "./progress-reporter.js";
 import { summaryToJson } from "./summary-json.js";
@@ -15,6 +18,8 @@ export interface RunFlags {
   readonly json?: boolean;
   /** Show the live progress view (`--no-progress` turns it off). */
   readonly progress?: boolean;
+  /** Serve Prometheus metrics on this loopback port while the run goes (0: a free one). */
+  readonly metricsPort?: number;
 }
 
 /**
@@ -35,10 +40,15 @@ export function registerRun(program: Command, done: (exitCode: number) => void):
     )
     .argument("[args...]", "arguments for the module's default-export function (after --)")
     .option("--json", "print the summary as JSON instead of a table")
+    .option(
+      "--metrics-port <port>",
+      "serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the run goes (0 picks a free port; the URL is printed on stderr)",
+      (value: string) => parseInteger(value, 0),
+    )
     .option("--no-progress", "do not show the live progress view")
     .addHelpText(
       "after",
-      "\nExamples:\n  sluice run ./pipeline.mjs\n  sluice run ./pipeline.ts --json -- --input data.csv",
+      "\nExamples:\n  sluice run ./pipeline.mjs\n  sluice run ./pipeline.mjs --metrics-port 9464\n  sluice run ./pipeline.ts --json -- --input data.csv",
     )
     .action(async (module: string, args: string[], flags: RunFlags) => {
       done(
@@ -64,6 +74,18 @@ export async function runModule(
     const module = await loadPipelineModule(modulePath, { args });
     const pipeline = await module.build();
     const run = pipeline.run({ signal: interrupt.signal, metrics: true });
+    const server =
+      flags.metricsPort === undefined
+        ? undefined
+        : await serveMetrics(run, basename(modulePath), flags.metricsPort).catch(
+            async (error: unknown) => {
+              await run.cancel();
+              throw new Error(
+                `Cannot serve metrics on 127.0.0.1:${flags.metricsPort}: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            },
+          );
+    if (server !== undefined) io.stderr.write(`metrics: ${server.url}\n`);
     const progress =
       flags.progress === false || flags.json === true
         ? undefined
@@ -72,6 +94,7 @@ export async function runModule(
     await run.drain().catch(() => undefined);
     const summary = await run.settled;
     progress?.stop();
+    await server?.close();
     io.stdout.write(
       flags.json === true
         ? `${summaryToJson(summary)}\n`

@@ -72,6 +72,62 @@ describe("sluice run", () => {
     assert.match(result.stderr, /double/);
   });
 
+  test("--metrics-port 0 serves /metrics on a free loopback port while the run goes", async () => {
+    let scraped = "";
+    let missing = 0;
+    const result = await runCli(
+      ["run", fixture, "--no-progress", "--metrics-port", "0", "--", "hang", "10"],
+      {
+        onSpawn: (child, output) => {
+          const poll = setInterval(() => {
+            const url = /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(
+              output.stderr(),
+            )?.[1];
+            if (url === undefined || !output.stderr().includes("working")) return;
+            clearInterval(poll);
+            void (async () => {
+              scraped = await (await fetch(url)).text();
+              missing = (await fetch(url.replace("/metrics", "/other"))).status;
+              child.kill("SIGINT");
+            })();
+          }, 10);
+          child.on("exit", () => clearInterval(poll));
+        },
+      },
+    );
+    assert.equal(result.code, 130);
+    assert.match(
+      scraped,
+      /^sluice_stage_items_total\{pipeline="run-pipeline\.mjs",stage="double",outcome="in"\} 4$/m,
+    );
+    assert.match(
+      scraped,
+      /^sluice_stage_in_flight\{pipeline="run-pipeline\.mjs",stage="double"\} 4$/m,
+    );
+    assert.equal(missing, 404);
+  });
+
+  test("a --metrics-port that is not a port number is a usage error; a taken port fails the command", async () => {
+    const bad = await runCli(["run", fixture, "--metrics-port", "http"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--metrics-port/);
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const busy = await runCli(["run", fixture, "--metrics-port", String(port), "--", "ok", "5"]);
+      assert.equal(busy.code, 1);
+      assert.match(
+        busy.stderr,
+        new RegExp(`^error: Cannot serve metrics on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`, "m"),
+      );
+      assert.equal(busy.stdout, "");
+    } finally {
+      taken.close();
+    }
+  });
+
   test("sluice --help lists the run command", async () => {
     const result = await runCli(["--help"]);
     assert.match(result.stdout, /run \[options\] <module> \[args\.\.\.\]/);
