@@ -18,11 +18,6 @@ export class StageTiming {
   readonly sampleEvery: number;
   readonly processing = new LatencyRecorder();
   readonly queue = new LatencyRecorder();
-  /**
-   * In `"slot"` mode: when the sampled call that just returned a promise started, for the
-   * stage's slot that awaits it to take (and record at its settling); 0 when none waits.
-   */
-  pendingStart = 0;
 
   constructor(sampleEvery: number) {
     this.sampleEvery = sampleEvery;
@@ -31,18 +26,15 @@ export class StageTiming {
   /**
    * `fn`, timing one call in {@link sampleEvery}. Queue time is taken for an item's first
    * call only (a retry waited in its backoff, a hedge behind its first call, not in the
-   * queue). How a sampled async call's end is taken, by `mode`:
-   * - `"slot"`: the stage hands every promise its function returns to one of its slots at
-   *   once; the slot takes {@link pendingStart} and records when the promise settles. No
-   *   promise or closure more per sampled call.
-   * - `"promise"`: the call's promise is chained (one more promise per sampled call), for
-   *   stages whose calls start elsewhere too (a hedge's timer, a retry's guard).
-   * - `"queue"`: queue time only (a flatMap's call returns an iterable whose work comes later).
+   * queue). A sampled async call's promise is chained to time its end: one promise more per
+   * timed call, none for the others (timing it in the slot that awaits it instead put a
+   * check on every settle and cost S1 more). `processing: false` times the queue only (a
+   * flatMap's call returns an iterable whose work comes later).
    */
   wrap(
     fn: StageFn<unknown, unknown>,
     arrival: ChunkArrival,
-    mode: "slot" | "promise" | "queue",
+    processing = true,
   ): StageFn<unknown, unknown> {
     const every = this.sampleEvery;
     const processingTimes = this.processing;
@@ -55,7 +47,7 @@ export class StageTiming {
       if (arrivedAt > 0 && ctx.attempt === 1 && (ctx as { hedge?: boolean }).hedge !== true) {
         queueTimes.record(start - arrivedAt);
       }
-      if (mode === "queue") return fn(item, ctx);
+      if (!processing) return fn(item, ctx);
       let result: unknown;
       try {
         result = fn(item, ctx);
@@ -68,10 +60,6 @@ export class StageTiming {
         result !== null &&
         typeof (result as PromiseLike<unknown>).then === "function"
       ) {
-        if (mode === "slot") {
-          this.pendingStart = start;
-          return result;
-        }
         return Promise.resolve(result as PromiseLike<unknown>).then(
           (value) => {
             processingTimes.record(performance.now() - start);

@@ -22,7 +22,7 @@ import { isThenable } from "./thenable.js";
 import { stageStats } from "./stage-stats.js";
 import type { CallContext } from "./call-context.js";
 import { type SlotHandlers, type WorkerSlot, WorkerSlots } from "./worker-slots.js";
-import { guardWraps, StageGuard } from "./resilience/stage-guard.js";
+import { StageGuard } from "./resilience/stage-guard.js";
 import type { RetryWait } from "./resilience/retry-waits.js";
 
 const MAP = 0;
@@ -165,17 +165,10 @@ export class FunctionStage
     // each call of a hedged attempt is a call of its own, and a breaker's refusal or a
     // deduplicated item makes none. An unwatched run keeps the bare function.
     this.timing = run.sampleEvery > 0 ? new StageTiming(run.sampleEvery) : undefined;
-    // A guarded call's promise is the guard's, and a hedge starts calls from its timer: those
-    // chain the sampled call's promise; otherwise the slot awaiting it records it.
-    const guarded = spec.resilience !== undefined && guardWraps(spec.resilience);
     const fn =
       this.timing === undefined
         ? spec.fn
-        : this.timing.wrap(
-            spec.fn,
-            this.#cursor,
-            this.#kind === FLAT_MAP ? "queue" : guarded ? "promise" : "slot",
-          );
+        : this.timing.wrap(spec.fn, this.#cursor, this.#kind !== FLAT_MAP);
     this.#guard =
       spec.resilience === undefined
         ? undefined
@@ -216,9 +209,6 @@ export class FunctionStage
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
-    if (this.timing !== undefined && this.#kind !== FLAT_MAP && !guarded) {
-      this.#slots.enableTiming(this.timing);
-    }
     const resilience = spec.resilience;
     if (resilience !== undefined && resilience.timeoutMs !== Infinity && !resilience.hedge) {
       // A plain timeout lives in the slots: the fast paths stay on, no promise per item.

@@ -3,7 +3,6 @@ import type { TimeoutError } from "../errors/timeout-error.js";
 import type { Clock } from "../policy/clock.js";
 import { CallContext } from "./call-context.js";
 import type { DispatchGate } from "./dispatch-gate.js";
-import type { StageTiming } from "../observe/stage-timing.js";
 import { SlotDeadlines, type TimedSlot } from "./resilience/slot-deadlines.js";
 
 /** One of a stage's places for an item in flight. */
@@ -51,26 +50,17 @@ class SlotState implements WorkerSlot, TimedSlot {
   deadline = Infinity;
   /** The call timed out and its item moved on: the slot is free once the call settles. */
   lingering = false;
-  /** When the slot's call started, if metrics sample it (`performance.now()`); else 0. */
-  sampleStart = 0;
   readonly onValue: (value: unknown) => void;
   readonly onError: (error: unknown) => void;
   readonly onHeldDone: () => void;
 
-  constructor(
-    ctx: CallContext,
-    owner: WorkerSlots,
-    handlers: SlotHandlers,
-    timed: boolean,
-    timing: StageTiming | undefined,
-  ) {
+  constructor(ctx: CallContext, owner: WorkerSlots, handlers: SlotHandlers, timed: boolean) {
     this.ctx = ctx;
     // Created once per slot, so awaiting an item allocates no closure. An untimed stage's
     // callbacks stay as small as before timeouts existed: they are inlined into the settle
     // path with the stage's handler (S1 ran in two modes, one ~50% slower, with the checks in).
     if (timed) {
       this.onValue = (value) => {
-        if (this.sampleStart !== 0) this.#sampled(timing!);
         if (this.lingering) {
           owner.releaseLingering(this);
           return;
@@ -81,24 +71,11 @@ class SlotState implements WorkerSlot, TimedSlot {
         handlers.itemSettled(this, item, index, value);
       };
       this.onError = (error) => {
-        if (this.sampleStart !== 0) this.#sampled(timing!);
         if (this.lingering) {
           owner.releaseLingering(this);
           return;
         }
         this.deadline = Infinity;
-        this.#failed(owner, handlers, error);
-      };
-    } else if (timing !== undefined) {
-      // Metrics without a timeout: the sample check alone.
-      this.onValue = (value) => {
-        if (this.sampleStart !== 0) this.#sampled(timing);
-        const { item, index } = this;
-        this.item = undefined;
-        handlers.itemSettled(this, item, index, value);
-      };
-      this.onError = (error) => {
-        if (this.sampleStart !== 0) this.#sampled(timing);
         this.#failed(owner, handlers, error);
       };
     } else {
@@ -115,12 +92,6 @@ class SlotState implements WorkerSlot, TimedSlot {
       owner.free(this);
       handlers.slotReleased();
     };
-  }
-
-  /** The sampled call settled: its processing time goes to the stage's metrics. */
-  #sampled(timing: StageTiming): void {
-    timing.processing.record(performance.now() - this.sampleStart);
-    this.sampleStart = 0;
   }
 
   /** The item's call rejected: the error policy runs, and may hold the slot (a dead letter). */
@@ -156,8 +127,6 @@ export class WorkerSlots {
   lingering = 0;
   /** The stage's `timeout` over its slots, when it has one. */
   #deadlines: SlotDeadlines | undefined = undefined;
-  /** The stage's sampled latencies, when the run records metrics and slots time calls. */
-  #timing: StageTiming | undefined = undefined;
   /**
    * Places of the width held by calls that outlived their item (timed out and ignoring their
    * signal, or a hedge's loser) until they settle: they count against the width like a slot.
@@ -193,15 +162,6 @@ export class WorkerSlots {
     this.#deadlines = new SlotDeadlines(timeoutMs, clock, this.#stage, this.#all, this.#expire);
   }
 
-  /**
-   * Times the sampled calls' promises (`StageTiming`'s `"slot"` mode): each slot takes the
-   * start of the sampled call it awaits and records at its settling. Call before any slot
-   * is made.
-   */
-  enableTiming(timing: StageTiming): void {
-    this.#timing = timing;
-  }
-
   /** Clears the timeout's timer: the stage is done. */
   stopTimeouts(): void {
     this.#deadlines?.stop();
@@ -228,23 +188,12 @@ export class WorkerSlots {
     if (pending !== undefined) this.holdUntil(this.peek(), pending);
   };
 
-  #takeSample(state: SlotState, timing: StageTiming): void {
-    state.sampleStart = timing.pendingStart;
-    timing.pendingStart = 0;
-  }
-
   /** The slot the next item will take; sync calls borrow its `ctx` without taking it. */
   peek(): WorkerSlot {
     const free = this.#free;
     if (free.length === 0) {
       const ctx = new CallContext(this.#stage, this.#all.length, this.#gate);
-      const slot = new SlotState(
-        ctx,
-        this,
-        this.#handlers,
-        this.#deadlines !== undefined,
-        this.#timing,
-      );
+      const slot = new SlotState(ctx, this, this.#handlers, this.#deadlines !== undefined);
       this.#all.push(slot);
       free.push(slot);
     }
@@ -257,9 +206,6 @@ export class WorkerSlots {
     state.item = item;
     state.index = index;
     if (this.#deadlines !== undefined) this.#deadlines.started(state);
-    if (this.#timing !== undefined && this.#timing.pendingStart !== 0) {
-      this.#takeSample(state, this.#timing);
-    }
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }
@@ -270,9 +216,6 @@ export class WorkerSlots {
     state.item = item;
     state.index = index;
     if (this.#deadlines !== undefined) this.#deadlines.started(state);
-    if (this.#timing !== undefined && this.#timing.pendingStart !== 0) {
-      this.#takeSample(state, this.#timing);
-    }
     if (pending instanceof Promise) pending.then(state.onValue, state.onError);
     else Promise.resolve(pending).then(state.onValue, state.onError);
   }
