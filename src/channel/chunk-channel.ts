@@ -1,7 +1,10 @@
 import { ChunkQueue } from "./chunk-queue.js";
 
-/** Chunks per arrival stamp, when a channel stamps arrivals (metrics on). */
-const STAMP_EVERY = 16;
+/**
+ * Chunks per arrival stamp when a channel stamps arrivals (metrics on); an input read on
+ * demand reads the clock as often, per refill.
+ */
+export const STAMP_EVERY = 16;
 
 /** Which items a full channel drops when it sheds load (a stage's `shed` option). */
 export type ShedStrategy = "newest" | "oldest" | "random";
@@ -96,14 +99,12 @@ export class ChunkChannel<T> {
       chunk = this.#shedFor(chunk);
       if (chunk.length === 0) return;
     }
-    if (this.#stampCountdown === 0) {
-      this.#queue.push(chunk);
-    } else if (--this.#stampCountdown === 0) {
+    let arrivedAt = 0;
+    if (this.#stampCountdown !== 0 && --this.#stampCountdown === 0) {
       this.#stampCountdown = STAMP_EVERY;
-      this.#queue.push(chunk, performance.now());
-    } else {
-      this.#queue.push(chunk, 0);
+      arrivedAt = performance.now();
     }
+    this.#queue.push(chunk, arrivedAt);
     this.#count += chunk.length;
     if (this.#dataWaiters.length > 0) wakeAll(this.#dataWaiters);
   }

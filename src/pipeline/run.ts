@@ -736,7 +736,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#loopProbe?.stop();
     const summary = this.stats();
     if (this.#watchers.size > 0) {
-      const metrics = this.metrics();
+      const metrics = metricsSnapshot(summary, this.#stages, this.#sampleEvery, this.#loopProbe);
       for (const watcher of this.#watchers) {
         clearInterval(watcher.timer);
         this.#tell(watcher, metrics);

@@ -1,5 +1,4 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
-import { FailureTally } from "../observe/failure-tally.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { BatchStageSpec } from "../contract/stage-spec.js";
@@ -18,7 +17,6 @@ export class BatchStage implements Stage {
   readonly output: ChunkChannel<unknown>;
   readonly capacity: number;
   readonly #cursor: InputCursor<unknown>;
-  readonly #failures = new FailureTally();
   readonly #run: RunControl;
   #batch: unknown[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -63,8 +61,9 @@ export class BatchStage implements Stage {
     this.#discarded += this.#cursor.discard();
   }
 
+  /** A batch stage calls no function: no item fails in it. */
   failedBy(): Record<string, number> {
-    return this.#failures.snapshot();
+    return {};
   }
 
   get queueDepth(): number {

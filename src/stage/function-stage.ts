@@ -614,10 +614,6 @@ export class FunctionStage
   }
 
   /**
-   * Starts the item that has backed off longest, if its time has come, as
-   * {@link #startHeld} does for a rate-limited item: it already holds its index and its place.
-   */
-  /**
    * Starts an item that left the input earlier, if one may start: a retry whose backoff is
    * over first, then a rate-limited item whose token came. One method, so a stage that holds
    * neither pays one field check per burst.
@@ -631,6 +627,10 @@ export class FunctionStage
     return this.#rate === undefined ? HELD_NONE : this.#startHeld();
   }
 
+  /**
+   * Starts the item that has backed off longest, if its time has come, as
+   * {@link #startHeld} does for a rate-limited item: it already holds its index and its place.
+   */
   #startRetry(waiting: RetryWait | undefined): number {
     if (waiting === undefined) return HELD_NONE;
     const weights = this.#weights;
@@ -879,11 +879,6 @@ export class FunctionStage
   }
 
   /**
-   * An item's call failed: it backs off for another attempt (`retry`; it keeps its place in
-   * the stage) or goes through the error policy. `attempted` is false for an item refused
-   * before its call (its weight), which is never retried.
-   */
-  /**
    * @internal An item's call ran past the stage's `timeout`: the item fails (or backs off
    * for a retry) now, while the call keeps its slot until it settles.
    */
@@ -900,6 +895,11 @@ export class FunctionStage
     return pending;
   }
 
+  /**
+   * An item's call failed: it backs off for another attempt (`retry`; it keeps its place in
+   * the stage) or goes through the error policy. `attempted` is false for an item refused
+   * before its call (its weight), which is never retried.
+   */
   #failedItem(
     item: unknown,
     index: number,

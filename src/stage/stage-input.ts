@@ -1,3 +1,4 @@
+import { STAMP_EVERY } from "../channel/chunk-channel.js";
 import type { StageInput } from "../contract/stage.js";
 import type { ChunkArrival } from "../observe/stage-timing.js";
 
@@ -60,7 +61,7 @@ export class InputCursor<T> implements ChunkArrival {
     if (arrival !== undefined) {
       this.arrivedAt = arrival;
     } else if (--this.#clockCountdown === 0) {
-      this.#clockCountdown = 16;
+      this.#clockCountdown = STAMP_EVERY;
       this.arrivedAt = performance.now();
     } else {
       this.arrivedAt = 0;

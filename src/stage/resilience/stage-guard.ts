@@ -108,7 +108,11 @@ export class StageGuard implements CallOwner, HedgeSource {
     // With a hedge, the attempt times both of its calls; without, the stage's slots do.
     this.#watch =
       spec.hedge === undefined ? undefined : new CallWatch(spec.clock, spec.timeoutMs, this);
-    this.wraps = guardWraps(spec);
+    this.wraps =
+      spec.retry !== undefined ||
+      spec.hedge !== undefined ||
+      spec.breaker !== undefined ||
+      spec.dedupe !== undefined;
   }
 
   /** The stage calls this in place of its function: `ctx` is the slot's own. */
@@ -313,17 +317,4 @@ export class StageGuard implements CallOwner, HedgeSource {
       return false;
     }
   }
-}
-
-/**
- * Whether a stage with these policies calls through a {@link StageGuard} (retry, hedge,
- * breaker or dedupe); a plain `timeout` lives in the stage's slots instead.
- */
-export function guardWraps(spec: ResilienceSpec): boolean {
-  return (
-    spec.retry !== undefined ||
-    spec.hedge !== undefined ||
-    spec.breaker !== undefined ||
-    spec.dedupe !== undefined
-  );
 }
