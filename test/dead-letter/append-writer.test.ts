@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { AppendWriter } from "../../src/dead-letter/append-writer.js";
+import { hasProc, openDescriptors } from "../helpers/open-descriptors.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "sluice-append-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -12,20 +13,6 @@ let files = 0;
 const tempFile = (): string => join(scratch, `lines-${++files}.ndjson`);
 
 const settings = { flushEvery: 0, fsync: false };
-
-/** How many of this process's file descriptors are open on `path` (Linux: /proc). */
-function openDescriptors(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
-    } catch {
-      // The descriptor readdir itself used is gone already.
-    }
-  }
-  return count;
-}
-const hasProc = existsSync("/proc/self/fd");
 
 describe("AppendWriter", () => {
   test("lines appended in one turn go out in one batch: all resolve together", async () => {

@@ -1,13 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -17,6 +9,7 @@ import { readRecords } from "../../src/dead-letter/replay.js";
 import { from, isSourceError } from "../../src/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { assertNoLeaks } from "../helpers/resources.js";
+import { hasProc, openDescriptors } from "../helpers/open-descriptors.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "sluice-replay-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,21 +23,6 @@ function writeTemp(text: string): string {
   const path = join(scratch, `dead-${++files}.ndjson`);
   writeFileSync(path, text);
   return path;
-}
-
-const hasProc = existsSync("/proc/self/fd");
-
-/** How many of this process's file descriptors are open on `path` (Linux: /proc). */
-function openDescriptors(path: string): number {
-  let count = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) count++;
-    } catch {
-      // The descriptor readdir itself used is gone already.
-    }
-  }
-  return count;
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

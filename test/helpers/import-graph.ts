@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const srcRoot = fileURLToPath(new URL("../../src/", import.meta.url));
+
+/** What a compiled entry point loads: its modules (relative to src/) and the packages they import. */
+export interface ImportGraph {
+  readonly modules: readonly string[];
+  readonly packages: readonly string[];
+}
+
+/**
+ * Every module `entry` (relative to the compiled src/, default the core's `index.js`) loads,
+ * following its static and dynamic imports, with the packages it imports on the way.
+ */
+export function importGraph(entry = "index.js"): ImportGraph {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [join(srcRoot, entry)];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const match of text.matchAll(/(?:from\s*|import\s*\(\s*|import\s+)["']([^"']+)["']/g)) {
+      const target = match[1]!;
+      if (target.startsWith(".")) queue.push(join(dirname(file), target));
+      else packages.add(target);
+    }
+  }
+  return {
+    modules: [...seen].map((file) => relative(srcRoot, file)),
+    packages: [...packages],
+  };
+}
