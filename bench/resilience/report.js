@@ -249,3 +249,23 @@ export async function runResilience(opts) {
     failures: parts.reduce((n, p) => n + p.failures, 0),
   };
 }
+
+/**
+ * A resilience scenario's file run alone with no variant: `id` (`"R1"` or `"R2"`) in fresh
+ * processes, `REPS` runs of each variant (default 1), printing its table and targets; the
+ * exit code says whether every target was met.
+ * @param {"R1" | "R2"} id
+ */
+export async function printResilience(id) {
+  const r = await runResilience({
+    reps: Number(process.env.REPS ?? 1),
+    quick: false,
+    timeoutMs: 120_000,
+    log: (line) => console.error(line),
+    only: [id],
+  });
+  console.log(
+    `${r.sections.join("\n\n")}\n\n${r.targets.map((t) => `${t.verdict}  ${t.label}: ${t.measured}`).join("\n")}`,
+  );
+  process.exitCode = r.failures ? 1 : 0;
+}

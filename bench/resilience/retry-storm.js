@@ -140,18 +140,8 @@ async function main() {
   const [name, secondsArg] = process.argv.slice(2);
   if (name === undefined) {
     // Both variants in fresh processes, with the table R2 gets in RESULTS.md.
-    const { runResilience } = await import("./report.js");
-    const r = await runResilience({
-      reps: Number(process.env.REPS ?? 1),
-      quick: false,
-      timeoutMs: 120_000,
-      log: (line) => console.error(line),
-      only: ["R2"],
-    });
-    console.log(
-      `${r.sections.join("\n\n")}\n\n${r.targets.map((t) => `${t.verdict}  ${t.label}: ${t.measured}`).join("\n")}`,
-    );
-    process.exitCode = r.failures ? 1 : 0;
+    const { printResilience } = await import("./report.js");
+    await printResilience("R2");
     return;
   }
   if (!(name in variants)) {

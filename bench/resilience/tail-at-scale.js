@@ -231,19 +231,8 @@ async function main() {
   const [name, requestsArg] = process.argv.slice(2);
   if (name === undefined) {
     // Every variant in fresh processes, with the table R1 gets in RESULTS.md.
-    const { runResilience } = await import("./report.js");
-    const reps = Number(process.env.REPS ?? 1);
-    const r = await runResilience({
-      reps,
-      quick: false,
-      timeoutMs: 120_000,
-      log: (line) => console.error(line),
-      only: ["R1"],
-    });
-    console.log(
-      `${r.sections.join("\n\n")}\n\n${r.targets.map((t) => `${t.verdict}  ${t.label}: ${t.measured}`).join("\n")}`,
-    );
-    process.exitCode = r.failures ? 1 : 0;
+    const { printResilience } = await import("./report.js");
+    await printResilience("R1");
     return;
   }
   if (!(name in variants)) {
