@@ -96,24 +96,21 @@ async function tailAtScale(opts) {
       `p50 ${ms(r.p50).padStart(5)}  p99 ${ms(r.p99).padStart(6)}  p99.9 ${ms(r.p999).padStart(6)} ms  extra ${fmtPct(r.extra).padStart(5)}  hedged ${r.hedged}`,
   );
   const stat = (name) => {
-    const rs = results.get(name);
-    if (rs.length === 0) return undefined;
-    const m = (f) => median(rs.map(f));
-    return {
-      runs: rs,
-      p50: m((r) => r.p50),
-      p99: m((r) => r.p99),
-      p999: m((r) => r.p999),
-      max: m((r) => r.max),
-      extra: m((r) => r.extra),
-      received: m((r) => r.received),
-      hedged: m((r) => r.hedged),
-      written: m((r) => r.written),
-      cancelled: m((r) => r.cancelled),
-      slowItems: m((r) => r.slowItems),
-      slowUnhedged: m((r) => r.slowUnhedged),
-      seconds: m((r) => r.ms / 1000),
-    };
+    const s = medianOf(results.get(name), [
+      "p50",
+      "p99",
+      "p999",
+      "max",
+      "extra",
+      "received",
+      "hedged",
+      "written",
+      "cancelled",
+      "slowItems",
+      "slowUnhedged",
+      "ms",
+    ]);
+    return s && { ...s, seconds: s.ms / 1000 };
   };
   const stats = Object.fromEntries(names.map((n) => [n, stat(n)]));
   const rows = names.map((n) => {
@@ -164,6 +161,17 @@ async function tailAtScale(opts) {
   return { section, targets, failures };
 }
 
+/**
+ * One variant's runs with the median of each of `fields` across them; `undefined` when no
+ * run succeeded.
+ * @param {Record<string, number>[]} runs
+ * @param {string[]} fields
+ */
+function medianOf(runs, fields) {
+  if (runs.length === 0) return undefined;
+  return { runs, ...Object.fromEntries(fields.map((f) => [f, median(runs.map((r) => r[f]))])) };
+}
+
 /** R2: the section and its targets. */
 async function retryStorm(opts) {
   const seconds = opts.quick ? 4 : SECONDS;
@@ -178,21 +186,16 @@ async function retryStorm(opts) {
     (r) =>
       `outage: ${fmtRate(r.first)} first attempts, ${fmtRate(r.total)} in all = ${fmtRatio(r.ratio)}  (after its 1st second ${fmtRatio(r.laterRatio)})`,
   );
-  const stat = (name) => {
-    const rs = results.get(name);
-    if (rs.length === 0) return undefined;
-    const m = (f) => median(rs.map(f));
-    return {
-      runs: rs,
-      first: m((r) => r.first),
-      total: m((r) => r.total),
-      ratio: m((r) => r.ratio),
-      laterRatio: m((r) => r.laterRatio),
-      retried: m((r) => r.retried),
-      failed: m((r) => r.failed),
-      out: m((r) => r.out),
-    };
-  };
+  const stat = (name) =>
+    medianOf(results.get(name), [
+      "first",
+      "total",
+      "ratio",
+      "laterRatio",
+      "retried",
+      "failed",
+      "out",
+    ]);
   const stats = Object.fromEntries(names.map((n) => [n, stat(n)]));
   const rows = names.map((n) => {
     const s = stats[n];
