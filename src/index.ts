@@ -130,3 +130,11 @@ export {
   type OnMetricsOptions,
 } from "./observe/metrics-options.js";
 export type { EventLoopDelay, RunMetrics, StageMetrics } from "./observe/run-metrics.js";
+export type {
+  CallSpan,
+  CallTracer,
+  StageCallHook,
+  TracedCall,
+  TracedStage,
+} from "./contract/call-tracer.js";
+export type { Logger, LogMethod } from "./observe/logger.js";

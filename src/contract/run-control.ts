@@ -1,3 +1,6 @@
+import type { CallTracer, StageCallHook } from "./call-tracer.js";
+import type { FunctionStageSpec, StageSpec } from "./stage-spec.js";
+
 /**
  * Items of work between two looks at the clock, at first and at least: about a chunk. The
  * stride doubles while a stride of work takes under a millisecond and halves when it takes
@@ -33,6 +36,8 @@ export class RunControl {
    * reads a clock for them. Set by the run before it builds its stages.
    */
   sampleEvery = 0;
+  #tracer: CallTracer | undefined;
+  #specs: readonly StageSpec[] = [];
   /** Aborted when the run is cancelled or fails. */
   readonly signal: AbortSignal;
   /** Fails the run with `error` unless it is already stopping. */
@@ -63,6 +68,25 @@ export class RunControl {
     // later has seen them and does not deoptimize at the first yield (S1 lost ~5% to that).
     this.#lastClockRead = Date.now();
     this.#sliceEnd = this.#lastClockRead;
+  }
+
+  /** Has `tracer` see the calls of `specs`' function stages (set by the run before it builds them). */
+  traceWith(tracer: CallTracer, specs: readonly StageSpec[]): void {
+    this.#tracer = tracer;
+    this.#specs = specs;
+  }
+
+  /**
+   * The hook a function stage reports its calls to, or `undefined`: the run has no tracer,
+   * or its tracer leaves this stage bare. Asked once, as the stage is built.
+   */
+  callHook(spec: FunctionStageSpec, threads: boolean): StageCallHook | undefined {
+    return this.#tracer?.forStage({
+      name: spec.name,
+      position: this.#specs.indexOf(spec),
+      kind: spec.kind,
+      threads,
+    });
   }
 
   /**

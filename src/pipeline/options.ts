@@ -1,3 +1,5 @@
+import type { CallTracer } from "../contract/call-tracer.js";
+import type { Logger } from "../observe/logger.js";
 import type { Duration } from "../internal/duration.js";
 import type { MetricsOptions } from "../observe/metrics-options.js";
 import type { Limiter } from "../limit/limiter.js";
@@ -199,6 +201,23 @@ export interface RunOptions {
    * depths and failures by class are reported either way.
    */
   readonly metrics?: boolean | MetricsOptions;
+  /**
+   * Sees each call of the function stages: `otel()` from `"sluice/otel"` (a span per item
+   * per stage), or a {@link CallTracer} of your own. Default none: calls run bare.
+   */
+  readonly trace?: CallTracer;
+  /**
+   * A pino logger (or anything with pino's `debug`/`info`/`warn`/`error(fields, message)`):
+   * the run's start and end are logged at `info` (a failed run at `error` with `err`, a
+   * cancelled one at `warn`). Default none.
+   */
+  readonly logger?: Logger;
+  /**
+   * With `logger`, logs one call in this many per stage (integer >= 1): `debug` with the
+   * stage, index, attempt, slot and duration, or `warn` with `err` when the call failed.
+   * Default: no per-item logs.
+   */
+  readonly logEvery?: number;
 }
 
 /** Options for `take`, `drop` and `scan`. */

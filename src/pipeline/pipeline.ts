@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { sampleEveryOption } from "../observe/metrics-options.js";
+import { runObservers } from "../observe/run-observers.js";
 import type { Executor } from "../contract/executor.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
@@ -233,10 +233,16 @@ export class Pipeline<T> {
    * summary). Each call is an independent run.
    */
   run(options?: RunOptions): Run<T> {
-    const raw = checkOptionsObject("run", options, ["signal", "metrics"]);
+    const raw = checkOptionsObject("run", options, [
+      "signal",
+      "metrics",
+      "trace",
+      "logger",
+      "logEvery",
+    ]);
     const signal = signalOption("run.signal", raw.signal);
-    const sampleEvery = sampleEveryOption(raw.metrics);
-    return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal, sampleEvery);
+    const observers = runObservers(raw);
+    return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal, observers);
   }
 
   /**

@@ -21,6 +21,8 @@ import { EventLoopProbe } from "../observe/event-loop-probe.js";
 import { everyOption, metricsDefaults, type OnMetricsOptions } from "../observe/metrics-options.js";
 import { metricsSnapshot } from "../observe/metrics-snapshot.js";
 import type { RunMetrics } from "../observe/run-metrics.js";
+import { kUnobserved, type RunObservers } from "../observe/run-observers.js";
+import { logRunSettled, logRunStarted } from "../observe/run-log.js";
 
 /** An `onMetrics` subscription: its listener and its timer. */
 interface MetricsWatcher {
@@ -84,6 +86,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   /** Calls timed per stage, one in this many; 0: no latencies recorded. */
   #sampleEvery: number;
   #loopProbe: EventLoopProbe | undefined;
+  /** The run's tracer and logger, from its options. */
+  readonly #observers: RunObservers;
   /** `onMetrics` subscriptions: each listener with its timer. */
   readonly #watchers = new Set<MetricsWatcher>();
   /**
@@ -100,9 +104,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     specs: readonly StageSpec[],
     sourceBuffer: number,
     signal: AbortSignal | undefined,
-    sampleEvery = 0,
+    observers: RunObservers = kUnobserved,
   ) {
-    this.#sampleEvery = sampleEvery;
+    this.#sampleEvery = observers.sampleEvery;
+    this.#observers = observers;
     // A source function may hand its signal to many listeners (one per pending read).
     setMaxListeners(0, this.#sourceController.signal);
     this.#source = source;
@@ -611,6 +616,15 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     if (this.#started) return;
     this.#started = true;
     this.#startedAt = performance.now();
+    const { tracer, logger } = this.#observers;
+    if (tracer !== undefined) this.#control.traceWith(tracer, this.#specs);
+    if (logger !== undefined) {
+      try {
+        logRunStarted(logger, this.#specs);
+      } catch (error) {
+        this.#stop("failed", error);
+      }
+    }
     if (this.#control.stopped) {
       this.#settle();
       return;
@@ -742,6 +756,14 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
         this.#tell(watcher, metrics);
       }
       this.#watchers.clear();
+    }
+    const logger = this.#observers.logger;
+    if (logger !== undefined) {
+      try {
+        logRunSettled(logger, summary);
+      } catch {
+        // A logger that throws at the end cannot change how the run ended.
+      }
     }
     this.#resolveSettled(summary);
   }

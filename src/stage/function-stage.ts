@@ -1,6 +1,7 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
 import { StageTiming } from "../observe/stage-timing.js";
+import { traceCalls } from "../observe/traced-calls.js";
 import { shedCount, shedInput } from "./shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
@@ -165,10 +166,14 @@ export class FunctionStage
     // each call of a hedged attempt is a call of its own, and a breaker's refusal or a
     // deduplicated item makes none. An unwatched run keeps the bare function.
     this.timing = run.sampleEvery > 0 ? new StageTiming(run.sampleEvery) : undefined;
+    // A tracer (`run({ trace })`, a logger) sees each call of the user's function, inside
+    // the timing: a traced call is timed as the user's work plus its span.
+    const hook = run.callHook(spec, false);
+    const traced = hook === undefined ? spec.fn : traceCalls(spec.fn, hook, run.fail);
     const fn =
       this.timing === undefined
-        ? spec.fn
-        : this.timing.wrap(spec.fn, this.#cursor, this.#kind !== FLAT_MAP);
+        ? traced
+        : this.timing.wrap(traced, this.#cursor, this.#kind !== FLAT_MAP);
     this.#guard =
       spec.resilience === undefined
         ? undefined

@@ -305,7 +305,7 @@ describe("run() options", () => {
   test("rejects an unknown option with a did-you-mean hint", () => {
     assertInvalid(
       () => base.run({ signl: AbortSignal.abort() } as never),
-      "Unknown option `run.signl`; did you mean `signal`? Known options: signal, metrics",
+      "Unknown option `run.signl`; did you mean `signal`? Known options: signal, metrics, trace, logger, logEvery",
       "run.signl",
     );
   });
