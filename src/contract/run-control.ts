@@ -36,7 +36,11 @@ export class RunControl {
    * reads a clock for them. Set by the run before it builds its stages.
    */
   sampleEvery = 0;
+  /** Timed calls per second per stage, at most (`run({ metrics: { maxSamplesPerSecond } })`). */
+  maxSamplesPerSecond = Infinity;
   #tracer: CallTracer | undefined;
+  /** The run as its tracer tells it apart from others (`TracedStage.run`). */
+  readonly #traceIdentity: object = Object.freeze({});
   #specs: readonly StageSpec[] = [];
   /** Aborted when the run is cancelled or fails. */
   readonly signal: AbortSignal;
@@ -86,6 +90,7 @@ export class RunControl {
       position: this.#specs.indexOf(spec),
       kind: spec.kind,
       threads,
+      run: this.#traceIdentity,
     });
   }
 

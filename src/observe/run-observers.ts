@@ -2,13 +2,15 @@ import type { CallTracer, StageCallHook, TracedStage } from "../contract/call-tr
 import { integerOption, invalid } from "../internal/validate.js";
 import { callLogger } from "./call-logger.js";
 import { type Logger, loggerOption } from "./logger.js";
-import { sampleEveryOption } from "./metrics-options.js";
+import { samplingOption } from "./metrics-options.js";
 import { joinHooks } from "./traced-calls.js";
 
 /** Who watches a run, from its options: metrics sampling, a call tracer, a logger. */
 export interface RunObservers {
   /** Calls timed per stage, one in this many; 0: no latencies recorded. */
   readonly sampleEvery: number;
+  /** Timed calls per second per stage, at most (`Infinity`: no cap). */
+  readonly maxSamplesPerSecond: number;
   /** Sees the function stages' calls: `trace`, and the logger's sampled calls. */
   readonly tracer: CallTracer | undefined;
   /** Hears of the run's start and end. */
@@ -18,13 +20,14 @@ export interface RunObservers {
 /** A run nobody watches. */
 export const kUnobserved: RunObservers = Object.freeze({
   sampleEvery: 0,
+  maxSamplesPerSecond: 0,
   tracer: undefined,
   logger: undefined,
 });
 
 /** Reads `metrics`, `trace`, `logger` and `logEvery` from `run()`'s checked options. */
 export function runObservers(raw: Record<string, unknown>): RunObservers {
-  const sampleEvery = sampleEveryOption(raw["metrics"]);
+  const { sampleEvery, maxSamplesPerSecond } = samplingOption(raw["metrics"]);
   const trace = traceOption(raw["trace"]);
   const logger = loggerOption(raw["logger"]);
   const logEvery = integerOption("run.logEvery", raw["logEvery"], 0, 1);
@@ -35,7 +38,7 @@ export function runObservers(raw: Record<string, unknown>): RunObservers {
   if (trace !== undefined) tracers.push(trace);
   if (logger !== undefined && logEvery > 0) tracers.push(callLogger(logger, logEvery));
   if (sampleEvery === 0 && tracers.length === 0 && logger === undefined) return kUnobserved;
-  return { sampleEvery, tracer: joinTracers(tracers), logger };
+  return { sampleEvery, maxSamplesPerSecond, tracer: joinTracers(tracers), logger };
 }
 
 function traceOption(value: unknown): CallTracer | undefined {

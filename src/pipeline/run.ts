@@ -85,6 +85,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   #resolveSettled!: (summary: RunSummary) => void;
   /** Calls timed per stage, one in this many; 0: no latencies recorded. */
   #sampleEvery: number;
+  #maxSamplesPerSecond: number;
   #loopProbe: EventLoopProbe | undefined;
   /** The run's tracer and logger, from its options. */
   readonly #observers: RunObservers;
@@ -107,6 +108,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     observers: RunObservers = kUnobserved,
   ) {
     this.#sampleEvery = observers.sampleEvery;
+    this.#maxSamplesPerSecond = observers.maxSamplesPerSecond;
     this.#observers = observers;
     // A source function may hand its signal to many listeners (one per pending read).
     setMaxListeners(0, this.#sourceController.signal);
@@ -228,7 +230,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
       queueMicrotask(() => this.#tell(watcher, this.metrics()));
       return () => {};
     }
-    if (!this.#started && this.#sampleEvery === 0) this.#sampleEvery = metricsDefaults.sampleEvery;
+    if (!this.#started && this.#sampleEvery === 0) {
+      this.#sampleEvery = metricsDefaults.sampleEvery;
+      this.#maxSamplesPerSecond = metricsDefaults.maxSamplesPerSecond;
+    }
     watcher.timer = setInterval(() => this.#tell(watcher, this.metrics()), every);
     watcher.timer.unref();
     this.#watchers.add(watcher);
@@ -261,7 +266,9 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     const stages =
       this.#stages.length > 0
         ? this.#stages.map((stage) => stage.stats())
-        : this.#specs.map((spec) => stageStats(spec, initialWidth(spec), kIdleCounters));
+        : this.#specs.map((spec, position) =>
+            stageStats(spec, this.#widths.get(position) ?? initialWidth(spec), kIdleCounters),
+          );
     const last = this.#specs.at(-1);
     const sink = last?.kind === "forEach" && last.onError !== "collect";
     const summary: {
@@ -643,6 +650,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     }
     if (this.#sampleEvery > 0) {
       this.#control.sampleEvery = this.#sampleEvery;
+      this.#control.maxSamplesPerSecond = this.#maxSamplesPerSecond;
       this.#loopProbe = new EventLoopProbe();
     }
     let input: StageInput<unknown> = this.#input;

@@ -90,6 +90,13 @@ export class FunctionStage
   readonly #failures = new FailureTally();
   /** Sampled processing and queue times, when the run records metrics. */
   readonly timing: StageTiming | undefined;
+  /**
+   * The function timed (see `StageTiming.timed`), for a plain stage that records metrics:
+   * called instead of `#fn` for the calls `timing.nextGap()` picks. `undefined` otherwise.
+   */
+  readonly #timedFn: StageFn<unknown, unknown> | undefined;
+  /** Calls until the next timed one, counting it (with `#timedFn`). */
+  #untilTimed = 1;
   /** Items may wait inside the stage to start later: rate-limited ones, or retries backing off. */
   readonly #holds: boolean;
   /**
@@ -165,15 +172,22 @@ export class FunctionStage
     // Metrics time one call in sampleEvery: the user's function itself, so each retry and
     // each call of a hedged attempt is a call of its own, and a breaker's refusal or a
     // deduplicated item makes none. An unwatched run keeps the bare function.
-    this.timing = run.sampleEvery > 0 ? new StageTiming(run.sampleEvery) : undefined;
+    this.timing =
+      run.sampleEvery > 0 ? new StageTiming(run.sampleEvery, run.maxSamplesPerSecond) : undefined;
     // A tracer (`run({ trace })`, a logger) sees each call of the user's function, inside
     // the timing: a traced call is timed as the user's work plus its span.
     const hook = run.callHook(spec, false);
     const traced = hook === undefined ? spec.fn : traceCalls(spec.fn, hook, run.fail);
+    // A stage whose calls go through a wrapper anyway (resilience, a flatMap's expansion)
+    // times through one more; a plain stage picks its timed calls itself and keeps the bare
+    // function, which V8 inlines where the stage calls it (a wrapper cost S1 a fifth).
+    const wrapped = spec.resilience !== undefined || this.#kind === FLAT_MAP;
     const fn =
-      this.timing === undefined
+      this.timing === undefined || !wrapped
         ? traced
         : this.timing.wrap(traced, this.#cursor, this.#kind !== FLAT_MAP);
+    this.#timedFn =
+      this.timing === undefined || wrapped ? undefined : this.timing.timed(traced, this.#cursor);
     this.#guard =
       spec.resilience === undefined
         ? undefined
@@ -374,11 +388,21 @@ export class FunctionStage
       }
       // Each case in a small method of its own: the fewer bytecodes a hot loop has, the
       // sooner V8 compiles it and the less a user function's deopt takes down with it.
-      const position = plainSink
-        ? this.#sinkBurst(fn, buffer, start, end, ctx)
-        : plainMap
-          ? this.#mapBurst(fn, buffer, start, end, ctx)
-          : this.#anyBurst(fn, buffer, start, end, ctx);
+      // With metrics, a burst stops short of the next timed call, which is made on its own:
+      // the bursts' call sites see the user's function only, and V8 inlines it there.
+      let timedCall = false;
+      if (this.#timedFn !== undefined) {
+        if (this.#untilTimed === 1) timedCall = true;
+        else end = Math.min(end, start + this.#untilTimed - 1);
+      }
+      const position = timedCall
+        ? this.#timedBurst(buffer, start, ctx)
+        : plainSink
+          ? this.#sinkBurst(fn, buffer, start, end, ctx)
+          : plainMap
+            ? this.#mapBurst(fn, buffer, start, end, ctx)
+            : this.#anyBurst(fn, buffer, start, end, ctx);
+      if (this.#timedFn !== undefined) this.#countCalls(position - start);
       const item = this.#burstItem;
       const result = this.#burstResult;
       const threw = this.#burstThrew;
@@ -387,7 +411,9 @@ export class FunctionStage
       this.#burstThrew = false;
       // Items that completed synchronously: all started, less one that threw or went async.
       const plainDone =
-        plainMap || plainSink ? position - start - (threw || result !== undefined ? 1 : 0) : 0;
+        (plainMap || plainSink) && !timedCall
+          ? position - start - (threw || result !== undefined ? 1 : 0)
+          : 0;
       if (plainDone > 0) {
         this.#out += plainDone;
         if (plainMap) this.#emitted += plainDone;
@@ -406,6 +432,52 @@ export class FunctionStage
       }
       run.mustYield(started);
     }
+  }
+
+  /**
+   * The timed call (metrics on): `buffer[start]` through the timed function, completed in
+   * full as {@link #anyBurst} completes its items.
+   */
+  #timedBurst(buffer: readonly unknown[], start: number, ctx: CallContext): number {
+    const item = buffer[start];
+    const index = this.#nextIndex++;
+    ctx.index = index;
+    let result: unknown;
+    try {
+      result = this.#timedFn!(item, ctx);
+    } catch (error) {
+      this.#burstItem = item;
+      this.#burstResult = error;
+      this.#burstThrew = true;
+      return start + 1;
+    }
+    if (isThenable(result)) {
+      this.#burstItem = item;
+      this.#burstResult = result;
+    } else {
+      this.#inside++;
+      this.#completed(item, index, result);
+    }
+    return start + 1;
+  }
+
+  /** `calls` more calls were made: the timed one among them draws the gap to the next. */
+  #countCalls(calls: number): void {
+    if ((this.#untilTimed -= calls) <= 0) this.#untilTimed = this.timing!.nextGap();
+  }
+
+  /**
+   * Whether the call about to be made is the next timed one (metrics on, a plain stage): if
+   * so the caller calls {@link #callTimed} instead of `#fn`.
+   */
+  #timesNext(): boolean {
+    return this.#timedFn !== undefined && --this.#untilTimed === 0;
+  }
+
+  /** Makes the call {@link #timesNext} picked, and draws the gap to the next. */
+  #callTimed(item: unknown, ctx: CallContext): unknown {
+    this.#untilTimed = this.timing!.nextGap();
+    return this.#timedFn!(item, ctx);
   }
 
   /**
@@ -660,7 +732,7 @@ export class FunctionStage
     }
     let result: unknown;
     try {
-      result = this.#fn(item, ctx);
+      result = this.#timesNext() ? this.#callTimed(item, ctx) : this.#fn(item, ctx);
     } catch (error) {
       const pending = this.#failedItem(item, index, error, ctx);
       if (pending !== undefined) this.#slots.holdUntil(slot, pending);
@@ -835,7 +907,7 @@ export class FunctionStage
     cursor.advanceTo(position + 1);
     let result: unknown;
     try {
-      result = this.#fn(item, ctx);
+      result = this.#timesNext() ? this.#callTimed(item, ctx) : this.#fn(item, ctx);
     } catch (error) {
       // The new item keeps the counted place inside; the settled one leaves the flight.
       this.#inFlight--;

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { from, type RunMetrics, StageError } from "../../src/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { assertNoLeaks } from "../helpers/resources.js";
+import { describeValue } from "../../src/internal/describe-value.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -96,7 +97,7 @@ describe("run.metrics()", () => {
             x % 20 === 7 ? new Promise<number>((resolve) => setTimeout(resolve, 3, x)) : x,
           { concurrency: 64 },
         )
-        .run({ metrics: { sampleEvery } });
+        .run({ metrics: { sampleEvery, maxSamplesPerSecond: Infinity } });
       await run.drain();
       const { processingMs } = run.metrics().stages[0]!;
       assert.ok(processingMs.p99Ms >= 2, `1 in ${sampleEvery}: p99 ${processingMs.p99Ms} ms`);
@@ -256,7 +257,7 @@ describe("run.onMetrics()", () => {
 describe("metrics options", () => {
   const duration = 'a duration > 0 ms (a number of ms or a string such as "100ms", "30s")';
 
-  test("run({ metrics }) takes a boolean or { sampleEvery: integer >= 1 }", () => {
+  test("run({ metrics }) takes a boolean or { sampleEvery: integer >= 1, maxSamplesPerSecond: > 0 }", () => {
     const p = from([1]).map((x: number) => x);
     assertInvalid(
       () => p.run({ metrics: 1 as never }),
@@ -270,9 +271,16 @@ describe("metrics options", () => {
     );
     assertInvalid(
       () => p.run({ metrics: { sampleEvry: 4 } as never }),
-      "Unknown option `run.metrics.sampleEvry`; did you mean `sampleEvery`? Known options: sampleEvery",
+      "Unknown option `run.metrics.sampleEvry`; did you mean `sampleEvery`? Known options: sampleEvery, maxSamplesPerSecond",
       "run.metrics.sampleEvry",
     );
+    for (const bad of [0, -1, Number.NaN, "10k"]) {
+      assertInvalid(
+        () => p.run({ metrics: { maxSamplesPerSecond: bad as number } }),
+        `Expected \`run.metrics.maxSamplesPerSecond\` to be a number > 0 (or Infinity), got ${describeValue(bad)}`,
+        "run.metrics.maxSamplesPerSecond",
+      );
+    }
   });
 
   test("onMetrics takes a function and { every: a duration > 0 }", async () => {

@@ -171,6 +171,9 @@ describe("run.setConcurrency()", () => {
       )
       .run();
     run.setConcurrency("forEach#1", 3);
+    // The width shows in stats (and metrics) before the run starts too.
+    assert.equal(run.stats().stages[0]!.limit, 3);
+    assert.equal(run.stats().stages[0]!.concurrency, 10);
     await run;
     assert.equal(probe.max, 3);
   });

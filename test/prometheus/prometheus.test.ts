@@ -25,7 +25,7 @@ async function finishedRun(pipeline: string, registry: Registry) {
       { name: "work", concurrency: 8, onError: "skip" },
     )
     .filter((x: number) => x % 2 === 0, { name: "even" })
-    .run({ metrics: { sampleEvery: 1 } });
+    .run({ metrics: { sampleEvery: 1, maxSamplesPerSecond: Infinity } });
   const unexpose = prometheus(run, { registry, pipeline });
   await run.drain();
   return { run, unexpose, summary: await run.settled };
