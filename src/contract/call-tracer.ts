@@ -10,6 +10,13 @@ export interface TracedStage {
   readonly kind: FunctionKind;
   /** Whether its calls run on worker threads (`thread()` from `"sluice/threads"`). */
   readonly threads: boolean;
+  /**
+   * The run it belongs to, as an identity: the same object for every stage of one run, a
+   * new one for each run (a tracer that serves many runs tells them apart by it). Stages are
+   * asked about in pipeline order, so the first asked with a new `run` is its first
+   * function stage.
+   */
+  readonly run: object;
 }
 
 /** One call as a tracer sees it start. Read it in `start`; the object may be reused after. */
