@@ -32,6 +32,16 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard page is browser code, typed by its own tsconfig (DOM, no Node).
+    files: ["src/dashboard/page/**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        project: ["./src/dashboard/page/tsconfig.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: {
       globals: {

@@ -9,6 +9,13 @@ import {
   type DemoTally,
   demoPipeline,
 } from "./demo-pipeline.js";
+import type { DashboardServer } from "../dashboard/dashboard-server.js";
+import {
+  addDashboardOptions,
+  checkDashboardFlags,
+  type DashboardFlags,
+  startDashboard,
+} from "./dashboard-option.js";
 import { renderChecks, renderIntro } from "./demo-report.js";
 import { exitCodes } from "./exit-codes.js";
 import { formatCount, formatMs } from "../internal/format.js";
@@ -20,7 +27,7 @@ import { renderSummary } from "./summary-table.js";
 import type { TerminalOutput } from "./terminal.js";
 
 /** The demo's parsed command line. */
-export interface DemoFlags extends Omit<DemoSettings, "chaos"> {
+export interface DemoFlags extends Omit<DemoSettings, "chaos">, DashboardFlags {
   /** `--chaos` alone is `true` (the demo's defaults); with a spec, the options it gives. */
   readonly chaos?: ChaosOptions | true;
   /** Show the live progress view (`--no-progress` turns it off). */
@@ -49,7 +56,7 @@ const FLAG_FOR_OPTION: Readonly<Record<string, string>> = Object.freeze({
  * error (exit 2) naming the flag, before anything runs.
  */
 export function registerDemo(program: Command, done: (exitCode: number) => void): Command {
-  return program
+  const command = program
     .command("demo")
     .description(
       "Run an embedded pipeline over generated records: fan-out, ordering, batching, a dead letter, live progress and a summary.",
@@ -70,12 +77,14 @@ export function registerDemo(program: Command, done: (exitCode: number) => void)
       "--chaos [spec]",
       `inject failures, latency and hangs into fetch, retried and timed out; spec: comma-separated ${CHAOS_KEYS.join(", ")} (default ${defaultChaosSpec()})`,
       parseChaosSpec,
-    )
+    );
+  return addDashboardOptions(command)
     .addHelpText(
       "after",
       "\nExamples:\n  sluice demo\n  sluice demo --items 1000000 --concurrency 256\n  sluice demo --json --no-progress | jq .stages\n  sluice demo --chaos\n  sluice demo --chaos fail=0.2,hang=0.01,latency=0-5,seed=7 --items 20000",
     )
     .action(async (flags: DemoFlags, command: Command) => {
+      checkDashboardFlags(flags, command);
       if (flags.failAt !== undefined && flags.failAt >= flags.items) {
         command.error(
           `error: option '--fail-at <id>' argument '${flags.failAt}' is invalid. Expected an id below --items (${flags.items}).`,
@@ -106,8 +115,9 @@ export function registerDemo(program: Command, done: (exitCode: number) => void)
  * stderr, then the summary table and the data checks (or the summary as JSON) on stdout.
  * The first SIGINT/SIGTERM cancels the run; its partial summary is still printed.
  *
- * Resolves with the exit code once the run has settled and the progress timer and signal
- * listeners are gone; never rejects for a failed run (that is exit code 1).
+ * Resolves with the exit code once the run has settled and the progress timer, the dashboard
+ * (`--dashboard`) and the signal listeners are gone; never rejects for a failed run (that is
+ * exit code 1).
  */
 export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Promise<number> {
   const interrupt = onInterrupt();
@@ -115,7 +125,17 @@ export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Prom
     if (flags.json !== true) {
       io.stdout.write(lines(renderIntro(flags.items, demo.pipeline.stages, demo.chaos)));
     }
-    const run = demo.pipeline.run({ signal: interrupt.signal, metrics: flags.progress });
+    const run = demo.pipeline.run({
+      signal: interrupt.signal,
+      metrics: flags.progress || flags.dashboard !== undefined,
+    });
+    let dashboard: DashboardServer | undefined;
+    try {
+      dashboard = await startDashboard(run, "sluice demo", flags, io);
+    } catch (error) {
+      io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      return exitCodes.failed;
+    }
     const progress = flags.progress ? startProgress(() => run.metrics(), io.stderr) : undefined;
     try {
       await run.drain();
@@ -125,6 +145,7 @@ export async function runDemo(demo: Demo, flags: DemoFlags, io: CommandIo): Prom
       progress?.stop();
     }
     const summary = await run.settled;
+    await dashboard?.close();
     io.stdout.write(
       flags.json === true
         ? `${summaryToJson(summary)}\n`

@@ -17,6 +17,34 @@ export function parseInteger(value: string, min: number): number {
 }
 
 /**
+ * Parses a TCP port for a server option (`--dashboard [port]`): a whole number from 0 to
+ * 65535, 0 meaning "pick a free one". Plain decimal digits only, as {@link parseInteger}.
+ *
+ * @throws {InvalidArgumentError} which commander reports as
+ *   ``error: option '--dashboard [port]' argument 'abc' is invalid. Expected a port number from 0 to 65535.``
+ */
+export function parsePort(value: string): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= 0 && parsed <= 65_535)) {
+    throw new InvalidArgumentError("Expected a port number from 0 to 65535.");
+  }
+  return parsed;
+}
+
+/**
+ * Parses a host name or IP address to listen on (`--host`): anything but blank text or text
+ * with spaces, which no address has. Whether it can be bound is the server's to find out.
+ *
+ * @throws {InvalidArgumentError} when `value` is blank or holds whitespace.
+ */
+export function parseHost(value: string): string {
+  if (!/^\S+$/.test(value)) {
+    throw new InvalidArgumentError("Expected a host name or IP address, such as 0.0.0.0.");
+  }
+  return value;
+}
+
+/**
  * Parses a `--concurrency` value: `"cpus"` (the CPU quota), or a number handed to the
  * library as is. The range (`>= 1`, whole) is left to the stage's own validation, so the CLI
  * and the library cannot disagree on what a valid width is; only text that is not a number

@@ -2,6 +2,12 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import type { RunSummary } from "../index.js";
 import { formatCount, formatMs } from "../internal/format.js";
+import {
+  addDashboardOptions,
+  checkDashboardFlags,
+  type DashboardFlags,
+  startDashboard,
+} from "./dashboard-option.js";
 import type { CommandIo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
@@ -13,7 +19,7 @@ import { summaryToJson } from "./summary-json.js";
 import { renderSummary } from "./summary-table.js";
 
 /** `sluice run`'s parsed options. */
-export interface RunFlags {
+export interface RunFlags extends DashboardFlags {
   /** Print the summary as JSON instead of a table. */
   readonly json?: boolean;
   /** Show the live progress view (`--no-progress` turns it off). */
@@ -29,7 +35,7 @@ export interface RunFlags {
  * stopped by a signal.
  */
 export function registerRun(program: Command, done: (exitCode: number) => void): Command {
-  return program
+  const command = program
     .command("run")
     .description(
       "Run a pipeline module: live per-stage progress on stderr, the summary at the end. Ctrl-C (or SIGTERM) cancels the run, waits for it to settle and prints what it did.",
@@ -45,12 +51,14 @@ export function registerRun(program: Command, done: (exitCode: number) => void):
       "serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the run goes (0 picks a free port; the URL is printed on stderr)",
       (value: string) => parseInteger(value, 0),
     )
-    .option("--no-progress", "do not show the live progress view")
+    .option("--no-progress", "do not show the live progress view");
+  return addDashboardOptions(command)
     .addHelpText(
       "after",
-      "\nExamples:\n  sluice run ./pipeline.mjs\n  sluice run ./pipeline.mjs --metrics-port 9464\n  sluice run ./pipeline.ts --json -- --input data.csv",
+      "\nExamples:\n  sluice run ./pipeline.mjs\n  sluice run ./pipeline.mjs --metrics-port 9464\n  sluice run ./pipeline.mjs --dashboard\n  sluice run ./pipeline.mjs --dashboard 8080 --host 0.0.0.0\n  sluice run ./pipeline.ts --json -- --input data.csv",
     )
-    .action(async (module: string, args: string[], flags: RunFlags) => {
+    .action(async (module: string, args: string[], flags: RunFlags, self: Command) => {
+      checkDashboardFlags(flags, self);
       done(
         await runModule(module, args, flags, { stdout: process.stdout, stderr: process.stderr }),
       );
@@ -61,7 +69,7 @@ export function registerRun(program: Command, done: (exitCode: number) => void):
  * Runs `sluice run` and resolves with its exit code: the summary goes to `io.stdout`, the
  * progress view and errors to `io.stderr`. The run records metrics (`run({ metrics: true })`).
  * The first SIGINT/SIGTERM cancels it; the command waits for it to settle, prints its
- * partial summary and says so.
+ * partial summary and says so. The metrics and dashboard servers close once it has settled.
  */
 export async function runModule(
   modulePath: string,
@@ -86,6 +94,12 @@ export async function runModule(
             },
           );
     if (server !== undefined) io.stderr.write(`metrics: ${server.url}\n`);
+    const dashboard = await startDashboard(run, basename(modulePath), flags, io).catch(
+      async (error: unknown) => {
+        await server?.close();
+        throw error;
+      },
+    );
     const progress =
       flags.progress === false || flags.json === true
         ? undefined
@@ -94,7 +108,7 @@ export async function runModule(
     await run.drain().catch(() => undefined);
     const summary = await run.settled;
     progress?.stop();
-    await server?.close();
+    await Promise.all([server?.close(), dashboard?.close()]);
     io.stdout.write(
       flags.json === true
         ? `${summaryToJson(summary)}\n`

@@ -4,8 +4,10 @@ import { InvalidArgumentError } from "commander";
 import {
   parseConcurrency,
   parseDurationFlag,
+  parseHost,
   parseInteger,
   parseNumber,
+  parsePort,
 } from "../../src/cli/option-parsers.js";
 
 describe("parseInteger", () => {
@@ -70,4 +72,36 @@ describe("parseDurationFlag", () => {
     assert.equal(parseDurationFlag("1s"), "1s");
     assert.equal(parseDurationFlag("fast"), "fast");
   });
+});
+
+describe("parsePort", () => {
+  test("accepts 0 to 65535", () => {
+    assert.equal(parsePort("0"), 0);
+    assert.equal(parsePort("8080"), 8080);
+    assert.equal(parsePort("65535"), 65535);
+  });
+
+  for (const bad of ["65536", "-1", "abc", "", "1.5", "0x50", " 80", "1e3"]) {
+    test(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parsePort(bad), {
+        message: "Expected a port number from 0 to 65535.",
+      });
+    });
+  }
+});
+
+describe("parseHost", () => {
+  test("passes an address or a name on", () => {
+    assert.equal(parseHost("0.0.0.0"), "0.0.0.0");
+    assert.equal(parseHost("::"), "::");
+    assert.equal(parseHost("box.local"), "box.local");
+  });
+
+  for (const bad of ["", " ", "a b"]) {
+    test(`refuses ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseHost(bad), {
+        message: "Expected a host name or IP address, such as 0.0.0.0.",
+      });
+    });
+  }
 });
