@@ -9,9 +9,9 @@ import {
 /** Defaults of `run({ metrics })` and `run.onMetrics()`. */
 export const metricsDefaults = Object.freeze({
   /**
-   * Calls timed per stage: one in 64. A timed call reads the clock twice, and on the VMs
-   * measured a clock read that is not in a tight loop costs several hundred ns: at one in 16
-   * metrics cost S1 about a third of its speed, at one in 64 about a fifth (bench/).
+   * Calls timed per stage: one in 64. A timed call reads the clock twice and costs ~1 µs on
+   * the VMs measured (clock reads out of a tight loop, a promise more when async); paced by
+   * {@link maxSamplesPerSecond}, that stays a small share of even S1's ~100 ns calls.
    */
   sampleEvery: 64,
   /**
