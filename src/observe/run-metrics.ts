@@ -12,16 +12,20 @@ export interface StageMetrics extends StageStats {
   readonly queueDepth: number;
   /**
    * Sampled processing time: a call of the stage's function from its start to its
-   * settling, one call in `sampleEvery`; each retry and each call of a hedged attempt is a
-   * call of its own, and a call past its `timeout` is timed until it settles. Empty (`count` 0) with
-   * metrics off, and for stages that time no calls: `batch`, `take`, `drop`, `scan`,
-   * `distinct`, thread stages; a `flatMap`'s work happens as its iterable is read, so it
-   * reports queue time only.
+   * settling, one call in `sampleEvery` (paced by `maxSamplesPerSecond`); each retry and each
+   * call of a hedged attempt is a call of its own, and a call past its `timeout` is timed
+   * until it settles. A thread stage's calls are timed on their thread (not paced): an item
+   * sent again after its thread died is timed again, a call lost with its thread is not
+   * timed, an async call past the thread `timeout` is timed up to it, and a thread `flatMap`
+   * is timed including reading its values. Empty (`count` 0) with metrics off, and for
+   * stages that time no calls: `batch`, `take`, `drop`, `scan`, `distinct`; an event-loop
+   * `flatMap`'s work happens as its iterable is read, so it reports queue time only.
    */
   readonly processingMs: LatencyHistogram;
   /**
    * Sampled queue time: from the moment the item's chunk reached the stage's input to the
-   * start of its first call.
+   * start of its first call; in a thread stage, to the dispatch of its batch to a thread (the
+   * wait on the thread behind earlier calls is in neither histogram).
    */
   readonly queueMs: LatencyHistogram;
 }

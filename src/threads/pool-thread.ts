@@ -74,7 +74,10 @@ export interface ThreadEvents {
  * pool's watchdog reads to stop a call that ran past its timeout.
  */
 export class PoolThread {
+  /** The thread's slot in its pool, from 0; a replacement takes the slot of the thread it replaces. */
   readonly number: number;
+  /** The worker's `threadId` (a replacement has a new one). */
+  readonly threadId: number;
   readonly batches = new Map<number, BatchJob>();
   /** Batches whose stage stopped: still running here, their answers dropped. */
   readonly #forgotten = new Set<number>();
@@ -122,6 +125,7 @@ export class PoolThread {
       workerData: { thread: number, progress },
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
+    this.threadId = this.#worker.threadId;
     // An idle thread does not keep the process alive; one holding batches does.
     this.#worker.unref();
     this.#worker.on("message", (message: FromThread) => {

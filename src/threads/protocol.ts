@@ -33,6 +33,11 @@ export interface BatchMessage {
   readonly packed: PackedBytes | undefined;
   /** The stage's timeout in ms (0: none): the thread then records when each call starts. */
   readonly timeout: number;
+  /**
+   * Positions of the calls to time, ascending (`run({ metrics })`); absent when the batch
+   * has none, so a run without metrics sends the same message as before.
+   */
+  readonly sample?: readonly number[];
 }
 
 /** Aborts the signals of a batch's calls (the stage stopped). */
@@ -66,6 +71,12 @@ export interface DoneMessage {
   readonly ms: number;
   /** The batch's packing buffer, handed back for reuse when nothing sent can alias it. */
   readonly packing: ArrayBuffer | undefined;
+  /**
+   * The timed calls of {@link BatchMessage.sample} as `[position, ms, position, ms, …]`
+   * (`performance.now()` around the call, until an async one settled); absent when the batch
+   * asked for none. A call lost with its thread has no entry.
+   */
+  readonly times?: number[];
 }
 
 /** What a thread sends. */

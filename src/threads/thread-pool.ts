@@ -83,22 +83,23 @@ export class ThreadPool {
   }
 
   /**
-   * Sends a batch to the least busy thread that has room; returns false, sending nothing,
-   * when every thread holds {@link BATCHES_PER_THREAD} batches (wait with {@link onRoom}).
+   * Sends a batch to the least busy thread that has room and returns that thread; returns
+   * `undefined`, sending nothing, when every thread holds {@link BATCHES_PER_THREAD} batches
+   * (wait with {@link onRoom}).
    */
-  trySend(job: BatchJob, url: string): boolean {
-    if (this.#closed !== undefined) return false;
+  trySend(job: BatchJob, url: string): PoolThread | undefined {
+    if (this.#closed !== undefined) return undefined;
     let best: PoolThread | undefined;
     for (const thread of this.#threads) {
       if (!thread.usable || thread.load >= BATCHES_PER_THREAD) continue;
       if (best === undefined || thread.load < best.load) best = thread;
     }
-    if (best === undefined) return false;
+    if (best === undefined) return undefined;
     // A replacement thread starts the module before its first batch (messages keep order).
     void best.start(job.message.module, url);
     best.send(job);
     if (job.message.timeout > 0) this.#watch(job.message.timeout);
-    return true;
+    return best;
   }
 
   /** Calls `callback` (until removed) whenever a thread may have room for a batch. */

@@ -1,5 +1,6 @@
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
+import type { StageTiming } from "../observe/stage-timing.js";
 import { shedCount, shedInput } from "../stage/shedding.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
@@ -17,8 +18,16 @@ import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
 import { BatchSizer } from "./batch-sizer.js";
-import type { BatchJob, BatchOwner, LostCause } from "./pool-thread.js";
-import { type DoneMessage, isCallTimedOut, ThreadKind, type ThreadKindCode } from "./protocol.js";
+import { CallSampler } from "./call-sampler.js";
+import { type BatchSpans, CallSpans } from "./call-spans.js";
+import type { BatchJob, BatchOwner, LostCause, PoolThread } from "./pool-thread.js";
+import {
+  type BatchMessage,
+  type DoneMessage,
+  isCallTimedOut,
+  ThreadKind,
+  type ThreadKindCode,
+} from "./protocol.js";
 import { recordToError } from "./thread-error.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
@@ -45,6 +54,10 @@ interface StageBatch extends BatchJob {
   readonly indices: readonly number[] | undefined;
   /** Per item: whether it already ran once on a thread that died (none, if absent). */
   readonly retried: readonly boolean[] | undefined;
+  /** Per item: how many times it has been sent, this time included (1 for all, if absent). */
+  readonly attempts: readonly number[] | undefined;
+  /** A traced stage's spans of the batch's calls, once it was sent; `undefined` if none. */
+  spans: BatchSpans | undefined;
 }
 
 /** Item `i`'s index in the stage's input. */
@@ -57,6 +70,8 @@ interface Resend {
   readonly item: unknown;
   readonly index: number;
   readonly retried: boolean;
+  /** The attempt it will be (a tracer sees each send as one). */
+  readonly attempt: number;
 }
 
 /**
@@ -71,6 +86,11 @@ interface Resend {
  * places. A thread that dies has its items sent once more to a fresh thread; a second death
  * fails them with a `WorkerCrashedError`. Nothing is lost and nothing is emitted twice: an
  * item's result is taken only from the one batch message that answered for it.
+ *
+ * Observed like an event-loop stage, at no cost per item when not: with a tracer, a span per
+ * item starts as its batch is sent and ends as the batch answers or is lost (see
+ * {@link CallSpans}); with metrics, about one call in `sampleEvery` is timed on its thread and
+ * its queue time taken at its dispatch (see {@link CallSampler}).
  */
 export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchOwner, FailureHost {
   readonly spec: FunctionStageSpec;
@@ -90,6 +110,11 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   /** An unordered map or forEach that does not collect ({@link PLAIN_MAP}, …), or 0. */
   readonly #plain: number;
   readonly #ctx: FailureContext;
+  /** Sampled processing and queue times, when the run records metrics. */
+  readonly timing: StageTiming | undefined;
+  readonly #sampler: CallSampler | undefined;
+  /** The tracer's side of the calls, when the run traces this stage. */
+  readonly #spans: CallSpans | undefined;
   #pool: ThreadPool | undefined;
   #ownPool = false;
   #module = 0;
@@ -151,7 +176,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       skip: spec.onError === "skip",
       deadLetter: spec.deadLetter,
     };
-    this.#cursor = new InputCursor(input);
+    // Arrivals are stamped (one chunk in 16) only when the run records metrics.
+    this.#cursor = new InputCursor(input, run.sampleEvery > 0);
+    this.#sampler = run.sampleEvery > 0 ? new CallSampler(run.sampleEvery) : undefined;
+    this.timing = this.#sampler?.timing;
+    const hook = run.callHook(spec, true);
+    this.#spans = hook === undefined ? undefined : new CallSpans(hook, run.fail);
     this.#input = input;
     shedInput(input, spec, run);
     this.#run = run;
@@ -204,6 +234,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const pool = this.#pool;
     if (pool !== undefined && this.#batches.size > 0) {
       const held = [...this.#batches.keys()];
+      // The calls in flight are cancelled: their results, if any come, are dropped.
+      if (this.#spans !== undefined) {
+        for (const batch of this.#batches.values()) {
+          if (batch.spans !== undefined) this.#spans.failAll(batch.spans, reason);
+        }
+      }
       // Let go first, so the close's "lost" reports (own pool) find nothing to count.
       this.#batches.clear();
       if (this.#ownPool) {
@@ -225,6 +261,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#inside -= this.#resend.length;
     this.#resend = [];
     this.cancelTurn();
+    this.#spans?.flush();
     this.#event();
   }
 
@@ -292,8 +329,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   #dispatch(): void {
     const pool = this.#pool;
-    if (!this.#ready || pool === undefined || this.gate.stopped) return;
-    for (;;) {
+    if (!this.#ready || pool === undefined) return;
+    // The stop is checked per batch: a batch's own failures may stop the run (an item that
+    // cannot be sent, a hook that threw).
+    while (!this.gate.stopped) {
       const width = this.gate.limit - this.#inFlight;
       if (width <= 0) return;
       if (!pool.hasRoom()) {
@@ -321,18 +360,45 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       // Counted in flight before it goes: the pool may report on it at once (a thread whose
       // start of the module failed answers `initFailed` from inside `trySend`).
       this.#track(batch);
-      let sent: boolean;
+      let thread: PoolThread | undefined;
       try {
-        sent = pool.trySend(batch, this.#executor.url);
+        thread = pool.trySend(batch, this.#executor.url);
       } catch (error) {
         this.#untrack(batch);
         this.#unsendable(batch, error);
         continue;
       }
       // `hasRoom()` said yes just above, and nothing ran in between.
-      if (!sent) throw new Error("sluice internal error: a thread pool with room sent nothing");
+      if (thread === undefined) {
+        throw new Error("sluice internal error: a thread pool with room sent nothing");
+      }
       this.#sentBatches++;
+      // Spans start once the batch is on its way (its thread known), unless it already
+      // failed: a thread whose module did not start answers from inside `trySend`.
+      if (this.#spans !== undefined && this.#batches.get(batch.message.id) === batch) {
+        this.#startSpans(batch, thread);
+      }
     }
+  }
+
+  #startSpans(batch: StageBatch, thread: PoolThread): void {
+    const spans = this.#spans!;
+    const started = spans.start(
+      batch.items,
+      batch.first,
+      batch.indices,
+      batch.attempts,
+      thread.number,
+      thread.threadId,
+    );
+    batch.spans = started;
+    // A hook that stopped the run from inside `start` (a cancel) let go of the batch before
+    // its spans were kept: they end here, as the stop ended the others.
+    if (started !== undefined && this.gate.stopped && !this.#batches.has(batch.message.id)) {
+      spans.failAll(started, this.gate.reason);
+    }
+    // A hook that threw fails the run now: the stop finds this batch held and ends its spans.
+    spans.flush();
   }
 
   #track(batch: StageBatch): void {
@@ -349,13 +415,20 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */
   #takeBatch(count: number): StageBatch | undefined {
     const cursor = this.#cursor;
+    const sampler = this.#sampler;
     const items: unknown[] = [];
     const first = this.#nextIndex;
+    let sample: number[] | undefined;
     while (items.length < count) {
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) break;
       const end = Math.min(cursor.buffer.length, cursor.position + count - items.length);
+      const from = items.length;
       for (let i = cursor.position; i < end; i++) items.push(cursor.buffer[i]);
       cursor.advanceTo(end);
+      // Per input chunk, as its items all arrived together.
+      if (sampler !== undefined) {
+        sample = sampler.pick(from, items.length - from, cursor.arrivedAt, sample);
+      }
     }
     if (items.length === 0) {
       if (!cursor.ended) this.#needInput();
@@ -363,7 +436,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     }
     this.#nextIndex += items.length;
     this.#inside += items.length;
-    return this.#job(items, undefined, undefined, first);
+    return this.#job(items, undefined, undefined, undefined, first, sample);
   }
 
   /** The next items to send again: a suspect of a crash alone, others up to `size`. */
@@ -382,7 +455,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       items,
       indices,
       resend.map((r) => r.retried),
+      resend.map((r) => r.attempt),
       indices[0]!,
+      // A call sent again is a call of its own to time, but its queue time was taken.
+      this.#sampler?.pick(0, items.length, 0, undefined),
     );
   }
 
@@ -390,7 +466,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     items: unknown[],
     indices: number[] | undefined,
     retried: boolean[] | undefined,
+    attempts: number[] | undefined,
     first: number,
+    sample: number[] | undefined,
   ): StageBatch {
     const transfer = this.#executor.options.transfer;
     const id = nextBatchId;
@@ -398,25 +476,29 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     // Byte items travel packed in one transferred buffer (copied once); others are cloned, or
     // moved with `transfer`.
     const packed = transfer ? undefined : packBytes(items, this.#spares);
+    const message: BatchMessage = {
+      t: "batch",
+      id,
+      module: this.#module,
+      stage: this.name,
+      kind: this.#kind,
+      first,
+      indices,
+      items: packed === undefined ? items : [],
+      packed,
+      timeout: this.#executor.options.timeout,
+    };
     return {
-      message: {
-        t: "batch",
-        id,
-        module: this.#module,
-        stage: this.name,
-        kind: this.#kind,
-        first,
-        indices,
-        items: packed === undefined ? items : [],
-        packed,
-        timeout: this.#executor.options.timeout,
-      },
+      // `sample` only on a batch with a call to time: without metrics, the message as before.
+      message: sample === undefined ? message : { ...message, sample },
       owner: this,
       transfer: packed === undefined ? collectTransfers(items, transfer) : [packed.buffer],
       items,
       first,
       indices,
       retried,
+      attempts,
+      spans: undefined,
     };
   }
 
@@ -432,7 +514,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const index = indexOf(batch, i);
       try {
         structuredClone(item);
-        rest.push({ item, index, retried: batch.retried?.[i] === true });
+        // Never sent: the same attempt again.
+        const attempt = batch.attempts?.[i] ?? 1;
+        rest.push({ item, index, retried: batch.retried?.[i] === true, attempt });
       } catch (cloneError) {
         const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
         this.#fail(
@@ -451,7 +535,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#run.fail(error);
       return;
     }
-    this.#resend = rest.concat(this.#resend);
+    this.#sendAgain(rest);
   }
 
   // Results.
@@ -466,7 +550,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#spares.give(message.packing);
     }
     const values = message.values;
-    if (message.failures === undefined && this.#plain !== 0 && !this.gate.stopped) {
+    const errors = message.failures === undefined ? undefined : this.#errors(batch, message);
+    // Metrics and tracing apart, one check here: this method's loop is the ordered path's.
+    if (message.times !== undefined || batch.spans !== undefined) {
+      this.#observeDone(batch, message, errors);
+    }
+    if (errors === undefined && this.#plain !== 0 && !this.gate.stopped) {
       // An unordered map or forEach that does not collect, and a batch without a failure:
       // the batch's values go downstream as one chunk, the very array the thread sent, and
       // the counters move once for the whole batch.
@@ -481,20 +570,56 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#event();
       return;
     }
-    const failures = message.failures === undefined ? undefined : new Map(message.failures);
     for (let i = 0; i < batch.items.length; i++) {
       const index = indexOf(batch, i);
-      const failure = failures?.get(i);
-      if (failure !== undefined || failures?.has(i) === true) {
-        const error = isCallTimedOut(failure)
-          ? this.#timeoutError(index, failure.timedOutAfterMs)
-          : recordToError(failure);
+      const error = errors?.get(i);
+      if (error !== undefined || errors?.has(i) === true) {
         this.#fail(batch.items[i], index, error);
       } else {
         this.#completed(batch.items[i], index, values?.[i]);
       }
     }
     this.#event();
+  }
+
+  /**
+   * Records an answered batch's call times, and ends its spans: failed with the error its
+   * item fails with, or ok with the call's result. A hook that threw fails the run now: the
+   * batch's items then count as cancelled.
+   */
+  #observeDone(
+    batch: StageBatch,
+    message: DoneMessage,
+    errors: Map<number, unknown> | undefined,
+  ): void {
+    if (message.times !== undefined) this.#sampler?.record(message.times);
+    const spans = batch.spans;
+    if (spans === undefined) return;
+    const tracer = this.#spans!;
+    const values = message.values;
+    if (errors === undefined) {
+      tracer.okAll(spans, values);
+    } else {
+      for (let i = 0; i < spans.length; i++) {
+        if (errors.has(i)) tracer.failed(spans, i, errors.get(i));
+        else tracer.ok(spans, i, values?.[i]);
+      }
+    }
+    tracer.flush();
+  }
+
+  /** A batch's failures as the errors its items fail with, by position. */
+  #errors(batch: StageBatch, message: DoneMessage): Map<number, unknown> {
+    const errors = new Map<number, unknown>();
+    for (const [i, failure] of message.failures!) {
+      errors.set(
+        i,
+        isCallTimedOut(failure)
+          ? this.#timeoutError(indexOf(batch, i), failure.timedOutAfterMs)
+          : recordToError(failure),
+      );
+    }
+    return errors;
   }
 
   /** @internal A batch's thread went away before answering. */
@@ -506,10 +631,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#deaths.add(cause);
       this.#crashes++;
     }
+    const spans = batch.spans;
     if (cause.reason === "closed") {
       this.#cancelled += batch.items.length;
       this.#inside -= batch.items.length;
-      this.#run.fail(this.#poolClosed());
+      const error = this.#poolClosed();
+      if (spans !== undefined) this.#spans!.failAll(spans, error);
+      this.#run.fail(error);
+      this.#spans?.flush();
       this.#event();
       return;
     }
@@ -523,24 +652,57 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i];
       const index = indexOf(batch, i);
+      // A tracer sees each send of an item as an attempt of its own, ended here.
+      const attempt = (batch.attempts?.[i] ?? 1) + 1;
       if (cause.reason === "timeout" && i === cause.position) {
-        this.#fail(item, index, this.#timeoutError(index, cause.elapsedMs));
+        const error = this.#timeoutError(index, cause.elapsedMs);
+        if (spans !== undefined) this.#spans!.failed(spans, i, error);
+        this.#fail(item, index, error);
       } else if (cause.reason !== "crash" || !suspect(i)) {
-        resend.push({ item, index, retried: batch.retried?.[i] === true });
+        if (spans !== undefined) this.#spans!.failed(spans, i, this.#lostError(cause, index));
+        resend.push({ item, index, retried: batch.retried?.[i] === true, attempt });
       } else if (batch.retried?.[i] === true || this.#executor.options.transfer) {
-        this.#fail(
-          item,
-          index,
-          new WorkerCrashedError(this.name, index, cause.exitCode, cause.error),
-        );
+        const error = new WorkerCrashedError(this.name, index, cause.exitCode, cause.error);
+        if (spans !== undefined) this.#spans!.failed(spans, i, error);
+        this.#fail(item, index, error);
       } else {
         this.#retried++;
-        resend.push({ item, index, retried: true });
+        if (spans !== undefined) this.#spans!.failed(spans, i, this.#lostError(cause, index));
+        resend.push({ item, index, retried: true, attempt });
       }
     }
-    // Sent again before new input, in index order, so an ordered stage's head comes first.
-    this.#resend = resend.concat(this.#resend);
+    this.#sendAgain(resend);
+    this.#spans?.flush();
     this.#event();
+  }
+
+  /**
+   * Queues items to be sent again before new input, in index order, so an ordered stage's
+   * head comes first. A stage that stopped meanwhile (another item of the same batch failed
+   * the run: the stop found none of these queued) counts them as cancelled instead.
+   */
+  #sendAgain(resend: Resend[]): void {
+    if (this.gate.stopped) {
+      this.#cancelled += resend.length;
+      this.#inside -= resend.length;
+      return;
+    }
+    this.#resend = resend.concat(this.#resend);
+  }
+
+  /**
+   * What a tracer hears of a call whose thread went away under it, when the item is sent
+   * again (the item itself does not fail).
+   */
+  #lostError(cause: LostCause, index: number): Error {
+    const died =
+      cause.reason === "crash"
+        ? `died (exit code ${cause.exitCode})`
+        : "was terminated for a call past its timeout";
+    return new Error(
+      `Stage "${this.name}": the thread holding item #${index} ${died}; the item is sent again`,
+      cause.reason === "crash" && cause.error !== undefined ? { cause: cause.error } : undefined,
+    );
   }
 
   /** @internal The stage's module failed to start on a replacement thread. */
@@ -550,7 +712,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#inFlight -= batch.items.length;
     this.#cancelled += batch.items.length;
     this.#inside -= batch.items.length;
+    if (batch.spans !== undefined) this.#spans!.failAll(batch.spans, error);
     this.#run.fail(error);
+    this.#spans?.flush();
     this.#event();
   }
 

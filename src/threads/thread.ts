@@ -34,6 +34,12 @@ export type ThreadFunction<I = never, O = unknown, S = unknown> = (
  *
  * Costs: on the main thread, a slice of the input and one message per batch, and one result
  * per item through the stage's output; nothing per item on a timer or a promise.
+ *
+ * Observed as an event-loop stage is: `run({ trace })` starts a span per item on the main
+ * thread as its batch is sent (with the thread's `slot` and `threadId`; each send of an item
+ * is an attempt) and ends it when the batch answers or its thread is lost; `run({ metrics })`
+ * times one call in `sampleEvery` on its thread (`processingMs`) and takes its queue time up
+ * to its batch's dispatch (`queueMs`). Without either, batches carry nothing more.
  */
 export function thread<F extends ThreadFunction<never, unknown, never> = ThreadFunction<unknown>>(
   module: URL | string,

@@ -130,6 +130,12 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   let failures: [number, unknown][] | undefined;
   let pending: Promise<void>[] | undefined;
   const timed = batch.timeout > 0;
+  // Metrics: the calls the main thread picked to time (ascending), as `[position, ms]` pairs
+  // in `times`. Without them, `nextSample` stays -1: one comparison per call, no clock read.
+  const sample = batch.sample;
+  let nextSample = sample === undefined ? -1 : sample[0]!;
+  let sampled = 0;
+  let times: number[] | undefined;
   let ctx = new ThreadCallContext(batch.stage, state, batch.id);
   for (let i = 0; i < count; i++) {
     ctx.index = batch.indices === undefined ? batch.first + i : batch.indices[i]!;
@@ -139,12 +145,19 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     if (timed) startedAt[0] = Date.now();
     Atomics.store(current, 0, batch.id);
     let result: unknown;
+    let start = -1;
     try {
+      if (i === nextSample) {
+        nextSample = sample![++sampled] ?? -1;
+        start = performance.now();
+      }
       result = fn(packed === undefined ? items[i] : packed.next(), ctx);
     } catch (error) {
+      if (start >= 0) (times ??= []).push(i, performance.now() - start);
       (failures ??= []).push([i, errorToRecord(error)]);
       continue;
     }
+    // A flatMap's values are read whole here, so its timed call includes reading them.
     if (kind === ThreadKind.flatMap) result = readAll(result);
     if (
       typeof result === "object" &&
@@ -153,6 +166,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     ) {
       (pending ??= []).push(
         settleLater(result as PromiseLike<unknown>, i, batch, (position, value, error) => {
+          if (start >= 0) (times ??= []).push(position, performance.now() - start);
           if (error !== undefined) (failures ??= []).push([position, error]);
           else if (values !== undefined) values[position] = value;
         }),
@@ -161,6 +175,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
       ctx = new ThreadCallContext(batch.stage, state, batch.id);
       continue;
     }
+    if (start >= 0) (times ??= []).push(i, performance.now() - start);
     if (values !== undefined) values[i] = result;
   }
   Atomics.store(current, 0, 0);
@@ -174,7 +189,13 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     batch.packed !== undefined && mayReturnPacking(values, failures)
       ? batch.packed.buffer
       : undefined;
-  send({ t: "done", id: batch.id, values, failures, ms: performance.now() - t0, packing });
+  const ms = performance.now() - t0;
+  // `times` only when calls were timed: without metrics the message keeps its shape.
+  send(
+    times === undefined
+      ? { t: "done", id: batch.id, values, failures, ms, packing }
+      : { t: "done", id: batch.id, values, failures, ms, packing, times },
+  );
 }
 
 /**

@@ -489,3 +489,36 @@ class StorageContextManager implements ContextManager {
     return this;
   }
 }
+
+describe("otel() on a thread stage", () => {
+  test("a thread stage's spans carry the thread that ran them, in the item's trace", async () => {
+    const { thread } = await import("../../src/threads/index.js");
+    const { tracer, spans } = recorder();
+    const tagged = await from(range(12))
+      .map((n: number) => ({ n }), { name: "wrap" })
+      .map(
+        thread(new URL("../threads/fixtures/state.worker.js", import.meta.url), { threads: 2 }),
+        {
+          name: "tag",
+        },
+      )
+      .tap(() => {}, { name: "look" })
+      .run({ trace: otel({ tracer }) })
+      .collect();
+    const all = spans();
+    const chains = [...traces(all).values()].map(chain).map((c) => c.join());
+    assert.deepEqual(chains, Array(12).fill("sluice item,wrap,tag,look"));
+    const threadOf = new Map(
+      (tagged as { x: { n: number }; thread: number }[]).map((row) => [row.x.n, row.thread]),
+    );
+    const tags = byStage(all, "tag");
+    assert.equal(tags.length, 12);
+    for (const span of tags) {
+      const wrap = all.find((s) => spanId(s) === parentId(span))!;
+      assert.equal(wrap.name, "wrap");
+      const index = span.attributes["sluice.index"] as number;
+      assert.equal(span.attributes["sluice.thread_id"], threadOf.get(index));
+      assert.equal(typeof span.attributes["sluice.slot"], "number");
+    }
+  });
+});

@@ -318,6 +318,30 @@ describe("thread stages: crashes and timeouts", () => {
     });
   });
 
+  test("a sync call past its timeout that fails the run leaves the rest of its batch counted as cancelled", async () => {
+    const run = from([1, 1, 60_000, 1, 1])
+      .map(thread(fixture("busy"), { threads: 1, batch: 5, timeout: 100 }))
+      .run();
+    await assert.rejects(run.drain(), (error) => isStageError(error));
+    const summary = await run.settled;
+    assert.equal(summary.outcome, "failed");
+    assertConserved(summary);
+    assert.equal(summary.stages[0]!.failed, 1);
+    assert.equal(summary.stages[0]!.cancelled, 4);
+  });
+
+  test("an item that cannot be cloned and fails the run stops the stage taking more input", async () => {
+    const items: unknown[] = [1, () => 2, 3, ...range(1_000)];
+    const run = from(items)
+      .map(thread(fixture("double"), { threads: 1, batch: 3 }))
+      .run();
+    await assert.rejects(run.drain(), (error) => isStageError(error));
+    const summary = await run.settled;
+    assertConserved(summary);
+    assert.equal(summary.stages[0]!.failed, 1);
+    assert.equal(summary.stages[0]!.in, 3);
+  });
+
   test("an async call past its timeout has its signal aborted and fails with a TimeoutError", async () => {
     const run = from([5, 60_000])
       .map(thread(fixture("async"), { threads: 1, timeout: "50ms" }), {
