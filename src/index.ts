@@ -138,3 +138,10 @@ export type {
   TracedStage,
 } from "./contract/call-tracer.js";
 export type { Logger, LogMethod } from "./observe/logger.js";
+export { acknowledged } from "./ledger/acknowledged.js";
+export type {
+  AcknowledgedSource,
+  Delivery,
+  DeliverySource,
+} from "./contract/acknowledged.js";
+export { ShedItemError } from "./ledger/track-specs.js";

@@ -34,6 +34,11 @@ export interface FunctionStageSpec {
   readonly rateLimit: RateLimitSpec | undefined;
   /** `timeout`, `retry`, `hedge`, `breaker`, `dedupe`; `undefined` when the stage sets none. */
   readonly resilience: ResilienceSpec | undefined;
+  /**
+   * Set on the stages of a run fed by an acknowledged source: items are `Tracked`, and the
+   * stage accounts for each one's lineage where its fate is decided (see `src/ledger/`).
+   */
+  readonly tracked?: boolean;
 }
 
 /** A validated, frozen `batch` stage. */
@@ -46,6 +51,8 @@ export interface BatchStageSpec {
   readonly size: number;
   /** Ms from a batch's first item until it is emitted anyway (`Infinity`: no limit). */
   readonly maxWait: number;
+  /** Items are `Tracked`: a batch goes on as one, its lineage the items' together. */
+  readonly tracked?: boolean;
 }
 
 /** A validated, frozen `take`, `drop`, `scan` or `distinct` stage: sync, one item at a time. */
@@ -55,6 +62,8 @@ export type StepStageSpec =
       readonly name: string;
       readonly buffer: number;
       readonly count: number;
+      /** Items are `Tracked`: a dropped one's lineage is done. */
+      readonly tracked?: boolean;
     }
   | {
       readonly kind: "scan";
@@ -70,6 +79,8 @@ export type StepStageSpec =
       readonly key: ((item: unknown) => unknown) | undefined;
       /** Most keys remembered (`Infinity`: all of them). */
       readonly limit: number;
+      /** Items are `Tracked`: a dropped one's lineage is done. */
+      readonly tracked?: boolean;
     };
 
 /** Every stage a pipeline can hold; a run builds one {@link Stage} from each. */

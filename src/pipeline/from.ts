@@ -1,3 +1,4 @@
+import type { AcknowledgedSource } from "../contract/acknowledged.js";
 import type { Readable } from "node:stream";
 import { checkOptionsObject, integerOption } from "../internal/validate.js";
 import { checkSource } from "../source/open-source.js";
@@ -24,10 +25,20 @@ export function from(
   source: Readable | ((ctx: SourceContext) => Readable),
   options?: FromOptions,
 ): Pipeline<unknown>;
-export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T>;
-export function from<T>(source: Source<T>, options?: FromOptions): Pipeline<T> {
+export function from<T>(
+  source: Source<T> | AcknowledgedSource<T>,
+  options?: FromOptions,
+): Pipeline<T>;
+export function from<T>(
+  source: Source<T> | AcknowledgedSource<T>,
+  options?: FromOptions,
+): Pipeline<T> {
   checkSource(source);
   const raw = checkOptionsObject("from", options, ["buffer"]);
   const buffer = integerOption("from.buffer", raw.buffer, defaults.sourceBuffer, 1);
-  return new Pipeline<T>(source as Source<unknown>, Object.freeze([]), buffer);
+  return new Pipeline<T>(
+    source as Source<unknown> | AcknowledgedSource<unknown>,
+    Object.freeze([]),
+    buffer,
+  );
 }

@@ -1,3 +1,5 @@
+import { type AcknowledgedSource, isAcknowledged } from "../contract/acknowledged.js";
+import { Ledger } from "../ledger/ledger.js";
 import type { Readable } from "node:stream";
 import { runObservers } from "../observe/run-observers.js";
 import type { Executor } from "../contract/executor.js";
@@ -44,12 +46,16 @@ export interface Sink {
  * pipeline; `run()` starts an independent execution, so one definition may run many times.
  */
 export class Pipeline<T> {
-  readonly #source: Source<unknown>;
+  readonly #source: Source<unknown> | AcknowledgedSource<unknown>;
   readonly #stages: readonly StageSpec[];
   readonly #sourceBuffer: number;
 
   /** @internal Use `from()`. */
-  constructor(source: Source<unknown>, stages: readonly StageSpec[], sourceBuffer: number) {
+  constructor(
+    source: Source<unknown> | AcknowledgedSource<unknown>,
+    stages: readonly StageSpec[],
+    sourceBuffer: number,
+  ) {
     this.#source = source;
     this.#stages = stages;
     this.#sourceBuffer = sourceBuffer;
@@ -242,7 +248,14 @@ export class Pipeline<T> {
     ]);
     const signal = signalOption("run.signal", raw.signal);
     const observers = runObservers(raw);
-    return new Run<T>(this.#source, this.#stages, this.#sourceBuffer, signal, observers);
+    // An acknowledged source's run tracks every item back to its delivery (src/ledger/).
+    const source = this.#source;
+    if (!isAcknowledged(source)) {
+      return new Run<T>(source, this.#stages, this.#sourceBuffer, signal, observers);
+    }
+    const ledger = new Ledger(source);
+    const specs = ledger.specs(this.#stages);
+    return new Run<T>(ledger.source, specs, this.#sourceBuffer, signal, observers, ledger);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
+import type { Ledger } from "../ledger/ledger.js";
 import { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { StageSpec } from "../contract/stage-spec.js";
@@ -87,6 +88,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   #sampleEvery: number;
   #maxSamplesPerSecond: number;
   #loopProbe: EventLoopProbe | undefined;
+  /** Tracks items back to their deliveries when the source is acknowledged. */
+  readonly #ledger: Ledger | undefined;
   /** The run's tracer and logger, from its options. */
   readonly #observers: RunObservers;
   /** `onMetrics` subscriptions: each listener with its timer. */
@@ -106,7 +109,9 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     sourceBuffer: number,
     signal: AbortSignal | undefined,
     observers: RunObservers = kUnobserved,
+    ledger?: Ledger,
   ) {
+    this.#ledger = ledger;
     this.#sampleEvery = observers.sampleEvery;
     this.#maxSamplesPerSecond = observers.maxSamplesPerSecond;
     this.#observers = observers;
@@ -623,6 +628,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     if (this.#started) return;
     this.#started = true;
     this.#startedAt = performance.now();
+    this.#ledger?.attach(this.#control.fail);
     const { tracer, logger } = this.#observers;
     if (tracer !== undefined) this.#control.traceWith(tracer, this.#specs);
     if (logger !== undefined) {
@@ -662,7 +668,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
       this.#stages.push(stage);
       input = stage.output;
     }
-    this.#output = input;
+    this.#output = this.#ledger === undefined ? input : this.#ledger.output(input);
     this.#input.start();
     for (const stage of this.#stages) stage.start();
     void Promise.all([this.#input.done, ...this.#stages.map((stage) => stage.done)]).then(() => {

@@ -1,3 +1,4 @@
+import { isAcknowledged } from "../contract/acknowledged.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { SourceError } from "../errors/source-error.js";
 import { describeValue } from "../internal/describe-value.js";
@@ -14,7 +15,7 @@ const consumed = new WeakSet<object>();
 
 /** Checks a `from()` argument at build time; functions are checked when a run opens them. */
 export function checkSource(value: unknown): void {
-  if (typeof value === "function") return;
+  if (typeof value === "function" || isAcknowledged(value)) return;
   if (!isIterable(value) && !isAsyncIterable(value)) throw badSource("from.source", value);
 }
 

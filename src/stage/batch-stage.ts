@@ -1,3 +1,4 @@
+import { trackedBatch } from "../ledger/lineage.js";
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
@@ -137,7 +138,7 @@ export class BatchStage implements Stage {
     this.#batch = [];
     this.#out += batch.length;
     this.#emitted++;
-    this.output.pushChunk([batch]);
+    this.output.pushChunk([this.spec.tracked === true ? trackedBatch(batch) : batch]);
   }
 
   #hasRoom(): boolean {

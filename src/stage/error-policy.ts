@@ -1,3 +1,4 @@
+import { valueOf } from "../ledger/track-specs.js";
 import type {
   AttemptFailure,
   DeadLetter,
@@ -18,8 +19,11 @@ export interface FailureHost {
   countFailed(error: unknown): void;
   /** Emits `{ ok: false, error, item }` in the item's place (`onError: "collect"`). */
   emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void;
-  /** The failed item leaves the stage without output (`"skip"`, after any dead letter). */
-  skipped(index: number): void;
+  /**
+   * The failed item leaves the stage without output (`"skip"`): `deadLettered` when a dead
+   * letter took it, else it was dropped with `error`.
+   */
+  skipped(index: number, item: unknown, error: unknown, deadLettered: boolean): void;
   /** Frees the item's place and fails the run with `error`. */
   failRun(error: StageError): void;
 }
@@ -57,7 +61,7 @@ export function applyErrorPolicy(
     return undefined;
   }
   if (!plan.skip) {
-    host.failRun(new StageError(host.name, item, index, error));
+    host.failRun(new StageError(host.name, valueOf(item), index, error));
     return undefined;
   }
   const deadLetter = plan.deadLetter;
@@ -66,18 +70,20 @@ export function applyErrorPolicy(
       const pending = deadLetter(item, error, deadLetterContext(ctx, index, error, history));
       if (isThenable(pending)) {
         return Promise.resolve(pending).then(
-          () => host.skipped(index),
+          () => host.skipped(index, item, error, true),
           (thrown: unknown) => {
-            host.failRun(new StageError(host.name, item, index, thrown, "deadLetter threw on"));
+            host.failRun(
+              new StageError(host.name, valueOf(item), index, thrown, "deadLetter threw on"),
+            );
           },
         );
       }
     } catch (thrown) {
-      host.failRun(new StageError(host.name, item, index, thrown, "deadLetter threw on"));
+      host.failRun(new StageError(host.name, valueOf(item), index, thrown, "deadLetter threw on"));
       return undefined;
     }
   }
-  host.skipped(index);
+  host.skipped(index, item, error, deadLetter !== undefined);
   return undefined;
 }
 

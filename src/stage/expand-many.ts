@@ -10,8 +10,8 @@ export interface ManyHost {
   waitTurn(index: number): boolean | Promise<boolean>;
   /** Whether one more value may be emitted now; a promise of it when the stage is full. */
   roomForOne(): boolean | Promise<boolean>;
-  /** Emits one value (wrapped as a result under `onError: "collect"`). */
-  emit(value: unknown): void;
+  /** Emits one value of `item`'s (wrapped as a result under `onError: "collect"`). */
+  emit(value: unknown, item: unknown): void;
 }
 
 /**
@@ -51,14 +51,14 @@ export async function expandMany(
     for (const value of iterable as Iterable<unknown>) {
       const room = host.roomForOne();
       if (room !== true && !(await room)) return -1;
-      host.emit(value);
+      host.emit(value, item);
       count++;
     }
   } else {
     for await (const value of iterable) {
       const room = host.roomForOne();
       if (room !== true && !(await room)) return -1;
-      host.emit(value);
+      host.emit(value, item);
       count++;
     }
   }

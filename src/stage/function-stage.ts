@@ -1,3 +1,4 @@
+import { collectedFailure, collectedOk, Tracked } from "../ledger/lineage.js";
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
 import { StageTiming } from "../observe/stage-timing.js";
@@ -73,6 +74,8 @@ export class FunctionStage
   readonly #kind: number;
   readonly #fn: StageFn<unknown, unknown>;
   readonly #collect: boolean;
+  /** Items are `Tracked` (an acknowledged source): fates settle their lineages. */
+  readonly #tracked: boolean;
   readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
   readonly #input: StageInput<unknown>;
@@ -199,6 +202,7 @@ export class FunctionStage
           });
     this.#fn = this.#guard?.wraps === true ? this.#guard.call : fn;
     this.#collect = spec.onError === "collect";
+    this.#tracked = spec.tracked === true;
     this.#policy = {
       collect: this.#collect,
       skip: spec.onError === "skip",
@@ -212,7 +216,8 @@ export class FunctionStage
       spec.ordered && !this.#manyInTurn
         ? new OrderedCollector(this.capacity, this.#deliverInOrder)
         : undefined;
-    const plain = !spec.ordered && !this.#collect;
+    // A tracked stage settles each item's lineage in #completed: no fast path around it.
+    const plain = !spec.ordered && !this.#collect && !this.#tracked;
     this.#plainMap = plain && this.#kind === MAP;
     this.#weights =
       spec.weight === undefined
@@ -850,7 +855,7 @@ export class FunctionStage
     this.#weights?.finished(slot.ctx.slot);
     this.#inFlight--;
     if (this.#kind === FLAT_MAP) {
-      this.#expanded(index, value as number);
+      this.#expanded(item, index, value as number);
       this.#slots.free(slot);
       this.#dispatch();
       return;
@@ -1013,11 +1018,12 @@ export class FunctionStage
     let value: unknown;
     switch (this.#kind) {
       case MAP:
-        value = result;
+        value = this.#tracked ? new Tracked(result, (item as Tracked).lineage) : result;
         break;
       case FILTER:
         if (!result) {
           this.#filtered++;
+          if (this.#tracked) (item as Tracked).lineage.done();
           if (this.#ring === undefined) this.#freeInside();
           else this.#ring.settle(index, Slot.None, undefined);
           return;
@@ -1029,11 +1035,12 @@ export class FunctionStage
         break;
       default:
         this.#out++;
+        if (this.#tracked) (item as Tracked).lineage.done();
         if (this.#ring === undefined) this.#freeInside();
         else this.#ring.settle(index, Slot.None, undefined);
         return;
     }
-    if (this.#collect) value = { ok: true, value };
+    if (this.#collect) value = this.#tracked ? collectedOk(value as Tracked) : { ok: true, value };
     const ring = this.#ring;
     if (ring === undefined || index === ring.head) {
       // Unordered, or the head of an ordered stage (the commonest ordered case): emit now,
@@ -1050,9 +1057,11 @@ export class FunctionStage
   }
 
   /** Accounts for a finished flatMap item: `count` values emitted, or -1 if it stopped. */
-  #expanded(index: number, count: number): void {
+  #expanded(item: unknown, index: number, count: number): void {
     if (count < 0) this.cancelledItem();
     else {
+      // The item itself is done once its values went on (each of them is counted apart).
+      if (this.#tracked) (item as Tracked).lineage.done();
       if (count === 0) this.#filtered++;
       else this.#out++;
       this.#freeInside();
@@ -1092,16 +1101,22 @@ export class FunctionStage
 
   /** @internal */
   emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void {
+    const emitted = this.#tracked ? collectedFailure(failure) : failure;
     if (this.#ring === undefined) {
       this.#inside--;
-      this.#emit(failure);
+      this.#emit(emitted);
     } else {
-      this.#ring.settle(index, Slot.Failure, failure);
+      this.#ring.settle(index, Slot.Failure, emitted);
     }
   }
 
   /** @internal */
-  skipped(index: number): void {
+  skipped(index: number, item: unknown, error: unknown, deadLettered: boolean): void {
+    if (this.#tracked) {
+      // Dead-lettered, the item is dealt with; skipped without, its message comes again.
+      if (deadLettered) (item as Tracked).lineage.done();
+      else (item as Tracked).lineage.fail(error);
+    }
     if (this.#ring === undefined || this.gate.stopped) this.#freeInside();
     else this.#ring.settle(index, Slot.None, undefined);
   }
@@ -1142,8 +1157,16 @@ export class FunctionStage
   }
 
   /** @internal Emits one flatMap value downstream, guarded like every other state change. */
-  emit(value: unknown): void {
-    const wrapped = this.#collect ? { ok: true, value } : value;
+  emit(value: unknown, item: unknown): void {
+    let wrapped: unknown;
+    if (this.#tracked) {
+      const lineage = (item as Tracked).lineage;
+      lineage.add(1);
+      const tracked = new Tracked(value, lineage);
+      wrapped = this.#collect ? collectedOk(tracked) : tracked;
+    } else {
+      wrapped = this.#collect ? { ok: true, value } : value;
+    }
     if (this.#busy) {
       this.#emit(wrapped);
       return;

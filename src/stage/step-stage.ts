@@ -1,3 +1,4 @@
+import type { Tracked } from "../ledger/lineage.js";
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
 import type { RunControl } from "../contract/run-control.js";
@@ -32,6 +33,8 @@ export class StepStage implements Stage {
   /** scan: the running accumulator; take/drop: items passed or dropped so far. */
   #accumulator: unknown;
   #counted = 0;
+  /** Items are `Tracked` (an acknowledged source): a dropped one's lineage is done. */
+  readonly #tracked: boolean;
   readonly #seen: Map<unknown, true> | undefined;
   #in = 0;
   #out = 0;
@@ -61,6 +64,7 @@ export class StepStage implements Stage {
     this.#staging = new OutputStaging(this.output, Math.max(1, spec.buffer >> 1));
     this.#accumulator = spec.kind === "scan" ? spec.initial : undefined;
     this.#seen = spec.kind === "distinct" ? new Map() : undefined;
+    this.#tracked = spec.kind !== "scan" && spec.tracked === true;
   }
 
   start(): void {
@@ -161,6 +165,7 @@ export class StepStage implements Stage {
           staging.values.push(this.spec.kind === "scan" ? this.#accumulator : item);
         } else if (verdict === DROP) {
           this.#filtered++;
+          if (this.#tracked) (item as Tracked).lineage.done();
         } else {
           cursor.advanceTo(position);
           if (this.#ended) this.#finish();

@@ -1,0 +1,66 @@
+import type { AcknowledgedSource, Delivery } from "../contract/acknowledged.js";
+import type { StageInput } from "../contract/stage.js";
+import type { StageSpec } from "../contract/stage-spec.js";
+import type { Source, SourceContext } from "../contract/types.js";
+import { checkDelivery } from "./acknowledged.js";
+import { AckedOutput } from "./acked-output.js";
+import { Origin, Tracked } from "./lineage.js";
+import { trackSpecs } from "./track-specs.js";
+
+/**
+ * One run's bookkeeping for an acknowledged source: each delivery enters as a tracked item
+ * with its own {@link Origin}, the stages pass tracked items (see {@link trackSpecs}), and
+ * the consumer reads values through {@link AckedOutput}. The plain path builds none of it.
+ */
+export class Ledger {
+  readonly #source: AcknowledgedSource<unknown>;
+  #fail: (error: unknown) => void = () => {};
+
+  constructor(source: AcknowledgedSource<unknown>) {
+    this.#source = source;
+  }
+
+  /** The source as the run opens it: the deliveries, each as a tracked item. */
+  get source(): Source<unknown> {
+    return (context: SourceContext) => {
+      const deliveries = this.#source.deliveries(context);
+      const settleFailed = (error: unknown) => this.#fail(error);
+      const track = (delivery: Delivery<unknown>) => {
+        const checked = checkDelivery(delivery);
+        return new Tracked(checked.value, new Origin(checked, settleFailed));
+      };
+      return Symbol.asyncIterator in deliveries
+        ? trackAsync(deliveries as AsyncIterable<Delivery<unknown>>, track)
+        : trackSync(deliveries as Iterable<Delivery<unknown>>, track);
+    };
+  }
+
+  /** The stages, passing tracked items. */
+  specs(specs: readonly StageSpec[]): readonly StageSpec[] {
+    return Object.freeze(trackSpecs(specs));
+  }
+
+  /** Fails the run with an ack or nack that threw (set by the run as it starts). */
+  attach(fail: (error: unknown) => void): void {
+    this.#fail = fail;
+  }
+
+  /** The last stage's output as the consumer reads it: values, acked as taken. */
+  output(last: StageInput<unknown>): StageInput<unknown> {
+    return new AckedOutput(last);
+  }
+}
+
+function* trackSync(
+  deliveries: Iterable<Delivery<unknown>>,
+  track: (delivery: Delivery<unknown>) => Tracked,
+): Generator<Tracked> {
+  for (const delivery of deliveries) yield track(delivery);
+}
+
+async function* trackAsync(
+  deliveries: AsyncIterable<Delivery<unknown>>,
+  track: (delivery: Delivery<unknown>) => Tracked,
+): AsyncGenerator<Tracked> {
+  for await (const delivery of deliveries) yield track(delivery);
+}

@@ -1,0 +1,114 @@
+import type { BatchStageSpec, FunctionStageSpec, StageSpec } from "../contract/stage-spec.js";
+import type { DeadLetter } from "../contract/types.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import type { ResilienceSpec } from "../stage/resilience/resilience-spec.js";
+import { type Lineage, Tracked } from "./lineage.js";
+
+/** Why a shed item's delivery is nacked: it was dropped under load, never processed. */
+export class ShedItemError extends Error {
+  override readonly name = "ShedItemError";
+}
+
+/**
+ * The stages of a run fed by an acknowledged source: each stage passes {@link Tracked}
+ * items, so every function the user gave (the stage's own, and `weight`, rate and breaker
+ * keys, `dedupe`, `onShed`, `deadLetter`) is called with the item's value instead, and the
+ * stages account for each item's lineage where its fate is decided (`tracked` on the spec).
+ */
+export function trackSpecs(specs: readonly StageSpec[]): StageSpec[] {
+  return specs.map((spec) => {
+    switch (spec.kind) {
+      case "batch":
+        return Object.freeze<BatchStageSpec>({ ...spec, tracked: true });
+      case "take":
+      case "drop":
+        return Object.freeze({ ...spec, tracked: true });
+      case "distinct": {
+        const key = spec.key;
+        return Object.freeze({
+          ...spec,
+          tracked: true,
+          key: key === undefined ? valueOf : (item: unknown) => key(valueOf(item)),
+        });
+      }
+      case "scan": {
+        const fn = spec.fn;
+        // The accumulator travels as the current item's envelope: what the stage emits.
+        return Object.freeze({
+          ...spec,
+          fn: (accumulator: unknown, item: unknown, index: number) =>
+            new Tracked(fn(valueOf(accumulator), valueOf(item), index), lineageOf(item)),
+        });
+      }
+      default:
+        return trackFunctionStage(spec);
+    }
+  });
+}
+
+function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
+  if (spec.executor !== undefined) {
+    throw new InvalidOptionError(
+      `Stage "${spec.name}" runs on ${spec.executor.description}: a pipeline fed by an acknowledged source (a broker consumer) runs its stages on the event loop for now`,
+      `${spec.kind}.fn`,
+      spec.executor,
+    );
+  }
+  const fn = spec.fn;
+  const weight = spec.weight;
+  const onShed = spec.onShed;
+  const rateKey = spec.rateLimit?.key;
+  return Object.freeze<FunctionStageSpec>({
+    ...spec,
+    tracked: true,
+    fn: (item, ctx) => fn(valueOf(item), ctx),
+    weight: weight === undefined ? undefined : (item) => weight(valueOf(item)),
+    rateLimit:
+      spec.rateLimit === undefined || rateKey === undefined
+        ? spec.rateLimit
+        : Object.freeze({ ...spec.rateLimit, key: (item: unknown) => rateKey(valueOf(item)) }),
+    resilience: trackResilience(spec.resilience),
+    deadLetter: trackDeadLetter(spec.deadLetter),
+    onShed: (item) => {
+      try {
+        onShed?.(valueOf(item));
+      } finally {
+        lineageOf(item).fail(new ShedItemError(`Stage "${spec.name}" shed the item under load`));
+      }
+    },
+  });
+}
+
+function trackResilience(resilience: ResilienceSpec | undefined): ResilienceSpec | undefined {
+  if (resilience === undefined) return undefined;
+  const breakerKey = resilience.breaker?.key;
+  const dedupe = resilience.dedupe;
+  return Object.freeze<ResilienceSpec>({
+    ...resilience,
+    breaker:
+      resilience.breaker === undefined || breakerKey === undefined
+        ? resilience.breaker
+        : Object.freeze({
+            ...resilience.breaker,
+            key: (item: unknown) => breakerKey(valueOf(item)),
+          }),
+    dedupe: dedupe === undefined ? undefined : (item) => dedupe(valueOf(item)),
+  });
+}
+
+function trackDeadLetter(
+  deadLetter: DeadLetter<unknown> | undefined,
+): DeadLetter<unknown> | undefined {
+  if (deadLetter === undefined) return undefined;
+  return (item, error, ctx) => deadLetter(valueOf(item), error, ctx);
+}
+
+/** The value a tracked item carries (an item that is not one is its own value). */
+export function valueOf(item: unknown): unknown {
+  return item instanceof Tracked ? item.value : item;
+}
+
+/** The lineage of a tracked item. */
+export function lineageOf(item: unknown): Lineage {
+  return (item as Tracked).lineage;
+}
