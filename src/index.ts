@@ -32,6 +32,7 @@ export type {
   StageOptions,
   StageRetryOptions,
   StepOptions,
+  ToOptions,
 } from "./pipeline/options.js";
 export {
   type CollectOptions,
@@ -139,9 +140,11 @@ export type {
 } from "./contract/call-tracer.js";
 export type { Logger, LogMethod } from "./observe/logger.js";
 export { acknowledged } from "./ledger/acknowledged.js";
-export type {
-  AcknowledgedSource,
-  Delivery,
-  DeliverySource,
-} from "./contract/acknowledged.js";
+export type { AcknowledgedSource, Delivery, DeliverySource } from "./contract/acknowledged.js";
 export { ShedItemError } from "./ledger/track-specs.js";
+export {
+  type Destination,
+  type DestinationWriter,
+  isDestination,
+  kDestination,
+} from "./contract/destination.js";

@@ -2,6 +2,7 @@ import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { Limiter } from "../limit/limiter.js";
 import type { RateLimitSpec } from "../limit/rate-gate.js";
 import type { ResilienceSpec } from "../stage/resilience/resilience-spec.js";
+import type { Destination } from "./destination.js";
 import type { Executor } from "./executor.js";
 import type { DeadLetter, ErrorPolicy, StageFn } from "./types.js";
 
@@ -39,6 +40,11 @@ export interface FunctionStageSpec {
    * stage accounts for each one's lineage where its fate is decided (see `src/ledger/`).
    */
   readonly tracked?: boolean;
+  /**
+   * A `.to()` stage's destination: each run binds `fn` to a writer of its own (see
+   * `RunWriters`), which takes the batches the stage before makes.
+   */
+  readonly destination?: Destination<unknown>;
 }
 
 /** A validated, frozen `batch` stage. */

@@ -237,3 +237,23 @@ export interface DistinctOptions extends StepOptions {
    */
   readonly limit?: number;
 }
+
+/** Options for `to(destination)`: how items are batched and written. */
+export interface ToOptions<I = unknown> {
+  /** Items per write: integer >= 1. Default 100. */
+  readonly batch?: number;
+  /** Ms a partial batch waits for more items before it is written anyway. Default 5 ms. */
+  readonly maxWait?: Duration;
+  /** Writes in flight at once: integer >= 1. Default 4. */
+  readonly concurrency?: number;
+  /** What a failed write does to its items (see `onError`). Default `"fail"`. */
+  readonly onError?: "fail" | "skip";
+  /** With `onError: "skip"`, hears of each batch whose write failed. */
+  readonly deadLetter?: StageOptions<readonly I[]>["deadLetter"];
+  /** A failed write is tried again (see a stage's `retry`). */
+  readonly retry?: StageRetryOptions;
+  /** Ms a write may take. */
+  readonly timeout?: Duration;
+  /** The writing stage's name. Default the destination's (`redis:jobs`). */
+  readonly name?: string;
+}

@@ -1,4 +1,5 @@
 import { type AcknowledgedSource, isAcknowledged } from "../contract/acknowledged.js";
+import { type Destination, isDestination } from "../contract/destination.js";
 import { Ledger } from "../ledger/ledger.js";
 import type { Readable } from "node:stream";
 import { runObservers } from "../observe/run-observers.js";
@@ -7,7 +8,7 @@ import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
 import type { Failure, Result, Source, StageContext, StageFn } from "../contract/types.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
-import { checkOptionsObject, signalOption } from "../internal/validate.js";
+import { checkOptionsObject, integerOption, invalid, signalOption } from "../internal/validate.js";
 import {
   batchStageSpec,
   countStageSpec,
@@ -21,8 +22,10 @@ import type {
   RunOptions,
   StageOptions,
   StepOptions,
+  ToOptions,
 } from "./options.js";
 import { Run } from "./run.js";
+import { RunWriters } from "./run-writers.js";
 
 /** Stage options that make a stage emit `Result`s instead of failing. */
 export type CollectOptions<I> = StageOptions<I> & { readonly onError: "collect" };
@@ -172,6 +175,52 @@ export class Pipeline<T> {
   }
 
   /**
+   * Writes every item to `destination` (such as `redisStream({ key })` from `"sluice/redis"`)
+   * in batches of `batch` items (a partial one after `maxWait`), `concurrency` writes at
+   * once, each resolving once the far end has the batch: the end of the pipeline, like
+   * `forEach`. Two stages show in summaries: the batching (`<name>:batch`) and the writes
+   * (`<name>`). Each run opens its own writer on its first write and closes it once settled.
+   *
+   * @example
+   * await from(rows).map(enrich).to(redisStream({ key: "enriched" })).run();
+   * @throws {InvalidOptionError} when `destination` is not one, or an option is invalid.
+   */
+  to(destination: Destination<T>, options?: ToOptions<T>): Sink {
+    if (!isDestination(destination)) {
+      throw invalid(
+        "to(destination)",
+        'a destination such as redisStream({ key }) from "sluice/redis"',
+        destination,
+      );
+    }
+    const raw = checkOptionsObject("to", options, [
+      "batch",
+      "maxWait",
+      "concurrency",
+      "onError",
+      "deadLetter",
+      "retry",
+      "timeout",
+      "name",
+    ]);
+    const name = raw.name ?? destination.name;
+    const batched = this.#with<T[]>(
+      batchStageSpec(this.#position, {
+        size: integerOption("to.batch", raw.batch, 100, 1),
+        maxWait: raw.maxWait ?? 5,
+        name: `${String(name)}:batch`,
+      }),
+    );
+    const { batch: _batch, maxWait: _maxWait, ...stageOptions } = raw;
+    const writes = functionStageSpec("forEach", batched.#position, unboundWrite, {
+      concurrency: 4,
+      ...stageOptions,
+      name,
+    });
+    return batched.#with(Object.freeze({ ...writes, destination }));
+  }
+
+  /**
    * Groups items into arrays of `size`, in input order; a partial batch goes out `maxWait`
    * after its first item arrived, and at the end of the input.
    *
@@ -250,12 +299,22 @@ export class Pipeline<T> {
     const observers = runObservers(raw);
     // An acknowledged source's run tracks every item back to its delivery (src/ledger/).
     const source = this.#source;
+    // `.to()` stages write through writers of this run's own, closed when it settles.
+    const writers = new RunWriters();
+    const specs = writers.bind(this.#stages);
     if (!isAcknowledged(source)) {
-      return new Run<T>(source, this.#stages, this.#sourceBuffer, signal, observers);
+      return new Run<T>(source, specs, this.#sourceBuffer, signal, observers, writers);
     }
     const ledger = new Ledger(source);
-    const specs = ledger.specs(this.#stages);
-    return new Run<T>(ledger.source, specs, this.#sourceBuffer, signal, observers, ledger);
+    return new Run<T>(
+      ledger.source,
+      ledger.specs(specs),
+      this.#sourceBuffer,
+      signal,
+      observers,
+      writers,
+      ledger,
+    );
   }
 
   /**
@@ -293,6 +352,11 @@ export class Pipeline<T> {
       this.#sourceBuffer,
     );
   }
+}
+
+/** A `.to()` stage's function until a run binds it to its writer (`RunWriters`). */
+function unboundWrite(): never {
+  throw new Error("A .to() stage ran without its run's writer");
 }
 
 /** A stage's public description: its settings without its functions. */

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import type { Ledger } from "../ledger/ledger.js";
+import type { RunWriters } from "./run-writers.js";
 import { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { StageSpec } from "../contract/stage-spec.js";
@@ -88,6 +89,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   #sampleEvery: number;
   #maxSamplesPerSecond: number;
   #loopProbe: EventLoopProbe | undefined;
+  /** The writers of the run's `.to()` stages, closed before it settles. */
+  readonly #writers: RunWriters | undefined;
   /** Tracks items back to their deliveries when the source is acknowledged. */
   readonly #ledger: Ledger | undefined;
   /** The run's tracer and logger, from its options. */
@@ -109,8 +112,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     sourceBuffer: number,
     signal: AbortSignal | undefined,
     observers: RunObservers = kUnobserved,
+    writers?: RunWriters,
     ledger?: Ledger,
   ) {
+    this.#writers = writers;
     this.#ledger = ledger;
     this.#sampleEvery = observers.sampleEvery;
     this.#maxSamplesPerSecond = observers.maxSamplesPerSecond;
@@ -762,7 +767,23 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#userSignal?.removeEventListener("abort", this.#onUserAbort);
     this.#settledAt = performance.now();
     this.#loopProbe?.stop();
-    const summary = this.stats();
+    const writers = this.#writers;
+    if (writers === undefined || !writers.opened) {
+      this.#announce(this.stats());
+      return;
+    }
+    // The `.to()` writers close before the run is settled: a process may exit then.
+    void writers.close().then((error) => {
+      if (error !== undefined && this.#outcome === "completed") {
+        this.#outcome = "failed";
+        this.#error = error;
+      }
+      this.#announce(this.stats());
+    });
+  }
+
+  /** Tells the final figures to the metrics listeners and the logger, and settles. */
+  #announce(summary: RunSummary): void {
     if (this.#watchers.size > 0) {
       const metrics = metricsSnapshot(summary, this.#stages, this.#sampleEvery, this.#loopProbe);
       for (const watcher of this.#watchers) {
