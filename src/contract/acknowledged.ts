@@ -16,10 +16,18 @@ export interface Delivery<T> {
   nack(error: unknown): void;
 }
 
+/**
+ * One run's deliveries: an (async) iterable, and optionally what the run calls when it has
+ * settled (`close`: let go of connections that acks needed after the last read) and what
+ * it reads for its summary (`stats`: the broker's own view, such as pending messages).
+ */
+export type Deliveries<T> = (AsyncIterable<Delivery<T>> | Iterable<Delivery<T>>) & {
+  close?(): Promise<void>;
+  stats?(): Readonly<Record<string, number>>;
+};
+
 /** Where an acknowledged source reads its deliveries, for one run. */
-export type DeliverySource<T> = (context: {
-  readonly signal: AbortSignal;
-}) => AsyncIterable<Delivery<T>> | Iterable<Delivery<T>>;
+export type DeliverySource<T> = (context: { readonly signal: AbortSignal }) => Deliveries<T>;
 
 /**
  * A source whose items are acknowledged: `from()` takes one like any source, and each run

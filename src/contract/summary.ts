@@ -169,4 +169,10 @@ export interface RunSummary {
   readonly durationMs: number;
   /** Source items per second over `durationMs`. */
   readonly itemsPerSecond: number;
+  /**
+   * With an acknowledged source (a broker consumer): its deliveries `received`, `acked`,
+   * `nacked` and `inFlight` (neither yet), plus what the source reports of itself (Redis:
+   * `held`, `reclaimed`, `deadLettered`, the group's `groupPending` and `groupLag`).
+   */
+  readonly deliveries?: Readonly<Record<string, number>>;
 }

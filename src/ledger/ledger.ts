@@ -1,4 +1,4 @@
-import type { AcknowledgedSource, Delivery } from "../contract/acknowledged.js";
+import type { AcknowledgedSource, Deliveries, Delivery } from "../contract/acknowledged.js";
 import type { StageInput } from "../contract/stage.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import type { Source, SourceContext } from "../contract/types.js";
@@ -15,6 +15,11 @@ import { trackSpecs } from "./track-specs.js";
 export class Ledger {
   readonly #source: AcknowledgedSource<unknown>;
   #fail: (error: unknown) => void = () => {};
+  /** What the source's `deliveries()` returned for this run. */
+  #deliveries: Deliveries<unknown> | undefined;
+  #received = 0;
+  #acked = 0;
+  #nacked = 0;
 
   constructor(source: AcknowledgedSource<unknown>) {
     this.#source = source;
@@ -24,10 +29,28 @@ export class Ledger {
   get source(): Source<unknown> {
     return (context: SourceContext) => {
       const deliveries = this.#source.deliveries(context);
+      this.#deliveries = deliveries;
       const settleFailed = (error: unknown) => this.#fail(error);
       const track = (delivery: Delivery<unknown>) => {
         const checked = checkDelivery(delivery);
-        return new Tracked(checked.value, new Origin(checked, settleFailed));
+        this.#received++;
+        return new Tracked(
+          checked.value,
+          new Origin(
+            {
+              value: checked.value,
+              ack: () => {
+                this.#acked++;
+                checked.ack();
+              },
+              nack: (error) => {
+                this.#nacked++;
+                checked.nack(error);
+              },
+            },
+            settleFailed,
+          ),
+        );
       };
       return Symbol.asyncIterator in deliveries
         ? trackAsync(deliveries as AsyncIterable<Delivery<unknown>>, track)
@@ -43,6 +66,25 @@ export class Ledger {
   /** Fails the run with an ack or nack that threw (set by the run as it starts). */
   attach(fail: (error: unknown) => void): void {
     this.#fail = fail;
+  }
+
+  /**
+   * The run's deliveries so far: received, acked, nacked, in flight (neither yet), and what
+   * the source reports of itself (a broker consumer's pending entries, its group's lag).
+   */
+  stats(): Readonly<Record<string, number>> {
+    return {
+      ...this.#deliveries?.stats?.(),
+      received: this.#received,
+      acked: this.#acked,
+      nacked: this.#nacked,
+      inFlight: this.#received - this.#acked - this.#nacked,
+    };
+  }
+
+  /** The run has settled: the source lets go of what its acks needed. */
+  async close(): Promise<void> {
+    await this.#deliveries?.close?.();
   }
 
   /** The last stage's output as the consumer reads it: values, acked as taken. */

@@ -75,6 +75,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   #quiet = false;
   #started = false;
   #paused = false;
+  /** `finish()` was called: the source is read no more. */
+  #finishing = false;
   /** Widths set by `setConcurrency()`, by stage position: applied when the stages are built. */
   readonly #widths = new Map<number, number>();
   #startedAt = 0;
@@ -141,6 +143,22 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   cancel(reason?: unknown): Promise<RunSummary> {
     this.#stop("cancelled", reason ?? new DOMException("The run was cancelled", "AbortError"));
     return this.settled;
+  }
+
+  /**
+   * Stops reading the source and lets what was read finish: the items already taken from
+   * the source go on through every stage, and the run then completes. A broker worker's
+   * graceful stop (`sluice run` calls it on SIGTERM/SIGINT for a pipeline whose source is
+   * acknowledged): no new message is fetched, the ones in flight are finished and acked.
+   * Does nothing to a run that is stopping or has settled; a run finished before it starts
+   * completes without reading anything.
+   */
+  finish(): void {
+    if (this.#settledAt !== 0 || this.#control.stopped || this.#finishing) return;
+    this.#finishing = true;
+    if (!this.#started) return;
+    this.#sourceController.abort(new DOMException("run.finish() was called", "AbortError"));
+    this.#input?.stop();
   }
 
   /**
@@ -296,6 +314,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     if (this.#outcome === "failed" || (this.#outcome === "cancelled" && !this.#quiet)) {
       summary.error = this.#error;
     }
+    if (this.#ledger !== undefined) summary.deliveries = this.#ledger.stats();
     return summary;
   }
 
@@ -676,6 +695,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#output = this.#ledger === undefined ? input : this.#ledger.output(input);
     this.#input.start();
     for (const stage of this.#stages) stage.start();
+    if (this.#finishing) {
+      this.#sourceController.abort(new DOMException("run.finish() was called", "AbortError"));
+      this.#input.stop();
+    }
     void Promise.all([this.#input.done, ...this.#stages.map((stage) => stage.done)]).then(() => {
       this.#partsDone = true;
       this.#trySettle();
@@ -767,13 +790,22 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#userSignal?.removeEventListener("abort", this.#onUserAbort);
     this.#settledAt = performance.now();
     this.#loopProbe?.stop();
-    const writers = this.#writers;
-    if (writers === undefined || !writers.opened) {
+    const writers = this.#writers?.opened === true ? this.#writers : undefined;
+    const ledger = this.#ledger;
+    if (writers === undefined && ledger === undefined) {
       this.#announce(this.stats());
       return;
     }
-    // The `.to()` writers close before the run is settled: a process may exit then.
-    void writers.close().then((error) => {
+    // The `.to()` writers and the source's connections close before the run is settled: a
+    // process may exit then.
+    void Promise.all([
+      writers?.close(),
+      ledger?.close().then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ]).then(([writeError, sourceError]) => {
+      const error = writeError ?? sourceError;
       if (error !== undefined && this.#outcome === "completed") {
         this.#outcome = "failed";
         this.#error = error;
