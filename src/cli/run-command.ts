@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import type { RunSummary } from "../index.js";
+import type { Run, RunSummary } from "../index.js";
 import { formatCount, formatMs } from "../internal/format.js";
 import {
   addDashboardOptions,
@@ -10,7 +10,7 @@ import {
 } from "./dashboard-option.js";
 import type { CommandIo } from "./demo.js";
 import { exitCodes } from "./exit-codes.js";
-import { onInterrupt } from "./interrupt.js";
+import { type Interrupt, onInterrupt } from "./interrupt.js";
 import { serveMetrics } from "./metrics-server.js";
 import { parseInteger } from "./option-parsers.js";
 import { loadPipelineModule, PipelineModuleError } from "./pipeline-module.js";
@@ -26,6 +26,11 @@ export interface RunFlags extends DashboardFlags {
   readonly progress?: boolean;
   /** Serve Prometheus metrics on this loopback port while the run goes (0: a free one). */
   readonly metricsPort?: number;
+  /**
+   * A worker (a pipeline whose source is acknowledged) stopped by SIGTERM/SIGINT finishes
+   * what it read for up to this many ms, then is cancelled. Default 30,000.
+   */
+  readonly drainTimeout?: number;
 }
 
 /**
@@ -51,7 +56,12 @@ export function registerRun(program: Command, done: (exitCode: number) => void):
       "serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the run goes (0 picks a free port; the URL is printed on stderr)",
       (value: string) => parseInteger(value, 0),
     )
-    .option("--no-progress", "do not show the live progress view");
+    .option("--no-progress", "do not show the live progress view")
+    .option(
+      "--drain-timeout <ms>",
+      "a worker (a pipeline reading a broker) stopped by SIGTERM/SIGINT stops fetching and finishes what it holds for up to <ms> ms, then is cancelled (default 30000)",
+      (value: string) => parseInteger(value, 0),
+    );
   return addDashboardOptions(command)
     .addHelpText(
       "after",
@@ -81,7 +91,15 @@ export async function runModule(
   try {
     const module = await loadPipelineModule(modulePath, { args });
     const pipeline = await module.build();
-    const run = pipeline.run({ signal: interrupt.signal, metrics: true });
+    // A worker drains on the first signal (no new message, the ones held finished and
+    // acked); any other run is cancelled by it.
+    const worker = pipeline.acknowledged;
+    const run = pipeline.run(
+      worker ? { metrics: true } : { signal: interrupt.signal, metrics: true },
+    );
+    const draining = worker
+      ? drainOnInterrupt(run, interrupt, flags.drainTimeout ?? 30_000, io)
+      : undefined;
     const server =
       flags.metricsPort === undefined
         ? undefined
@@ -107,6 +125,7 @@ export async function runModule(
     // A failed or cancelled run rejects drain(); its outcome and error are in the summary.
     await run.drain().catch(() => undefined);
     const summary = await run.settled;
+    draining?.dispose();
     progress?.stop();
     await Promise.all([server?.close(), dashboard?.close()]);
     io.stdout.write(
@@ -124,6 +143,38 @@ export async function runModule(
   }
 }
 
+/**
+ * A worker's graceful stop: on the first SIGINT/SIGTERM, `run.finish()` (fetch nothing more,
+ * finish and ack what is held), and after `timeoutMs` a cancel. A second signal kills the
+ * process (Node's default, once the first took the listeners).
+ */
+function drainOnInterrupt(
+  run: Run<unknown>,
+  interrupt: Interrupt,
+  timeoutMs: number,
+  io: CommandIo,
+): { dispose(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    io.stderr.write(
+      `sluice: ${interrupt.received ?? "a signal"}: fetching no more, finishing what is in flight (up to ${formatMs(timeoutMs)}; again to kill)\n`,
+    );
+    run.finish();
+    timer = setTimeout(() => {
+      io.stderr.write(`sluice: still not drained after ${formatMs(timeoutMs)}: cancelling\n`);
+      void run.cancel(new Error(`not drained within ${timeoutMs} ms of ${interrupt.received}`));
+    }, timeoutMs);
+    timer.unref();
+  };
+  interrupt.signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    dispose() {
+      clearTimeout(timer);
+      interrupt.signal.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
 /** Says how the run ended when it did not complete; returns the exit code. */
 function report(
   summary: RunSummary,
@@ -132,7 +183,14 @@ function report(
   signalExitCode: number | undefined,
   io: CommandIo,
 ): number {
-  if (summary.outcome === "completed") return exitCodes.ok;
+  if (summary.outcome === "completed") {
+    if (received !== undefined) {
+      io.stderr.write(
+        `sluice: ${modulePath} stopped on ${received}: it fetched no more and finished what it held (${formatCount(summary.pulled)} items in all).\n`,
+      );
+    }
+    return exitCodes.ok;
+  }
   if (summary.outcome === "cancelled") {
     io.stderr.write(
       `sluice: the run of ${modulePath} was cancelled by ${received ?? "request"} after ${formatCount(summary.pulled)} source items (${formatMs(summary.durationMs)}); it settled, and its summary is partial.\n`,

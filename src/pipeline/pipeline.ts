@@ -318,6 +318,14 @@ export class Pipeline<T> {
   }
 
   /**
+   * @internal Whether the source is acknowledged (a broker consumer): `sluice run` then stops
+   * it gracefully on SIGTERM. Not part of the public API.
+   */
+  get acknowledged(): boolean {
+    return isAcknowledged(this.#source);
+  }
+
+  /**
    * @internal For tools that run a pipeline in a changed form (`tune()`): the stages' specs as
    * built. Not part of the public API.
    */
