@@ -1,0 +1,2 @@
+export { jetstream } from "./jetstream.js";
+export type { JetStreamOptions } from "./jetstream-options.js";
