@@ -27,7 +27,18 @@ export type Deliveries<T> = (AsyncIterable<Delivery<T>> | Iterable<Delivery<T>>)
 };
 
 /** Where an acknowledged source reads its deliveries, for one run. */
-export type DeliverySource<T> = (context: { readonly signal: AbortSignal }) => Deliveries<T>;
+export type DeliverySource<T> = (context: DeliveryContext) => Deliveries<T>;
+
+/** What a run tells its acknowledged source as it opens it. */
+export interface DeliveryContext {
+  /** Aborted when the run stops reading (it finished, was cancelled or failed). */
+  readonly signal: AbortSignal;
+  /**
+   * About how many items the pipeline holds at most (read-ahead, widths, buffers): a broker
+   * source keeps no more messages than this unacked, so the backlog stays on the broker.
+   */
+  readonly capacity: number;
+}
 
 /**
  * A source whose items are acknowledged: `from()` takes one like any source, and each run

@@ -4,6 +4,7 @@ import type { StageSpec } from "../contract/stage-spec.js";
 import type { Source, SourceContext } from "../contract/types.js";
 import { checkDelivery } from "./acknowledged.js";
 import { AckedOutput } from "./acked-output.js";
+import { pipelineCapacity } from "./capacity.js";
 import { Origin, Tracked } from "./lineage.js";
 import { trackSpecs } from "./track-specs.js";
 
@@ -21,14 +22,18 @@ export class Ledger {
   #acked = 0;
   #nacked = 0;
 
-  constructor(source: AcknowledgedSource<unknown>) {
+  readonly #sourceBuffer: number;
+  #capacity = 0;
+
+  constructor(source: AcknowledgedSource<unknown>, sourceBuffer: number) {
     this.#source = source;
+    this.#sourceBuffer = sourceBuffer;
   }
 
   /** The source as the run opens it: the deliveries, each as a tracked item. */
   get source(): Source<unknown> {
     return (context: SourceContext) => {
-      const deliveries = this.#source.deliveries(context);
+      const deliveries = this.#source.deliveries({ ...context, capacity: this.#capacity });
       this.#deliveries = deliveries;
       const settleFailed = (error: unknown) => this.#fail(error);
       const track = (delivery: Delivery<unknown>) => {
@@ -60,6 +65,7 @@ export class Ledger {
 
   /** The stages, passing tracked items. */
   specs(specs: readonly StageSpec[]): readonly StageSpec[] {
+    this.#capacity = pipelineCapacity(specs, this.#sourceBuffer);
     return Object.freeze(trackSpecs(specs));
   }
 

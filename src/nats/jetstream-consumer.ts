@@ -35,14 +35,18 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
   #numAckPending = 0;
   readonly #counts = { delivered: 0, acked: 0, nacked: 0, deadLettered: 0, redelivered: 0 };
 
-  constructor(settings: JetStreamSettings, signal: AbortSignal) {
+  /** Messages pulled at once: `batch`, at most the pipeline's capacity. */
+  readonly #pull: number;
+
+  constructor(settings: JetStreamSettings, signal: AbortSignal, capacity = Infinity) {
     this.#settings = settings;
     this.#signal = signal;
+    this.#pull = Math.max(1, Math.min(settings.batch, capacity));
     signal.addEventListener("abort", () => void this.#messages?.close(), { once: true });
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Delivery<unknown>> {
-    const { stream, durable, subject, batch, ackWaitMs, maxAckPending } = this.#settings;
+    const { stream, durable, subject, ackWaitMs, maxAckPending } = this.#settings;
     const connection = await connect(this.#settings, `consumer:${durable}`);
     this.#connection = connection;
     const manager = await jetstreamManager(connection);
@@ -61,7 +65,7 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     }
     const consumer = await jetstream(connection).consumers.get(stream!, durable!);
     if (this.#signal.aborted) return;
-    const messages = await consumer.consume({ max_messages: batch });
+    const messages = await consumer.consume({ max_messages: this.#pull });
     this.#messages = messages;
     this.#leaseTimer = setInterval(() => void this.#renew(), Math.max(1, ackWaitMs / 3));
     this.#leaseTimer.unref();

@@ -1,6 +1,7 @@
 import {
   type AcknowledgedSource,
   type Deliveries,
+  type DeliveryContext,
   kAcknowledged,
 } from "../contract/acknowledged.js";
 import { type Destination, kDestination } from "../contract/destination.js";
@@ -34,7 +35,7 @@ export function jetstream<T = unknown>(
     [kAcknowledged]: true as const,
     [kDestination]: true as const,
     name: `jetstream:${settings.subject ?? settings.stream}`,
-    deliveries: ({ signal }: { readonly signal: AbortSignal }) => {
+    deliveries: ({ signal, capacity }: DeliveryContext) => {
       if (settings.stream === undefined || settings.durable === undefined) {
         throw new InvalidOptionError(
           'A JetStream stream read as a source needs `stream` and `durable`: jetstream({ stream: "…", durable: "…" })',
@@ -42,7 +43,7 @@ export function jetstream<T = unknown>(
           undefined,
         );
       }
-      return new JetStreamConsumer(settings, signal) as Deliveries<T>;
+      return new JetStreamConsumer(settings, signal, capacity) as Deliveries<T>;
     },
     open: () => {
       if (settings.subject === undefined) {

@@ -305,7 +305,7 @@ export class Pipeline<T> {
     if (!isAcknowledged(source)) {
       return new Run<T>(source, specs, this.#sourceBuffer, signal, observers, writers);
     }
-    const ledger = new Ledger(source);
+    const ledger = new Ledger(source, this.#sourceBuffer);
     return new Run<T>(
       ledger.source,
       ledger.specs(specs),

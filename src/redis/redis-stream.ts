@@ -1,6 +1,7 @@
 import {
   type AcknowledgedSource,
   type Deliveries,
+  type DeliveryContext,
   kAcknowledged,
 } from "../contract/acknowledged.js";
 import { type Destination, kDestination } from "../contract/destination.js";
@@ -37,7 +38,7 @@ export function redisStream<T = unknown>(
     [kAcknowledged]: true as const,
     [kDestination]: true as const,
     name: `redis:${settings.key}`,
-    deliveries: ({ signal }: { readonly signal: AbortSignal }) => {
+    deliveries: ({ signal, capacity }: DeliveryContext) => {
       if (settings.group === undefined) {
         throw new InvalidOptionError(
           `A Redis stream read as a source needs a consumer group: redisStream({ key: "${settings.key}", group: "…" })`,
@@ -45,7 +46,7 @@ export function redisStream<T = unknown>(
           undefined,
         );
       }
-      return new StreamConsumer(settings, signal) as Deliveries<T>;
+      return new StreamConsumer(settings, signal, capacity) as Deliveries<T>;
     },
     open: () => new StreamPublisher(settings),
   });

@@ -35,9 +35,13 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
   #groupLag = 0;
   readonly #counts = { delivered: 0, acked: 0, nacked: 0, deadLettered: 0, reclaimed: 0 };
 
-  constructor(settings: RedisStreamSettings, signal: AbortSignal) {
+  /** Unacked entries this consumer holds at most: the pipeline's capacity. */
+  readonly #capacity: number;
+
+  constructor(settings: RedisStreamSettings, signal: AbortSignal, capacity = Infinity) {
     this.#settings = settings;
     this.#signal = signal;
+    this.#capacity = Math.max(1, capacity);
     this.#commands = connect(settings, "commands");
     // A blocking read would hold a cancelled run for up to `block`: cut it short.
     signal.addEventListener("abort", () => this.#reader?.disconnect(), { once: true });
@@ -66,7 +70,7 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
               claimIdleMs,
               claimCursor,
               "COUNT",
-              count,
+              this.#room(count),
             )) as [string, RawEntry[], string[]];
             claimCursor = cursor;
             if (cursor === "0-0") nextSweep = Date.now() + retryDelayMs;
@@ -83,7 +87,7 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
               group!,
               consumer,
               "COUNT",
-              count,
+              this.#room(count),
               "BLOCK",
               blockMs,
               "STREAMS",
@@ -113,6 +117,11 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
       this.#reader = undefined;
       void disconnect(reader, 0);
     }
+  }
+
+  /** Entries to ask for: `count`, or fewer when that would hold more than the capacity. */
+  #room(count: number): number {
+    return Math.max(1, Math.min(count, this.#capacity - this.#held.size));
   }
 
   /** What the run's summary shows of this consumer. */

@@ -185,6 +185,24 @@ describe("redisStream()", () => {
     assert.equal(pending, 0);
   });
 
+  test("a consumer holds no more unacked entries than the pipeline has room for: the backlog stays in Redis", async (t) => {
+    const redis = await testRedis(t);
+    if (redis === undefined) return;
+    const key = `${redis.prefix}:backlog`;
+    await from(range(2_000).map((id): Job => ({ id })))
+      .to(redisStream<Job>({ key }), { batch: 500 })
+      .run();
+    // Capacity: 16 read ahead + (2 wide + 4 buffered): 22 entries, whatever `count` says.
+    const run = from(redisStream<Job>({ key, group: "g", block: 20, count: 500 }), { buffer: 16 })
+      .map(() => new Promise(() => {}), { concurrency: 2, buffer: 4 })
+      .run();
+    void run.drain().catch(() => {});
+    await sleep(300);
+    const [pending] = (await redis.client.xpending(key, "g")) as [number];
+    assert.ok(pending > 0 && pending <= 22, `${pending} entries held`);
+    await run.cancel();
+  });
+
   test("options are checked, naming the option", () => {
     assertInvalid(
       () => redisStream({} as never),
