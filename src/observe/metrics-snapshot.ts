@@ -41,5 +41,6 @@ export function metricsSnapshot(
     }),
   };
   if (probe !== undefined) metrics.eventLoopDelay = probe.read();
+  if (summary.deliveries !== undefined) metrics.deliveries = summary.deliveries;
   return metrics;
 }

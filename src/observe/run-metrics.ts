@@ -66,4 +66,10 @@ export interface RunMetrics {
   readonly heapUsedBytes: number;
   /** One entry per stage, in pipeline order. */
   readonly stages: readonly StageMetrics[];
+  /**
+   * With an acknowledged source (a broker consumer), its deliveries and the consumer's lag:
+   * the summary's `deliveries` (received, acked, nacked, in flight, and the broker's own
+   * pending counts).
+   */
+  readonly deliveries?: Readonly<Record<string, number>>;
 }

@@ -29,7 +29,9 @@ const exposures = new WeakMap<Registry, Exposure>();
  * `sluice_stage_items_total{pipeline,stage,outcome}` (counter), `sluice_stage_in_flight`,
  * `sluice_stage_limit`, `sluice_stage_queue_depth` (gauges), and
  * `sluice_stage_duration_seconds` and `sluice_stage_queue_seconds` (histograms, 18 buckets
- * from 1 µs to ~4.8 h, each 4× the one below). Nothing runs per item: each scrape takes one
+ * from 1 µs to ~4.8 h, each 4× the one below), and for a broker worker
+ * `sluice_source_deliveries{pipeline,kind}` (its deliveries and the consumer's lag). Nothing
+ * runs per item: each scrape takes one
  * `run.metrics()` snapshot per exposed run. The histograms are the run's sampled latencies
  * (`run({ metrics: true })`); without it they stay empty.
  *
@@ -60,10 +62,10 @@ export function prometheus(run: MetricsSource, options?: PrometheusOptions): () 
   };
 }
 
-/** Registers the six families in `registry`, each read from the runs exposed there. */
+/** Registers the seven families in `registry`, each read from the runs exposed there. */
 function expose(registry: Registry): Exposure {
   const runs = new Set<ExposedRun>();
-  // One snapshot of every run per scrape, shared by the six families: a registry asks each
+  // One snapshot of every run per scrape, shared by the seven families: a registry asks each
   // family in the same turn, so the shared read is dropped once that turn's microtasks ran.
   let scrape: Promise<Family[]> | undefined;
   const families = (): Promise<Family[]> => {

@@ -76,8 +76,16 @@ export function stageFamilies(runs: Iterable<ExposedRun>): Family[] {
     "Sampled time from an item's arrival at the stage's input to its first call.",
     "histogram",
   );
+  const deliveries = family(
+    "sluice_source_deliveries",
+    "An acknowledged (broker) source's deliveries by kind: received, acked, nacked, inFlight, and what the broker reports (Redis held, reclaimed, deadLettered, groupPending, groupLag; JetStream held, redelivered, deadLettered, numPending, numAckPending).",
+    "gauge",
+  );
   for (const run of runs) {
     const metrics = run.metrics();
+    for (const [kind, value] of Object.entries(metrics.deliveries ?? {})) {
+      deliveries.values.push({ value, labels: { pipeline: run.pipeline, kind } });
+    }
     for (const stage of metrics.stages) {
       const labels = { pipeline: run.pipeline, stage: stage.name };
       for (const outcome of OUTCOMES) {
@@ -90,7 +98,7 @@ export function stageFamilies(runs: Iterable<ExposedRun>): Family[] {
       histogramSamples(queued, stage.queueMs, labels);
     }
   }
-  return [items, inFlight, limit, queue, duration, queued];
+  return [items, inFlight, limit, queue, duration, queued, deliveries];
 }
 
 function family(name: string, help: string, type: Family["type"]): Family {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { Registry, register } from "prom-client";
-import { from } from "../../src/index.js";
+import { acknowledged, from } from "../../src/index.js";
 import { prometheus } from "../../src/prometheus/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { importGraph } from "../helpers/import-graph.js";
@@ -177,6 +177,23 @@ describe("prometheus()", () => {
       "prometheus.registy",
     );
     void run.cancel();
+  });
+});
+
+describe("prometheus() on a broker worker", () => {
+  test("exposes the source's deliveries and lag as sluice_source_deliveries{pipeline,kind}", async () => {
+    const registry = new Registry();
+    const source = acknowledged(() => [1, 2, 3].map((value) => ({ value, ack() {}, nack() {} })));
+    const run = from(source)
+      .filter((x: number) => x !== 2)
+      .run();
+    const unexpose = prometheus(run, { registry, pipeline: "worker" });
+    await run.drain();
+    const text = await registry.metrics();
+    assert.equal(valueOf(text, 'sluice_source_deliveries{pipeline="worker",kind="received"}'), 3);
+    assert.equal(valueOf(text, 'sluice_source_deliveries{pipeline="worker",kind="acked"}'), 3);
+    assert.equal(valueOf(text, 'sluice_source_deliveries{pipeline="worker",kind="inFlight"}'), 0);
+    unexpose();
   });
 });
 
