@@ -36,6 +36,7 @@ import { scenario as s8a } from "./scenarios/s8a-heavy-sha256.js";
 import { scenario as s8b } from "./scenarios/s8b-heavy-json.js";
 import { runAdaptive, writeChart } from "./adaptive/report.js";
 import { runResilience } from "./resilience/report.js";
+import { runBrokers } from "./brokers/report.js";
 
 const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
 const PEERS = [
@@ -48,6 +49,7 @@ const PEERS = [
   "fastq",
   "piscina",
   "tinypool",
+  "bullmq",
 ];
 const here = new URL(".", import.meta.url);
 
@@ -88,10 +90,12 @@ const scenarios = wanted ? ALL.filter((s) => picks(s.id)) : ALL;
 const adaptive = (!wanted || picks("S9")) && !args.contender;
 /** R1 (hedging) and R2 (retry budget) have their own runner too: see bench/resilience/. */
 const resilience = ["R1", "R2"].filter((id) => (!wanted || picks(id)) && !args.contender);
+/** B1 (workers across processes through Redis Streams and JetStream): see bench/brokers/. */
+const brokers = (!wanted || picks("B1")) && !args.contender;
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
-if (scenarios.length === 0 && !adaptive && resilience.length === 0)
+if (scenarios.length === 0 && !adaptive && resilience.length === 0 && !brokers)
   throw new Error(`no scenario matches ${wanted}`);
 
 const built = sluiceBuilt();
@@ -175,6 +179,14 @@ if (resilience.length > 0 && built) {
   sections.push(...r.sections);
   targetResults.push(...r.targets);
   for (const section of r.sections) console.log(`\n${section}\n`);
+}
+
+if (brokers && built) {
+  const b1 = await runBrokers({ reps, quick, timeoutMs, log: (line) => console.error(line) });
+  failures += b1.failures;
+  sections.push(b1.section);
+  targetResults.push(...b1.targets);
+  console.log(`\n${b1.section}\n`);
 }
 
 const elapsed = (Date.now() - started) / 1000;

@@ -5,7 +5,7 @@ import type { Source, SourceContext } from "../contract/types.js";
 import { checkDelivery } from "./acknowledged.js";
 import { AckedOutput } from "./acked-output.js";
 import { pipelineCapacity } from "./capacity.js";
-import { Origin, Tracked } from "./lineage.js";
+import { Origin, type Settlements, Tracked } from "./lineage.js";
 import { trackSpecs } from "./track-specs.js";
 
 /**
@@ -35,27 +35,17 @@ export class Ledger {
     return (context: SourceContext) => {
       const deliveries = this.#source.deliveries({ ...context, capacity: this.#capacity });
       this.#deliveries = deliveries;
-      const settleFailed = (error: unknown) => this.#fail(error);
-      const track = (delivery: Delivery<unknown>) => {
+      const settlements: Settlements = {
+        settled: (acked) => {
+          if (acked) this.#acked++;
+          else this.#nacked++;
+        },
+        settleFailed: (error) => this.#fail(error),
+      };
+      const track = (delivery: Delivery<unknown>): Tracked => {
         const checked = checkDelivery(delivery);
         this.#received++;
-        return new Tracked(
-          checked.value,
-          new Origin(
-            {
-              value: checked.value,
-              ack: () => {
-                this.#acked++;
-                checked.ack();
-              },
-              nack: (error) => {
-                this.#nacked++;
-                checked.nack(error);
-              },
-            },
-            settleFailed,
-          ),
-        );
+        return new Tracked(checked.value, new Origin(checked, settlements));
       };
       return Symbol.asyncIterator in deliveries
         ? trackAsync(deliveries as AsyncIterable<Delivery<unknown>>, track)
@@ -106,9 +96,27 @@ function* trackSync(
   for (const delivery of deliveries) yield track(delivery);
 }
 
-async function* trackAsync(
+/**
+ * The deliveries as tracked items, one `next()` of theirs per item: a mapping iterator
+ * rather than an async generator, which would add its own promise hops to every message.
+ */
+function trackAsync(
   deliveries: AsyncIterable<Delivery<unknown>>,
   track: (delivery: Delivery<unknown>) => Tracked,
-): AsyncGenerator<Tracked> {
-  for await (const delivery of deliveries) yield track(delivery);
+): AsyncIterableIterator<Tracked> {
+  const inner = deliveries[Symbol.asyncIterator]();
+  const step = (result: IteratorResult<Delivery<unknown>>): IteratorResult<Tracked> =>
+    result.done === true
+      ? { done: true, value: undefined }
+      : { done: false, value: track(result.value) };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => inner.next().then(step),
+    return: async () => {
+      await inner.return?.();
+      return { done: true, value: undefined };
+    },
+  };
 }

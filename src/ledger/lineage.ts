@@ -16,17 +16,24 @@ export interface Lineage {
 /** Nothing failed. */
 const kNoFailure: unique symbol = Symbol("no failure");
 
+/** Who counts a run's settled deliveries, and hears of an ack or nack that threw. */
+export interface Settlements {
+  /** A delivery was acked (`true`) or nacked. */
+  settled(acked: boolean): void;
+  /** An ack or nack threw `error` (the run fails with it). */
+  settleFailed(error: unknown): void;
+}
+
 /** One delivery's lineage: acks it (or nacks it, after a failure) when the count drops to 0. */
 export class Origin implements Lineage {
   readonly #delivery: Delivery<unknown>;
-  readonly #settled: (error: unknown) => void;
+  readonly #settlements: Settlements;
   #pending = 1;
   #failure: unknown = kNoFailure;
 
-  /** `settleFailed` hears of an ack or nack that threw (it fails the run). */
-  constructor(delivery: Delivery<unknown>, settleFailed: (error: unknown) => void) {
+  constructor(delivery: Delivery<unknown>, settlements: Settlements) {
     this.#delivery = delivery;
-    this.#settled = settleFailed;
+    this.#settlements = settlements;
   }
 
   add(count: number): void {
@@ -43,11 +50,13 @@ export class Origin implements Lineage {
   }
 
   #settle(): void {
+    const acked = this.#failure === kNoFailure;
+    this.#settlements.settled(acked);
     try {
-      if (this.#failure === kNoFailure) this.#delivery.ack();
+      if (acked) this.#delivery.ack();
       else this.#delivery.nack(this.#failure);
     } catch (error) {
-      this.#settled(error);
+      this.#settlements.settleFailed(error);
     }
   }
 }
