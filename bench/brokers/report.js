@@ -80,7 +80,7 @@ const CONTENDERS = {
       const { jetstream } = await import("@nats-io/jetstream");
       const nc = await connect({ servers: "127.0.0.1:4222" });
       const js = jetstream(nc);
-      const encoder = new TextEncoder();
+      const encoder = new globalThis.TextEncoder();
       for (let i = 0; i < jobs.length; i += 500) {
         await Promise.all(
           jobs
