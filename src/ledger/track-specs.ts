@@ -1,6 +1,6 @@
+import type { StageCallHook } from "../contract/call-tracer.js";
 import type { BatchStageSpec, FunctionStageSpec, StageSpec } from "../contract/stage-spec.js";
 import type { DeadLetter } from "../contract/types.js";
-import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import type { ResilienceSpec } from "../stage/resilience/resilience-spec.js";
 import { type Lineage, Tracked } from "./lineage.js";
 
@@ -47,13 +47,6 @@ export function trackSpecs(specs: readonly StageSpec[]): StageSpec[] {
 }
 
 function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
-  if (spec.executor !== undefined) {
-    throw new InvalidOptionError(
-      `Stage "${spec.name}" runs on ${spec.executor.description}: a pipeline fed by an acknowledged source (a broker consumer) runs its stages on the event loop for now`,
-      `${spec.kind}.fn`,
-      spec.executor,
-    );
-  }
   const fn = spec.fn;
   const weight = spec.weight;
   const onShed = spec.onShed;
@@ -111,4 +104,16 @@ export function valueOf(item: unknown): unknown {
 /** The lineage of a tracked item. */
 export function lineageOf(item: unknown): Lineage {
   return (item as Tracked).lineage;
+}
+
+/**
+ * A stage's call hook as a tracked stage feeds it: the tracer sees each item's value (what
+ * the user's function gets), not its envelope.
+ */
+export function tracedValues(
+  hook: StageCallHook | undefined,
+  tracked: boolean,
+): StageCallHook | undefined {
+  if (hook === undefined || !tracked) return hook;
+  return { start: (item, call) => hook.start(valueOf(item), call) };
 }

@@ -1,4 +1,5 @@
 import { collectedFailure, collectedOk, Tracked } from "../ledger/lineage.js";
+import { tracedValues } from "../ledger/track-specs.js";
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
 import { StageTiming } from "../observe/stage-timing.js";
@@ -179,7 +180,7 @@ export class FunctionStage
       run.sampleEvery > 0 ? new StageTiming(run.sampleEvery, run.maxSamplesPerSecond) : undefined;
     // A tracer (`run({ trace })`, a logger) sees each call of the user's function, inside
     // the timing: a traced call is timed as the user's work plus its span.
-    const hook = run.callHook(spec, false);
+    const hook = tracedValues(run.callHook(spec, false), spec.tracked === true);
     const traced = hook === undefined ? spec.fn : traceCalls(spec.fn, hook, run.fail);
     // A stage whose calls go through a wrapper anyway (resilience, a flatMap's expansion)
     // times through one more; a plain stage picks its timed calls itself and keeps the bare

@@ -1,3 +1,5 @@
+import { collectedFailure, collectedOk, Tracked } from "../ledger/lineage.js";
+import { tracedValues, valueOf } from "../ledger/track-specs.js";
 import { ChunkChannel } from "../channel/chunk-channel.js";
 import { FailureTally } from "../observe/failure-tally.js";
 import type { StageTiming } from "../observe/stage-timing.js";
@@ -100,6 +102,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   readonly #executor: ThreadExecutor;
   readonly #kind: ThreadKindCode;
   readonly #collect: boolean;
+  /** Items are `Tracked` (an acknowledged source): threads get their values, fates settle lineages. */
+  readonly #tracked: boolean;
   readonly #policy: ErrorPolicyPlan;
   readonly #cursor: InputCursor<unknown>;
   readonly #failures = new FailureTally();
@@ -171,6 +175,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#executor = executor;
     this.#kind = ThreadKind[spec.kind];
     this.#collect = spec.onError === "collect";
+    this.#tracked = spec.tracked === true;
     this.#policy = {
       collect: this.#collect,
       skip: spec.onError === "skip",
@@ -180,7 +185,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#cursor = new InputCursor(input, run.sampleEvery > 0);
     this.#sampler = run.sampleEvery > 0 ? new CallSampler(run.sampleEvery) : undefined;
     this.timing = this.#sampler?.timing;
-    const hook = run.callHook(spec, true);
+    const hook = tracedValues(run.callHook(spec, true), this.#tracked);
     this.#spans = hook === undefined ? undefined : new CallSpans(hook, run.fail);
     this.#input = input;
     shedInput(input, spec, run);
@@ -189,7 +194,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       ? new OrderedCollector(this.capacity, this.#deliverInOrder)
       : undefined;
     this.#sizer = new BatchSizer(executor.options.batch);
-    const plain = !spec.ordered && !this.#collect;
+    // A tracked stage settles each item's lineage in #completed: no fast path around it.
+    const plain = !spec.ordered && !this.#collect && !this.#tracked;
     this.#plain = !plain
       ? 0
       : spec.kind === "map"
@@ -475,7 +481,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     nextBatchId = nextBatchId >= 0x7fffffff ? 1 : nextBatchId + 1;
     // Byte items travel packed in one transferred buffer (copied once); others are cloned, or
     // moved with `transfer`.
-    const packed = transfer ? undefined : packBytes(items, this.#spares);
+    // A tracked item's thread gets its value; the batch keeps the item, for its lineage.
+    const sent = this.#tracked ? items.map(valueOf) : items;
+    const packed = transfer ? undefined : packBytes(sent, this.#spares);
     const message: BatchMessage = {
       t: "batch",
       id,
@@ -484,7 +492,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       kind: this.#kind,
       first,
       indices,
-      items: packed === undefined ? items : [],
+      items: packed === undefined ? sent : [],
       packed,
       timeout: this.#executor.options.timeout,
     };
@@ -492,7 +500,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       // `sample` only on a batch with a call to time: without metrics, the message as before.
       message: sample === undefined ? message : { ...message, sample },
       owner: this,
-      transfer: packed === undefined ? collectTransfers(items, transfer) : [packed.buffer],
+      transfer: packed === undefined ? collectTransfers(sent, transfer) : [packed.buffer],
       items,
       first,
       indices,
@@ -749,11 +757,13 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     switch (this.#kind) {
       case ThreadKind.map:
       case ThreadKind.flatMap:
-        value = result;
+        // A flatMap's values go on as one tracked array until #deliver spreads them.
+        value = this.#tracked ? new Tracked(result, (item as Tracked).lineage) : result;
         break;
       case ThreadKind.filter:
         if (!result) {
           this.#filtered++;
+          if (this.#tracked) (item as Tracked).lineage.done();
           this.#settleNone(index);
           return;
         }
@@ -764,6 +774,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         break;
       default:
         this.#out++;
+        if (this.#tracked) (item as Tracked).lineage.done();
         this.#settleNone(index);
         return;
     }
@@ -785,7 +796,11 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #deliver(value: unknown): void {
     if (this.#kind !== ThreadKind.flatMap) {
       this.#out++;
-      this.#emit(this.#collect ? { ok: true, value } : value);
+      this.#emit(this.#collect ? this.#collected(value) : value);
+      return;
+    }
+    if (this.#tracked) {
+      this.#deliverTracked(value as Tracked);
       return;
     }
     const values = value as unknown[];
@@ -795,6 +810,26 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     }
     this.#out++;
     for (const each of values) this.#emit(this.#collect ? { ok: true, value: each } : each);
+  }
+
+  /** A tracked flatMap's values: each a tracked item of the input's lineage, which counts them. */
+  #deliverTracked(result: Tracked): void {
+    const values = result.value as unknown[];
+    const lineage = result.lineage;
+    if (values.length === 0) {
+      this.#filtered++;
+      lineage.done();
+      return;
+    }
+    this.#out++;
+    lineage.add(values.length - 1);
+    for (const each of values) this.#emit(this.#collected(new Tracked(each, lineage)));
+  }
+
+  /** `onError: "collect"`'s `{ ok: true, value }` (tracked: the value's, still tracked). */
+  #collected(value: unknown): unknown {
+    if (!this.#collect) return value;
+    return this.#tracked ? collectedOk(value as Tracked) : { ok: true, value };
   }
 
   readonly #deliverInOrder = (state: Slot, value: unknown): void => {
@@ -829,16 +864,22 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   /** @internal */
   emitFailure(index: number, failure: { ok: false; error: unknown; item: unknown }): void {
+    const emitted = this.#tracked ? collectedFailure(failure) : failure;
     if (this.#ring === undefined) {
       this.#inside--;
-      this.#emit(failure);
+      this.#emit(emitted);
     } else {
-      this.#ring.settle(index, Slot.Failure, failure);
+      this.#ring.settle(index, Slot.Failure, emitted);
     }
   }
 
   /** @internal */
-  skipped(index: number): void {
+  skipped(index: number, item: unknown, error: unknown, deadLettered: boolean): void {
+    if (this.#tracked) {
+      // Dead-lettered, the item is dealt with; skipped without, its message comes again.
+      if (deadLettered) (item as Tracked).lineage.done();
+      else (item as Tracked).lineage.fail(error);
+    }
     if (this.#ring === undefined || this.gate.stopped) this.#inside--;
     else this.#ring.settle(index, Slot.None, undefined);
   }

@@ -353,14 +353,21 @@ describe("acknowledged()", () => {
     );
   });
 
-  test("thread stages are refused in a tracked run, with a message that says so", () => {
-    const source = acknowledged(() => []);
-    assert.throws(
-      () =>
-        from(source)
-          .map(thread(new URL("../threads/fixtures/double.worker.js", import.meta.url)))
-          .run(),
-      /acknowledged source/,
-    );
+  test("thread stages take the values and settle the lineages: map, filter, flatMap, failures", async () => {
+    const fixture = (name: string) =>
+      new URL(`../threads/fixtures/${name}.worker.js`, import.meta.url);
+    const b = broker([1, 2, 3, 4, -5, 6]);
+    const out = await from(b.source)
+      .map(thread(fixture("double"), { threads: 2 }), { onError: "skip" })
+      .filter(thread(fixture("even"), { threads: 1 }))
+      .flatMap(thread(fixture("expand"), { threads: 1 }), { ordered: true })
+      .run()
+      .collect();
+    // 1..6 doubled (−5 throws on its thread: skipped, nacked), all even, each n → 0…n−1.
+    assert.equal(out.length, 2 + 4 + 6 + 8 + 12);
+    assert.deepEqual(b.nacked(), [4]);
+    assert.equal((b.settled.get(4)!.nacks[0] as Error).name, "RangeError");
+    assert.deepEqual(b.acked(), [0, 1, 2, 3, 5]);
+    assert.deepEqual(b.settledTwice(), []);
   });
 });
