@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { describe, type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { from } from "../../src/index.js";
 import { jetstream } from "../../src/nats/index.js";
 import { redisStream } from "../../src/redis/index.js";
 import { type CliResult, runCli } from "../cli/run-cli.js";
 import { testNats } from "../helpers/nats.js";
+import { testPostgres } from "../helpers/postgres.js";
+import type pg from "pg";
 import { testRedis } from "../helpers/redis.js";
 
 const ITEMS = 20_000;
@@ -40,13 +41,26 @@ async function killTest(
   seenHash: () => Promise<Record<string, string>>,
   seenCount: () => Promise<number>,
 ) {
-  const db = new pg.Pool({ host: "127.0.0.1", user: "postgres", database: "test", max: 1 });
+  const db = await testPostgres(t);
+  if (db === undefined) return;
   const table = `sluice_kill_${engine.name}_${process.pid}`;
   await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
-  t.after(async () => {
+  try {
+    await twoWorkersOneKilled(t, engine, prefix, seenHash, seenCount, db, table);
+  } finally {
     await db.query(`DROP TABLE IF EXISTS ${table}`);
-    await db.end();
-  });
+  }
+}
+
+async function twoWorkersOneKilled(
+  t: TestContext,
+  engine: Engine,
+  prefix: string,
+  seenHash: () => Promise<Record<string, string>>,
+  seenCount: () => Promise<number>,
+  db: pg.Pool,
+  table: string,
+) {
   const stream = await engine.publish(Array.from({ length: ITEMS }, (_, id) => ({ id })));
   const children: ChildProcess[] = [];
   const start = (): Promise<CliResult> =>
