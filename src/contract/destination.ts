@@ -15,13 +15,21 @@ export interface DestinationWriter<T> {
   close(): Promise<void>;
 }
 
+/** What `.to()` tells a destination as a run opens a writer on it. */
+export interface DestinationOpenOptions<T> {
+  /** Each item's key (`.to(…, { key })`): a partitioned destination writes by it. */
+  readonly key?: ((item: T) => unknown) | undefined;
+}
+
 /** Where `pipeline.to(destination)` writes: a broker stream, a table, a file. */
 export interface Destination<T> {
   readonly [kDestination]: true;
   /** How summaries name the writing stage, such as `redis:jobs`. */
   readonly name: string;
+  /** Partitions it writes to by key (`.to()` then needs `key`); absent or 1: none. */
+  readonly partitions?: number;
   /** A writer for one run. */
-  open(): DestinationWriter<T>;
+  open(options?: DestinationOpenOptions<T>): DestinationWriter<T>;
 }
 
 /** Whether `value` is a {@link Destination}. */

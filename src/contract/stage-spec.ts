@@ -45,6 +45,8 @@ export interface FunctionStageSpec {
    * `RunWriters`), which takes the batches the stage before makes.
    */
   readonly destination?: Destination<unknown>;
+  /** A `.to()` stage's `key`, which a partitioned destination writes by. */
+  readonly destinationKey?: (item: unknown) => unknown;
 }
 
 /** A validated, frozen `batch` stage. */

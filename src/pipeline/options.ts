@@ -256,4 +256,9 @@ export interface ToOptions<I = unknown> {
   readonly timeout?: Duration;
   /** The writing stage's name. Default the destination's (`redis:jobs`). */
   readonly name?: string;
+  /**
+   * Each item's key, for a partitioned destination (`redisStream({ partitions })`): items of
+   * one key go to one partition, in order. Required when the destination has partitions.
+   */
+  readonly key?: (item: I) => unknown;
 }

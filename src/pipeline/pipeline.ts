@@ -8,7 +8,13 @@ import type { StageSpec } from "../contract/stage-spec.js";
 import type { StageDescription } from "../contract/summary.js";
 import type { Failure, Result, Source, StageContext, StageFn } from "../contract/types.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
-import { checkOptionsObject, integerOption, invalid, signalOption } from "../internal/validate.js";
+import {
+  checkOptionsObject,
+  integerOption,
+  invalid,
+  optionalFunction,
+  signalOption,
+} from "../internal/validate.js";
 import {
   batchStageSpec,
   countStageSpec,
@@ -202,8 +208,17 @@ export class Pipeline<T> {
       "retry",
       "timeout",
       "name",
+      "key",
     ]);
     const name = raw.name ?? destination.name;
+    const key = optionalFunction<(item: unknown) => unknown>("to.key", raw.key);
+    if (key === undefined && (destination.partitions ?? 1) > 1) {
+      throw new InvalidOptionError(
+        `Option \`to.key\` is needed: ${destination.name} has ${destination.partitions} partitions, and an item's key picks its partition`,
+        "to.key",
+        undefined,
+      );
+    }
     const batched = this.#with<T[]>(
       batchStageSpec(this.#position, {
         size: integerOption("to.batch", raw.batch, 100, 1),
@@ -211,13 +226,19 @@ export class Pipeline<T> {
         name: `${String(name)}:batch`,
       }),
     );
-    const { batch: _batch, maxWait: _maxWait, ...stageOptions } = raw;
+    const { batch: _batch, maxWait: _maxWait, key: _key, ...stageOptions } = raw;
     const writes = functionStageSpec("forEach", batched.#position, unboundWrite, {
       concurrency: 4,
       ...stageOptions,
       name,
     });
-    return batched.#with(Object.freeze({ ...writes, destination }));
+    return batched.#with(
+      Object.freeze({
+        ...writes,
+        destination,
+        ...(key === undefined ? {} : { destinationKey: key }),
+      }),
+    );
   }
 
   /**

@@ -41,7 +41,7 @@ export class RunWriters {
       ...spec,
       fn: (values, ctx) => {
         if (writer === undefined) {
-          writer = destination.open();
+          writer = destination.open({ key: spec.destinationKey });
           this.#writers.push(writer);
         }
         return writer.write(values as readonly unknown[], ctx.signal);

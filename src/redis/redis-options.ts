@@ -43,6 +43,13 @@ export interface RedisStreamOptions {
   readonly maxLen?: number;
   /** Where a new group starts reading: the stream's first entry, or only new ones. Default "start". */
   readonly start?: "start" | "new";
+  /**
+   * Split the stream into this many streams, `<key>:0` … `<key>:<n − 1>`: a destination
+   * writes each item to the partition of its key (`.to(…, { key: item => k })`), and a source
+   * reads each partition from one worker at a time (leased for `claimIdle`, renewed), so the
+   * items of one key reach one worker, in order. Integer >= 1. Default 1: one stream, `key`.
+   */
+  readonly partitions?: number;
 }
 
 /** `redisStream()`'s options, checked. */
@@ -60,6 +67,7 @@ export interface RedisStreamSettings {
   readonly retryDelayMs: number;
   readonly maxLen: number | undefined;
   readonly start: "start" | "new";
+  readonly partitions: number;
 }
 
 const KEYS = [
@@ -76,6 +84,7 @@ const KEYS = [
   "retryDelay",
   "maxLen",
   "start",
+  "partitions",
 ] as const;
 
 /** Checks `redisStream(options)`. */
@@ -125,6 +134,7 @@ export function redisStreamSettings(options: unknown): RedisStreamSettings {
     maxLen:
       raw.maxLen === undefined ? undefined : integerOption("redisStream.maxLen", raw.maxLen, 0, 1),
     start,
+    partitions: integerOption("redisStream.partitions", raw.partitions, 1, 1),
   };
 }
 

@@ -4,7 +4,11 @@ import {
   type DeliveryContext,
   kAcknowledged,
 } from "../contract/acknowledged.js";
-import { type Destination, kDestination } from "../contract/destination.js";
+import {
+  type Destination,
+  type DestinationOpenOptions,
+  kDestination,
+} from "../contract/destination.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { type RedisStreamOptions, redisStreamSettings } from "./redis-options.js";
 import { StreamConsumer } from "./stream-consumer.js";
@@ -38,6 +42,7 @@ export function redisStream<T = unknown>(
     [kAcknowledged]: true as const,
     [kDestination]: true as const,
     name: `redis:${settings.key}`,
+    partitions: settings.partitions,
     deliveries: ({ signal, capacity }: DeliveryContext) => {
       if (settings.group === undefined) {
         throw new InvalidOptionError(
@@ -48,6 +53,7 @@ export function redisStream<T = unknown>(
       }
       return new StreamConsumer(settings, signal, capacity) as Deliveries<T>;
     },
-    open: () => new StreamPublisher(settings),
+    open: (options?: DestinationOpenOptions<T>) =>
+      new StreamPublisher(settings, options?.key as ((item: unknown) => unknown) | undefined),
   });
 }

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Delivery } from "../contract/acknowledged.js";
 import { connect, disconnect } from "./connect.js";
+import { PartitionLeases } from "./partition-leases.js";
 import type { RedisStreamSettings } from "./redis-options.js";
 import { decodeEntry, type RawEntry, rawData } from "./stream-entries.js";
 
@@ -9,32 +10,51 @@ const RETRY_READ_MS = 250;
 /** Ids per XACK / XCLAIM command. */
 const IDS_PER_COMMAND = 1_000;
 
+/** An entry delivered and not yet acked or nacked. */
+interface HeldEntry {
+  /** The stream it came from (a partition's, when partitioned). */
+  readonly stream: string;
+  readonly id: string;
+  readonly fields: string[] | null;
+  /** Its partition, or -1. */
+  readonly partition: number;
+}
+
 /**
  * One run's consumer in a Redis Streams consumer group. It reads entries only as fast as the
- * run pulls them (`XREADGROUP … COUNT`, so the broker holds what the pipeline has no room
- * for), first claiming entries other consumers left idle past `claimIdle` (`XAUTOCLAIM`, the
- * visibility timeout). It renews the entries it holds every third of `claimIdle` so a long
- * item keeps its lease, acks in batches (`XACK`), and on a nack either lets the entry be
- * claimed again after `retryDelay` or, once it was delivered `maxDeliveries` times, moves it
- * to the dead-letter stream with its error. Two connections: a blocking reader, and one for
- * everything else, which outlives the reads until the run has settled (acks come later).
+ * run pulls them (`XREADGROUP … COUNT`, never more than the pipeline holds, so the broker keeps
+ * the backlog), first claiming entries other consumers left idle past `claimIdle`
+ * (`XAUTOCLAIM`, the visibility timeout). It renews the entries it holds every third of
+ * `claimIdle` so a long item keeps its lease, acks in batches (`XACK`), and on a nack either
+ * lets the entry be claimed again after `retryDelay` or, once it was delivered
+ * `maxDeliveries` times, moves it to the dead-letter stream with its error. With
+ * `partitions`, it reads only the partitions it leases (see {@link PartitionLeases}), and a
+ * partition it just took is read from its previous owner's pending entries first. Two
+ * connections: a blocking reader, and one for everything else, which outlives the reads
+ * until the run has settled (acks come later).
  */
 export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
   readonly #settings: RedisStreamSettings;
   readonly #signal: AbortSignal;
   readonly #commands: Redis;
   #reader: Redis | undefined;
-  /** Entries delivered and not yet acked or nacked: id → fields (for a dead letter). */
-  readonly #held = new Map<string, string[] | null>();
-  #acks: string[] = [];
+  readonly #leases: PartitionLeases | undefined;
+  /** Entries delivered and not yet acked or nacked, by stream and id. */
+  readonly #held = new Map<string, HeldEntry>();
+  /** Held entries per partition (partitioned streams only). */
+  readonly #heldPerPartition = new Map<number, number>();
+  /** Ids to XACK, by stream. */
+  #acks = new Map<string, string[]>();
   #ackScheduled = false;
-  readonly #nacks = new Set<Promise<void>>();
-  #renewTimer: NodeJS.Timeout | undefined;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #groups = new Set<string>();
+  /** Where each partition's takeover scan of pending entries has got to. */
+  readonly #takeOverCursors = new Map<number, string>();
+  #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #groupPending = 0;
   #groupLag = 0;
   readonly #counts = { delivered: 0, acked: 0, nacked: 0, deadLettered: 0, reclaimed: 0 };
-
   /** Unacked entries this consumer holds at most: the pipeline's capacity. */
   readonly #capacity: number;
 
@@ -43,64 +63,53 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     this.#signal = signal;
     this.#capacity = Math.max(1, capacity);
     this.#commands = connect(settings, "commands");
+    this.#leases =
+      settings.partitions > 1
+        ? new PartitionLeases(this.#commands, {
+            key: settings.key,
+            partitions: settings.partitions,
+            consumer: settings.consumer,
+            leaseMs: settings.claimIdleMs,
+          })
+        : undefined;
     // A blocking read would hold a cancelled run for up to `block`: cut it short.
     signal.addEventListener("abort", () => this.#reader?.disconnect(), { once: true });
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Delivery<unknown>> {
-    const { key, group, consumer, count, blockMs, claimIdleMs, retryDelayMs } = this.#settings;
+    const { claimIdleMs, retryDelayMs, blockMs } = this.#settings;
     const reader = connect(this.#settings, "reader");
     this.#reader = reader;
     try {
-      await this.#ensureGroup();
-      this.#renewTimer = setInterval(() => void this.#renew(), Math.max(1, claimIdleMs / 3));
-      this.#renewTimer.unref();
-      let claimCursor = "0-0";
+      if (this.#leases === undefined) await this.#ensureGroup(this.#settings.key);
+      else await this.#leases.tick((partition) => this.#heldIn(partition));
+      this.#timer = setInterval(() => void this.#tick(), Math.max(1, claimIdleMs / 3));
+      this.#timer.unref();
+      const cursors = new Map<string, string>();
       let nextSweep = 0;
       while (!this.#signal.aborted) {
-        let entries: RawEntry[];
+        let entries: [stream: string, RawEntry][];
         try {
-          if (Date.now() >= nextSweep) {
+          const streams = await this.#streams();
+          if (streams.length === 0) {
+            // No partition leased yet (others hold their share): look again shortly.
+            await sleep(Math.min(blockMs, claimIdleMs / 3));
+            continue;
+          }
+          entries = await this.#takeOver();
+          if (entries.length === 0 && Date.now() >= nextSweep) {
             // Entries idle past claimIdle: their consumer died, or a nack let them go.
-            const [cursor, claimed, deleted] = (await this.#commands.call(
-              "XAUTOCLAIM",
-              key,
-              group!,
-              consumer,
-              claimIdleMs,
-              claimCursor,
-              "COUNT",
-              this.#room(count),
-            )) as [string, RawEntry[], string[]];
-            claimCursor = cursor;
-            if (cursor === "0-0") nextSweep = Date.now() + retryDelayMs;
-            for (const id of deleted ?? []) this.#queueAck(id);
-            this.#counts.reclaimed += claimed.length;
-            entries = claimed;
-          } else {
-            entries = [];
+            entries = await this.#sweep(streams, cursors, claimIdleMs);
+            if ([...cursors.values()].every((cursor) => cursor === "0-0")) {
+              nextSweep = Date.now() + retryDelayMs;
+            }
           }
-          if (entries.length === 0) {
-            const reply = (await reader.call(
-              "XREADGROUP",
-              "GROUP",
-              group!,
-              consumer,
-              "COUNT",
-              this.#room(count),
-              "BLOCK",
-              blockMs,
-              "STREAMS",
-              key,
-              ">",
-            )) as [string, RawEntry[]][] | null;
-            entries = reply?.[0]?.[1] ?? [];
-          }
+          if (entries.length === 0) entries = await this.#read(reader, streams);
         } catch (error) {
           if (this.#signal.aborted) return;
           if (isNoGroup(error)) {
             // The stream or its group is gone (a broker restarted without its data).
-            await this.#ensureGroup();
+            this.#groups.clear();
             continue;
           }
           if (isReplyError(error)) throw error;
@@ -108,8 +117,8 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
           await sleep(RETRY_READ_MS);
           continue;
         }
-        for (const entry of entries) {
-          const delivery = this.#deliver(entry);
+        for (const [stream, entry] of entries) {
+          const delivery = this.#deliver(stream, entry);
           if (delivery !== undefined) yield delivery;
         }
       }
@@ -119,110 +128,253 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     }
   }
 
-  /** Entries to ask for: `count`, or fewer when that would hold more than the capacity. */
-  #room(count: number): number {
-    return Math.max(1, Math.min(count, this.#capacity - this.#held.size));
-  }
-
   /** What the run's summary shows of this consumer. */
   stats(): Readonly<Record<string, number>> {
-    return {
+    const stats: Record<string, number> = {
       ...this.#counts,
       held: this.#held.size,
       groupPending: this.#groupPending,
       groupLag: this.#groupLag,
     };
+    if (this.#leases !== undefined) stats["partitions"] = this.#leases.owned.size;
+    return stats;
   }
 
-  /** The run has settled: flush the acks, finish the nacks, let go of the connections. */
+  /** The run has settled: flush the acks, finish the nacks, let go of leases and connections. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#renewTimer);
+    clearInterval(this.#timer);
     this.#reader?.disconnect();
     try {
       await this.#flushAcks();
-      await Promise.all(this.#nacks);
+      await Promise.all(this.#pending);
+      await this.#leases?.releaseAll().catch(() => {});
     } finally {
       await disconnect(this.#commands);
     }
   }
 
-  #deliver(entry: RawEntry): Delivery<unknown> | undefined {
+  /** The streams to read now, their groups made: the key, or the partitions leased. */
+  async #streams(): Promise<string[]> {
+    const leases = this.#leases;
+    const streams =
+      leases === undefined
+        ? [this.#settings.key]
+        : [...leases.owned].sort((a, b) => a - b).map((p) => leases.streamOf(p));
+    for (const stream of streams) {
+      if (!this.#groups.has(stream)) await this.#ensureGroup(stream);
+    }
+    return streams;
+  }
+
+  /**
+   * A partition just leased: its previous owner's pending entries (claimed at once, whatever
+   * their idle time: the lease says that owner is gone), oldest first, before any new one.
+   */
+  async #takeOver(): Promise<[string, RawEntry][]> {
+    const leases = this.#leases;
+    if (leases === undefined || leases.acquired.size === 0) return [];
+    const { group, consumer, count } = this.#settings;
+    for (const partition of leases.acquired) {
+      const stream = leases.streamOf(partition);
+      if (!leases.owned.has(partition)) {
+        leases.acquired.delete(partition);
+        continue;
+      }
+      // Idle 0: every pending entry, one page at a time from where the scan got to (a second
+      // scan from the start would claim the ones just delivered here again).
+      const [cursor, claimed] = (await this.#commands.call(
+        "XAUTOCLAIM",
+        stream,
+        group!,
+        consumer,
+        0,
+        this.#takeOverCursors.get(partition) ?? "0-0",
+        "COUNT",
+        this.#room(count),
+      )) as [string, RawEntry[]];
+      if (cursor === "0-0") {
+        leases.acquired.delete(partition);
+        this.#takeOverCursors.delete(partition);
+      } else {
+        this.#takeOverCursors.set(partition, cursor);
+      }
+      if (claimed.length > 0) {
+        this.#counts.reclaimed += claimed.length;
+        return claimed.map((entry) => [stream, entry]);
+      }
+    }
+    return [];
+  }
+
+  /** Entries idle past `minIdle` in `streams`, a page of each in turn. */
+  async #sweep(
+    streams: readonly string[],
+    cursors: Map<string, string>,
+    minIdle: number,
+  ): Promise<[string, RawEntry][]> {
+    const { group, consumer, count } = this.#settings;
+    for (const stream of streams) {
+      const [cursor, claimed, deleted] = (await this.#commands.call(
+        "XAUTOCLAIM",
+        stream,
+        group!,
+        consumer,
+        minIdle,
+        cursors.get(stream) ?? "0-0",
+        "COUNT",
+        this.#room(count),
+      )) as [string, RawEntry[], string[]];
+      cursors.set(stream, cursor);
+      for (const id of deleted ?? []) this.#queueAck(stream, id);
+      if (claimed.length > 0) {
+        this.#counts.reclaimed += claimed.length;
+        return claimed.map((entry) => [stream, entry]);
+      }
+    }
+    return [];
+  }
+
+  /** New entries of `streams` (`XREADGROUP … >`), waiting up to `block` for some. */
+  async #read(reader: Redis, streams: readonly string[]): Promise<[string, RawEntry][]> {
+    const { group, consumer, count, blockMs } = this.#settings;
+    // COUNT is per stream: shared out so that all of them together stay within the room.
+    const each = Math.max(1, Math.floor(this.#room(count) / streams.length));
+    const reply = (await reader.call(
+      "XREADGROUP",
+      "GROUP",
+      group!,
+      consumer,
+      "COUNT",
+      each,
+      "BLOCK",
+      blockMs,
+      "STREAMS",
+      ...streams,
+      ...streams.map(() => ">"),
+    )) as [string, RawEntry[]][] | null;
+    const entries: [string, RawEntry][] = [];
+    for (const [stream, items] of reply ?? []) {
+      for (const entry of items) entries.push([stream, entry]);
+    }
+    return entries;
+  }
+
+  /** Entries to ask for: `count`, or fewer when that would hold more than the capacity. */
+  #room(count: number): number {
+    return Math.max(1, Math.min(count, this.#capacity - this.#held.size));
+  }
+
+  #deliver(stream: string, entry: RawEntry): Delivery<unknown> | undefined {
     const [id, fields] = entry;
+    const held: HeldEntry = { stream, id, fields, partition: this.#partitionOf(stream) };
+    const handle = `${stream}\n${id}`;
     let value: unknown;
     try {
       value = decodeEntry(entry);
     } catch (error) {
       // Nothing to process: straight to the dead letters.
-      this.#held.set(id, fields);
-      this.#track(this.#deadLetter(id, error, 1));
+      this.#hold(handle, held);
+      this.#track(this.#deadLetter(handle, error, 1));
       return undefined;
     }
-    this.#held.set(id, fields);
+    this.#hold(handle, held);
     this.#counts.delivered++;
     return {
       value,
       ack: () => {
-        if (this.#held.delete(id)) {
-          this.#counts.acked++;
-          this.#queueAck(id);
-        }
+        if (!this.#release(handle)) return;
+        this.#counts.acked++;
+        this.#queueAck(stream, id);
       },
       nack: (error: unknown) => {
-        if (this.#held.has(id)) {
-          this.#counts.nacked++;
-          this.#track(this.#nack(id, error));
-        }
+        if (!this.#held.has(handle)) return;
+        this.#counts.nacked++;
+        this.#track(this.#nack(handle, error));
       },
     };
   }
 
-  #queueAck(id: string): void {
-    this.#acks.push(id);
+  #hold(handle: string, entry: HeldEntry): void {
+    this.#held.set(handle, entry);
+    if (entry.partition >= 0) {
+      this.#heldPerPartition.set(entry.partition, this.#heldIn(entry.partition) + 1);
+    }
+  }
+
+  /** Forgets a held entry; false if it was not held (acked or nacked already). */
+  #release(handle: string): boolean {
+    const entry = this.#held.get(handle);
+    if (entry === undefined) return false;
+    this.#held.delete(handle);
+    if (entry.partition >= 0) {
+      this.#heldPerPartition.set(entry.partition, this.#heldIn(entry.partition) - 1);
+    }
+    return true;
+  }
+
+  #heldIn(partition: number): number {
+    return this.#heldPerPartition.get(partition) ?? 0;
+  }
+
+  #partitionOf(stream: string): number {
+    if (this.#leases === undefined) return -1;
+    return Number(stream.slice(stream.lastIndexOf(":") + 1));
+  }
+
+  #queueAck(stream: string, id: string): void {
+    const ids = this.#acks.get(stream);
+    if (ids === undefined) this.#acks.set(stream, [id]);
+    else ids.push(id);
     if (this.#ackScheduled) return;
     this.#ackScheduled = true;
-    // One XACK for every ack of this turn of the event loop.
+    // One XACK per stream for every ack of this turn of the event loop.
     setImmediate(() => void this.#flushAcks());
   }
 
   async #flushAcks(): Promise<void> {
     this.#ackScheduled = false;
-    const ids = this.#acks;
-    this.#acks = [];
-    const { key, group } = this.#settings;
-    for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
-      try {
-        await this.#commands.call("XACK", key, group!, ...ids.slice(i, i + IDS_PER_COMMAND));
-      } catch {
-        // Not acked: the entries stay pending and come again (at-least-once).
+    const acks = this.#acks;
+    this.#acks = new Map();
+    const group = this.#settings.group!;
+    for (const [stream, ids] of acks) {
+      for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
+        try {
+          await this.#commands.call("XACK", stream, group, ...ids.slice(i, i + IDS_PER_COMMAND));
+        } catch {
+          // Not acked: the entries stay pending and come again (at-least-once).
+        }
       }
     }
   }
 
   /** A nacked entry: dead-lettered after `maxDeliveries`, else free to come again soon. */
-  async #nack(id: string, error: unknown): Promise<void> {
-    const { key, group, consumer, claimIdleMs, retryDelayMs, maxDeliveries } = this.#settings;
+  async #nack(handle: string, error: unknown): Promise<void> {
+    const entry = this.#held.get(handle)!;
+    const { group, consumer, claimIdleMs, retryDelayMs, maxDeliveries } = this.#settings;
     try {
-      const pending = (await this.#commands.call("XPENDING", key, group!, id, id, 1)) as [
-        string,
-        string,
-        number,
-        number,
-      ][];
+      const pending = (await this.#commands.call(
+        "XPENDING",
+        entry.stream,
+        group!,
+        entry.id,
+        entry.id,
+        1,
+      )) as [string, string, number, number][];
       const deliveries = pending[0]?.[3] ?? 1;
       if (deliveries >= maxDeliveries) {
-        await this.#deadLetter(id, error, deliveries);
+        await this.#deadLetter(handle, error, deliveries);
         return;
       }
       // Idle as if held for claimIdle − retryDelay: any consumer's sweep claims it then.
       await this.#commands.call(
         "XCLAIM",
-        key,
+        entry.stream,
         group!,
         consumer,
         0,
-        id,
+        entry.id,
         "IDLE",
         claimIdleMs - retryDelayMs,
         "JUSTID",
@@ -230,13 +382,13 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     } catch {
       // Left pending as it is: claimed again after claimIdle.
     } finally {
-      this.#held.delete(id);
+      this.#release(handle);
     }
   }
 
-  async #deadLetter(id: string, error: unknown, deliveries: number): Promise<void> {
-    const { key, group, deadLetterKey } = this.#settings;
-    const fields = this.#held.get(id) ?? null;
+  async #deadLetter(handle: string, error: unknown, deliveries: number): Promise<void> {
+    const entry = this.#held.get(handle)!;
+    const { group, deadLetterKey } = this.#settings;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     try {
       await this.#commands
@@ -246,9 +398,9 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
           deadLetterKey,
           "*",
           "id",
-          id,
+          entry.id,
           "stream",
-          key,
+          entry.stream,
           "group",
           group!,
           "deliveries",
@@ -256,58 +408,75 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
           "error",
           message,
           "data",
-          rawData(fields),
+          rawData(entry.fields),
         )
-        .call("XACK", key, group!, id)
+        .call("XACK", entry.stream, group!, entry.id)
         .exec();
       this.#counts.deadLettered++;
     } finally {
-      this.#held.delete(id);
+      this.#release(handle);
     }
   }
 
   #track(pending: Promise<void>): void {
     const tracked = pending.catch(() => {});
-    this.#nacks.add(tracked);
-    void tracked.then(() => this.#nacks.delete(tracked));
+    this.#pending.add(tracked);
+    void tracked.then(() => this.#pending.delete(tracked));
   }
 
-  /** Resets the idle time of the entries held, so no other consumer claims them. */
-  async #renew(): Promise<void> {
-    const { key, group, consumer } = this.#settings;
+  /**
+   * Every third of `claimIdle`: the partitions' leases, the held entries' leases (their idle
+   * time reset, so no other consumer claims them) and the group's backlog for the stats.
+   */
+  async #tick(): Promise<void> {
+    const { group, consumer } = this.#settings;
     try {
-      const info = (await this.#commands.call("XINFO", "GROUPS", key)) as unknown[][];
-      for (const fields of info) {
-        const entry = fieldsOf(fields);
-        if (entry["name"] === group) {
-          this.#groupPending = Number(entry["pending"] ?? 0);
-          this.#groupLag = Number(entry["lag"] ?? 0);
+      await this.#leases?.tick((partition) => this.#heldIn(partition));
+      let pending = 0;
+      let lag = 0;
+      const byStream = new Map<string, string[]>();
+      for (const entry of this.#held.values()) {
+        const ids = byStream.get(entry.stream);
+        if (ids === undefined) byStream.set(entry.stream, [entry.id]);
+        else ids.push(entry.id);
+      }
+      for (const stream of this.#groups) {
+        const info = (await this.#commands.call("XINFO", "GROUPS", stream)) as unknown[][];
+        for (const fields of info) {
+          const record = fieldsOf(fields);
+          if (record["name"] === group) {
+            pending += Number(record["pending"] ?? 0);
+            lag += Number(record["lag"] ?? 0);
+          }
         }
       }
-      const ids = [...this.#held.keys()];
-      for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
-        await this.#commands.call(
-          "XCLAIM",
-          key,
-          group!,
-          consumer,
-          0,
-          ...ids.slice(i, i + IDS_PER_COMMAND),
-          "JUSTID",
-        );
+      this.#groupPending = pending;
+      this.#groupLag = lag;
+      for (const [stream, ids] of byStream) {
+        for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
+          await this.#commands.call(
+            "XCLAIM",
+            stream,
+            group!,
+            consumer,
+            0,
+            ...ids.slice(i, i + IDS_PER_COMMAND),
+            "JUSTID",
+          );
+        }
       }
     } catch {
       // Tried again at the next tick; an entry whose lease lapsed may be processed twice.
     }
   }
 
-  async #ensureGroup(): Promise<void> {
-    const { key, group, start } = this.#settings;
+  async #ensureGroup(stream: string): Promise<void> {
+    const { group, start } = this.#settings;
     try {
       await this.#commands.call(
         "XGROUP",
         "CREATE",
-        key,
+        stream,
         group!,
         start === "start" ? "0" : "$",
         "MKSTREAM",
@@ -315,6 +484,7 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("BUSYGROUP")) throw error;
     }
+    this.#groups.add(stream);
   }
 }
 

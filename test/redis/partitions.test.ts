@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { from } from "../../src/index.js";
+import { redisStream } from "../../src/redis/index.js";
+import { partitionOf } from "../../src/redis/stream-publisher.js";
+import { testRedis } from "../helpers/redis.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Order {
+  readonly customer: string;
+  readonly seq: number;
+}
+
+/** 20 customers × `perCustomer` orders, interleaved. */
+function orders(perCustomer: number): Order[] {
+  const out: Order[] = [];
+  for (let seq = 0; seq < perCustomer; seq++) {
+    for (let c = 0; c < 20; c++) out.push({ customer: `c${c}`, seq });
+  }
+  return out;
+}
+
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await sleep(10);
+  }
+}
+
+describe("redisStream({ partitions })", () => {
+  test("a partitioned destination writes each item to the partition of its key", async (t) => {
+    const redis = await testRedis(t);
+    if (redis === undefined) return;
+    const key = `${redis.prefix}:orders`;
+    await from(orders(10))
+      .to(redisStream<Order>({ key, partitions: 4 }), { key: (order) => order.customer })
+      .run();
+    let total = 0;
+    for (let p = 0; p < 4; p++) {
+      const entries = (await redis.client.xrange(`${key}:${p}`, "-", "+")) as [string, string[]][];
+      total += entries.length;
+      for (const [, fields] of entries) {
+        const order = JSON.parse(fields[1]!) as Order;
+        assert.equal(partitionOf(order.customer, 4), p);
+      }
+    }
+    assert.equal(total, 200);
+    assert.equal(await redis.client.exists(key), 0);
+  });
+
+  test("to() asks for a key when the destination has partitions", () => {
+    assert.throws(
+      () => from(orders(1)).to(redisStream<Order>({ key: "k", partitions: 4 })),
+      /Option `to.key` is needed: redis:k has 4 partitions/,
+    );
+  });
+
+  test("two workers share the partitions, each leased by one at a time: every order once, each customer's in order", async (t) => {
+    const redis = await testRedis(t);
+    if (redis === undefined) return;
+    const key = `${redis.prefix}:shared`;
+    await from(orders(25))
+      .to(redisStream<Order>({ key, partitions: 4 }), { key: (order) => order.customer })
+      .run();
+    const seen = new Map<string, number[]>();
+    let processed = 0;
+    const worker = (name: string) =>
+      from(
+        redisStream<Order>({
+          key,
+          group: "g",
+          consumer: name,
+          partitions: 4,
+          claimIdle: 300,
+          retryDelay: 50,
+          block: 20,
+        }),
+      )
+        .map(
+          async (order: Order) => {
+            await sleep(1);
+            return order;
+          },
+          { concurrency: 1 },
+        )
+        .forEach((order) => {
+          processed++;
+          seen.set(order.customer, [...(seen.get(order.customer) ?? []), order.seq]);
+        })
+        .run();
+    const a = worker("a");
+    const b = worker("b");
+    const both = Promise.all([a.drain(), b.drain()]);
+    await until(() => processed >= 500);
+    a.finish();
+    b.finish();
+    const [sa, sb] = await both;
+    assert.equal(processed, 500);
+    assert.equal(sa.deliveries!["received"]! + sb.deliveries!["received"]!, 500);
+    // The partitions were shared (the second worker got some once the first gave them up).
+    assert.ok(sa.deliveries!["received"]! > 0 && sb.deliveries!["received"]! > 0);
+    for (const [customer, seqs] of seen) {
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 25 }, (_, i) => i),
+        `${customer}'s orders in order`,
+      );
+    }
+  });
+
+  test("a worker that stops gives its partitions up; the other takes them over, pending entries first", async (t) => {
+    const redis = await testRedis(t);
+    if (redis === undefined) return;
+    const key = `${redis.prefix}:takeover`;
+    await from(orders(20))
+      .to(redisStream<Order>({ key, partitions: 2 }), { key: (order) => order.customer })
+      .run();
+    const options = { key, group: "g", partitions: 2, claimIdle: 300, retryDelay: 50, block: 20 };
+    // The first worker holds a few orders it never finishes, then is cancelled.
+    const first = from(redisStream<Order>({ ...options, consumer: "first" }))
+      .map(() => new Promise(() => {}), { concurrency: 4 })
+      .run();
+    void first.drain().catch(() => {});
+    await until(() => (first.stats().deliveries?.["received"] ?? 0) >= 4);
+    await first.cancel();
+    const seqs = new Map<string, number[]>();
+    let processed = 0;
+    const second = from(redisStream<Order>({ ...options, consumer: "second" }))
+      .forEach(
+        (order: Order) => {
+          processed++;
+          seqs.set(order.customer, [...(seqs.get(order.customer) ?? []), order.seq]);
+        },
+        { concurrency: 1 },
+      )
+      .run();
+    const done = second.drain();
+    await until(() => processed >= 400);
+    second.finish();
+    const summary = await done;
+    assert.equal(processed, 400);
+    assert.ok(summary.deliveries!["reclaimed"]! >= 4);
+    for (const [customer, list] of seqs) {
+      assert.deepEqual(
+        list,
+        Array.from({ length: 20 }, (_, i) => i),
+        `${customer} in order`,
+      );
+    }
+  });
+});
