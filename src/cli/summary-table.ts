@@ -72,6 +72,15 @@ export function renderSummaryFooter(summary: RunSummary): string[] {
         : `hand-offs: ✗ ${broken.join("; ")}`,
     );
   }
+  const deliveries = summary.deliveries;
+  if (deliveries !== undefined) {
+    // A broker worker: what it acked, and what the broker still holds for its group.
+    lines.push(
+      `deliveries: ${Object.entries(deliveries)
+        .map(([name, count]) => `${name} ${formatCount(count)}`)
+        .join(" · ")}`,
+    );
+  }
   return lines;
 }
 

@@ -48,6 +48,16 @@ describe("renderSummaryFooter", () => {
     );
   });
 
+  test("a broker worker's run adds a line of its deliveries", () => {
+    const summary = runSummary({
+      deliveries: { received: 3_000, acked: 2_990, nacked: 10, inFlight: 0, groupLag: 12 },
+    });
+    assert.equal(
+      renderSummaryFooter(summary).at(-1),
+      "deliveries: received 3,000 · acked 2,990 · nacked 10 · inFlight 0 · groupLag 12",
+    );
+  });
+
   test("a pipeline that does not end in forEach counts what it delivered", () => {
     const summary = runSummary({ delivered: 7, consumed: 0 });
     const stages = summary.stages.slice(0, 2);
