@@ -119,6 +119,55 @@ describe("run.pause() and run.resume()", () => {
   });
 });
 
+describe("run.finish()", () => {
+  test("stops reading the source; what was read goes through every stage and the run completes", async () => {
+    let read = 0;
+    let closed = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) {
+          read++;
+          yield i;
+          await nextTurn();
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    const run = from(endless)
+      .map(async (x: number) => {
+        await sleep(1);
+        return x * 2;
+      })
+      .forEach((x: number) => {
+        seen.push(x);
+      })
+      .run();
+    const done = run.drain();
+    while (seen.length < 20) await sleep(1);
+    run.finish();
+    run.finish(); // once is enough; again does nothing
+    const summary = await done;
+    assert.equal(summary.outcome, "completed");
+    assert.ok(closed, "the source's iterator was closed");
+    assert.equal(summary.pulled, summary.stages[1]!.out);
+    assert.equal(seen.length, summary.pulled);
+    assert.ok(read >= summary.pulled);
+    assertConserved(summary);
+  });
+
+  test("before the run starts, it completes without reading on; after it settled, nothing happens", async () => {
+    const run = from([1, 2, 3]).run();
+    run.finish();
+    const summary = await run;
+    assert.equal(summary.outcome, "completed");
+    assert.ok(summary.pulled <= 3);
+    run.finish();
+    assert.equal((await run.settled).outcome, "completed");
+  });
+});
+
 describe("run.setConcurrency()", () => {
   test("a lower width starts nothing more than it allows; a higher one starts more at once", async () => {
     const probe = insideProbe();
