@@ -2,15 +2,13 @@ import {
   AckPolicy,
   type ConsumerMessages,
   type JetStreamManager,
-  type JsMsg,
   jetstream,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Delivery } from "../contract/acknowledged.js";
 import { connect, ensureStream, jetstreamManager, nanos } from "./connect.js";
 import type { JetStreamSettings } from "./jetstream-options.js";
-
-const encoder = new TextEncoder();
+import { MessageSettler } from "./message-settler.js";
 
 /**
  * One run's durable pull consumer on a JetStream stream (explicit acks). It pulls `batch`
@@ -27,13 +25,11 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
   #connection: NatsConnection | undefined;
   #messages: ConsumerMessages | undefined;
   #manager: JetStreamManager | undefined;
-  readonly #held = new Set<JsMsg>();
-  readonly #pending = new Set<Promise<unknown>>();
+  readonly #settler: MessageSettler;
   #leaseTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #numPending = 0;
   #numAckPending = 0;
-  readonly #counts = { delivered: 0, acked: 0, nacked: 0, deadLettered: 0, redelivered: 0 };
 
   /** Messages pulled at once: `batch`, at most the pipeline's capacity. */
   readonly #pull: number;
@@ -42,6 +38,7 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     this.#settings = settings;
     this.#signal = signal;
     this.#pull = Math.max(1, Math.min(settings.batch, capacity));
+    this.#settler = new MessageSettler(settings, () => this.#connection);
     signal.addEventListener("abort", () => void this.#messages?.close(), { once: true });
   }
 
@@ -72,33 +69,8 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     try {
       for await (const message of messages) {
         if (this.#signal.aborted) break;
-        let value: unknown;
-        try {
-          value = message.json();
-        } catch (error) {
-          this.#track(this.#deadLetter(message, error));
-          continue;
-        }
-        this.#held.add(message);
-        this.#counts.delivered++;
-        if (message.info.deliveryCount > 1) this.#counts.redelivered++;
-        yield {
-          value,
-          ack: () => {
-            if (!this.#held.delete(message)) return;
-            this.#counts.acked++;
-            message.ack();
-          },
-          nack: (error: unknown) => {
-            if (!this.#held.delete(message)) return;
-            this.#counts.nacked++;
-            if (message.info.deliveryCount >= this.#settings.maxDeliveries) {
-              this.#track(this.#deadLetter(message, error));
-            } else {
-              message.nak(this.#settings.retryDelayMs);
-            }
-          },
-        };
+        const delivery = this.#settler.deliver(message);
+        if (delivery !== undefined) yield delivery;
       }
     } finally {
       void messages.close();
@@ -108,8 +80,8 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
   /** What the run's summary shows of this consumer. */
   stats(): Readonly<Record<string, number>> {
     return {
-      ...this.#counts,
-      held: this.#held.size,
+      ...this.#settler.counts,
+      held: this.#settler.held,
       numPending: this.#numPending,
       numAckPending: this.#numAckPending,
     };
@@ -121,13 +93,13 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     this.#closed = true;
     clearInterval(this.#leaseTimer);
     await this.#messages?.close();
-    await Promise.all(this.#pending);
+    await this.#settler.settled();
     await this.#connection?.drain().catch(() => this.#connection?.close());
   }
 
   /** Renews the leases of the messages held, and reads the consumer's backlog. */
   async #renew(): Promise<void> {
-    for (const message of this.#held) message.working();
+    this.#settler.renew();
     const { stream, durable } = this.#settings;
     try {
       const info = await this.#manager!.consumers.info(stream!, durable!);
@@ -136,30 +108,5 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     } catch {
       // Read again at the next tick.
     }
-  }
-
-  async #deadLetter(message: JsMsg, error: unknown): Promise<void> {
-    const { stream, deadLetterSubject } = this.#settings;
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const letter = {
-      stream,
-      subject: message.subject,
-      seq: message.seq,
-      deliveries: message.info.deliveryCount,
-      error: text,
-      data: new TextDecoder().decode(message.data),
-    };
-    await jetstream(this.#connection!).publish(
-      deadLetterSubject ?? `sluice.dead.${stream}`,
-      encoder.encode(JSON.stringify(letter)),
-    );
-    this.#counts.deadLettered++;
-    message.term(text);
-  }
-
-  #track(pending: Promise<unknown>): void {
-    const tracked = pending.catch(() => {});
-    this.#pending.add(tracked);
-    void tracked.then(() => this.#pending.delete(tracked));
   }
 }

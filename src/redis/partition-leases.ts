@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { hash } from "../internal/partition-hash.js";
 
 /** Renews a lease only if this consumer still holds it. */
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`;
@@ -101,14 +102,4 @@ export class PartitionLeases {
   #ownerKey(partition: number): string {
     return `${this.#plan.key}:${partition}:owner`;
   }
-}
-
-/** FNV-1a over a string's UTF-16 code units: a key's partition, the same in every process. */
-export function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { DestinationWriter } from "../contract/destination.js";
 import { connect, disconnect } from "./connect.js";
 import type { RedisStreamSettings } from "./redis-options.js";
-import { hash } from "./partition-leases.js";
+import { partitionOf } from "../internal/partition-hash.js";
 import { encodeEntry } from "./stream-entries.js";
 
 /**
@@ -41,13 +41,4 @@ export class StreamPublisher implements DestinationWriter<unknown> {
   async close(): Promise<void> {
     await disconnect(this.#client);
   }
-}
-
-/**
- * The partition of an item whose key is `key`: the FNV-1a hash of the key (a string as it
- * is, anything else as JSON) modulo the partitions, the same in every process.
- */
-export function partitionOf(key: unknown, partitions: number): number {
-  const text = typeof key === "string" ? key : (JSON.stringify(key) ?? String(key));
-  return hash(text) % partitions;
 }

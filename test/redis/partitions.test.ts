@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from } from "../../src/index.js";
 import { redisStream } from "../../src/redis/index.js";
-import { partitionOf } from "../../src/redis/stream-publisher.js";
+import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testRedis } from "../helpers/redis.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
