@@ -4,20 +4,12 @@ import { from } from "../../src/index.js";
 import { jetstream } from "../../src/nats/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { testNats } from "../helpers/nats.js";
+import { until } from "../helpers/until.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Job {
   readonly id: number;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await sleep(10);
-  }
 }
 
 describe("jetstream()", () => {

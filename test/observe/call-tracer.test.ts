@@ -1,60 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  type CallSpan,
-  type CallTracer,
-  from,
-  StageError,
-  type TracedCall,
-  type TracedStage,
-} from "../../src/index.js";
+import { type CallTracer, from, StageError } from "../../src/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
+import { recordingTracer } from "../helpers/recording-tracer.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-interface Recorded {
-  readonly stage: string;
-  readonly item: unknown;
-  readonly call: TracedCall;
-  outcome?: "ok" | "failed";
-  value?: unknown;
-  ends: number;
-}
-
-/** A tracer that records every call it is told of. */
-function recordingTracer(filter: (stage: TracedStage) => boolean = () => true): {
-  tracer: CallTracer;
-  stages: TracedStage[];
-  calls: Recorded[];
-} {
-  const stages: TracedStage[] = [];
-  const calls: Recorded[] = [];
-  const tracer: CallTracer = {
-    forStage(stage) {
-      stages.push(stage);
-      if (!filter(stage)) return undefined;
-      return {
-        start(item, call): CallSpan {
-          const record: Recorded = { stage: stage.name, item, call: { ...call }, ends: 0 };
-          calls.push(record);
-          return {
-            ok(value) {
-              record.ends++;
-              record.outcome = "ok";
-              record.value = value;
-            },
-            failed(error) {
-              record.ends++;
-              record.outcome = "failed";
-              record.value = error;
-            },
-          };
-        },
-      };
-    },
-  };
-  return { tracer, stages, calls };
-}
 
 describe("run({ trace })", () => {
   test("asks once per function stage, with its name, position and kind, and hears every call end once", async () => {

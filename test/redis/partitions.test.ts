@@ -4,6 +4,7 @@ import { from } from "../../src/index.js";
 import { redisStream } from "../../src/redis/index.js";
 import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testRedis } from "../helpers/redis.js";
+import { until } from "../helpers/until.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,14 +20,6 @@ function orders(perCustomer: number): Order[] {
     for (let c = 0; c < 20; c++) out.push({ customer: `c${c}`, seq });
   }
   return out;
-}
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await sleep(10);
-  }
 }
 
 describe("redisStream({ partitions })", () => {

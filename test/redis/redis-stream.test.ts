@@ -4,28 +4,16 @@ import { from } from "../../src/index.js";
 import { redisStream } from "../../src/redis/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { testRedis } from "../helpers/redis.js";
+import { until as waitUntil } from "../helpers/until.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits up to 10 s for `check()` to hold. */
+const until = (check: () => boolean | Promise<boolean>): Promise<void> => waitUntil(check, 10_000);
+
 interface Job {
   readonly id: number;
-}
-
-/** Resolves once `check()` holds, polling; rejects after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  const holds = async () => {
-    try {
-      return await check();
-    } catch {
-      return false; // not yet (a group not created yet)
-    }
-  };
-  while (!(await holds())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await sleep(10);
-  }
 }
 
 describe("redisStream()", () => {

@@ -1,58 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import {
-  type CallSpan,
-  type CallTracer,
-  from,
-  isWorkerCrashedError,
-  type TracedCall,
-  type TracedStage,
-} from "../../src/index.js";
+import { type CallSpan, type CallTracer, from, isWorkerCrashedError } from "../../src/index.js";
 import { thread } from "../../src/threads/index.js";
 import { assertConserved } from "../helpers/conservation.js";
+import { type RecordedCall as Recorded, recordingTracer } from "../helpers/recording-tracer.js";
 import { assertNoLeaks } from "../helpers/resources.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-interface Recorded {
-  readonly item: unknown;
-  readonly call: TracedCall;
-  outcome?: "ok" | "failed";
-  value?: unknown;
-  ends: number;
-}
-
-/** A tracer that records every call it is told of, and how (and how often) each ended. */
-function recordingTracer(): { tracer: CallTracer; stages: TracedStage[]; calls: Recorded[] } {
-  const stages: TracedStage[] = [];
-  const calls: Recorded[] = [];
-  const tracer: CallTracer = {
-    forStage(stage) {
-      stages.push(stage);
-      return {
-        start(item, call): CallSpan {
-          const record: Recorded = { item, call: { ...call }, ends: 0 };
-          calls.push(record);
-          return {
-            ok(value) {
-              record.ends++;
-              record.outcome = "ok";
-              record.value = value;
-            },
-            failed(error) {
-              record.ends++;
-              record.outcome = "failed";
-              record.value = error;
-            },
-          };
-        },
-      };
-    },
-  };
-  return { tracer, stages, calls };
-}
 
 /** Every started span ended exactly once. */
 function assertEveryEndedOnce(calls: readonly Recorded[]): void {

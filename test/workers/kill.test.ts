@@ -10,18 +10,10 @@ import { testNats } from "../helpers/nats.js";
 import { testPostgres } from "../helpers/postgres.js";
 import type pg from "pg";
 import { testRedis } from "../helpers/redis.js";
+import { until } from "../helpers/until.js";
 
 const ITEMS = 20_000;
 const worker = fileURLToPath(new URL("./fixtures/worker.mjs", import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await sleep(25);
-  }
-}
 
 /** What a kill test needs of one engine. */
 interface Engine {
@@ -84,13 +76,13 @@ async function twoWorkersOneKilled(
   });
   const victim = start();
   const survivor = start();
-  await until(async () => (await seenCount()) >= ITEMS / 4, 30_000);
+  await until(async () => (await seenCount()) >= ITEMS / 4, 30_000, 25);
   children[0]!.kill("SIGKILL");
   const killed = await victim;
   assert.equal(killed.signal, "SIGKILL");
   const held = await engine.heldAfterKill(stream, children[1]!.pid!);
 
-  await until(async () => (await seenCount()) === ITEMS, 45_000);
+  await until(async () => (await seenCount()) === ITEMS, 45_000, 25);
   children[1]!.kill("SIGTERM");
   const drained = await survivor;
   assert.equal(drained.code, 0, drained.stderr);
@@ -105,7 +97,7 @@ async function twoWorkersOneKilled(
   assert.equal(Number(rows[0]!.n), ITEMS);
   const summary = JSON.parse(drained.stdout) as { deliveries: Record<string, number> };
   assert.equal(summary.deliveries["inFlight"], 0);
-  await until(() => engine.settled(stream), 10_000);
+  await until(() => engine.settled(stream), 10_000, 25);
 }
 
 describe("broker workers: 2 `sluice run` processes share 20,000 jobs, one is SIGKILLed midway", () => {
