@@ -1,5 +1,6 @@
 import type { StageContext, StageFn } from "../contract/types.js";
 import { LatencyRecorder } from "./latency-histogram.js";
+import { onSettled } from "./on-settled.js";
 
 /** The widest mean gap between timed calls the pacing goes to. */
 const MAX_GAP = 1 << 20;
@@ -76,31 +77,10 @@ export class StageTiming {
         queueTimes.record(start - arrivedAt);
       }
       if (!processing) return fn(item, ctx);
-      let result: unknown;
-      try {
-        result = fn(item, ctx);
-      } catch (error) {
-        processingTimes.record(performance.now() - start);
-        throw error;
-      }
-      if (
-        typeof result === "object" &&
-        result !== null &&
-        typeof (result as PromiseLike<unknown>).then === "function"
-      ) {
-        return Promise.resolve(result as PromiseLike<unknown>).then(
-          (value) => {
-            processingTimes.record(performance.now() - start);
-            return value;
-          },
-          (error: unknown) => {
-            processingTimes.record(performance.now() - start);
-            throw error;
-          },
-        );
-      }
-      processingTimes.record(performance.now() - start);
-      return result;
+      return onSettled(
+        () => fn(item, ctx),
+        () => processingTimes.record(performance.now() - start),
+      );
     };
   }
 

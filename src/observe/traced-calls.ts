@@ -1,5 +1,6 @@
 import type { CallSpan, StageCallHook } from "../contract/call-tracer.js";
 import type { StageContext, StageFn } from "../contract/types.js";
+import { onSettled } from "./on-settled.js";
 
 /**
  * `fn`, reporting each call to `hook`: its start (with the item, index, attempt and slot),
@@ -21,31 +22,10 @@ export function traceCalls(
     }
     if (span === undefined) return fn(item, ctx);
     const traced = span;
-    let result: unknown;
-    try {
-      result = traced.run === undefined ? fn(item, ctx) : traced.run(() => fn(item, ctx));
-    } catch (error) {
-      report(traced, false, error, fail);
-      throw error;
-    }
-    if (
-      typeof result === "object" &&
-      result !== null &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      return Promise.resolve(result as PromiseLike<unknown>).then(
-        (value) => {
-          report(traced, true, value, fail);
-          return value;
-        },
-        (error: unknown) => {
-          report(traced, false, error, fail);
-          throw error;
-        },
-      );
-    }
-    report(traced, true, result, fail);
-    return result;
+    return onSettled(
+      traced.run === undefined ? () => fn(item, ctx) : () => traced.run!(() => fn(item, ctx)),
+      (ok, outcome) => report(traced, ok, outcome, fail),
+    );
   };
 }
 
