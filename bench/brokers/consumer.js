@@ -26,39 +26,32 @@ const reporter = setInterval(() => {
 }, 20);
 const ready = () => process.stdout.write("ready\n");
 
+/** The sluice worker of both engines: the source's jobs, worked 50 at once, counted. */
+async function sluiceWorker(source) {
+  const { from } = await loadSluice();
+  const run = from(source)
+    .map(work, { concurrency: IN_FLIGHT })
+    .forEach(() => {
+      processed++;
+    })
+    .run();
+  const done = run.drain();
+  ready();
+  return async () => {
+    run.finish();
+    await done;
+  };
+}
+
 const [contender, name] = process.argv.slice(2);
 const consumers = {
   async "sluice-redis"() {
-    const { from } = await loadSluice();
     const { redisStream } = await import(new URL("redis/index.js", distUrl));
-    const run = from(redisStream({ key: name, group: "bench", block: 100 }))
-      .map(work, { concurrency: IN_FLIGHT })
-      .forEach(() => {
-        processed++;
-      })
-      .run();
-    const done = run.drain();
-    ready();
-    return async () => {
-      run.finish();
-      await done;
-    };
+    return sluiceWorker(redisStream({ key: name, group: "bench", block: 100 }));
   },
   async "sluice-nats"() {
-    const { from } = await loadSluice();
     const { jetstream } = await import(new URL("nats/index.js", distUrl));
-    const run = from(jetstream({ stream: name, durable: "bench" }))
-      .map(work, { concurrency: IN_FLIGHT })
-      .forEach(() => {
-        processed++;
-      })
-      .run();
-    const done = run.drain();
-    ready();
-    return async () => {
-      run.finish();
-      await done;
-    };
+    return sluiceWorker(jetstream({ stream: name, durable: "bench" }));
   },
   /** Bare ioredis: read 50, work on them at once, XACK them together; again. */
   async "bare-redis"() {
