@@ -34,6 +34,14 @@ export interface JetStreamOptions {
   readonly deadLetterSubject?: string;
   /** How soon a nacked message comes again (`nak(delay)`). Default 1 s. */
   readonly retryDelay?: Duration;
+  /**
+   * Split `subject` into this many subjects, `<subject>.0` … `<subject>.<n − 1>`: a
+   * destination publishes each item to the partition of its key (`.to(…, { key: item => k })`),
+   * and a source reads each partition through a durable of its own (`<durable>_p<i>`) from one
+   * worker at a time (leased in the KV bucket `sluice-leases-<stream>-<durable>` for `ackWait`,
+   * renewed), so the items of one key reach one worker, in order. Integer >= 1. Default 1.
+   */
+  readonly partitions?: number;
 }
 
 /** `jetstream()`'s options, checked. */
@@ -48,6 +56,7 @@ export interface JetStreamSettings {
   readonly maxDeliveries: number;
   readonly deadLetterSubject: string | undefined;
   readonly retryDelayMs: number;
+  readonly partitions: number;
 }
 
 const KEYS = [
@@ -61,6 +70,7 @@ const KEYS = [
   "maxDeliveries",
   "deadLetterSubject",
   "retryDelay",
+  "partitions",
 ] as const;
 
 /** Checks `jetstream(options)`. */
@@ -94,6 +104,7 @@ export function jetStreamSettings(options: unknown): JetStreamSettings {
     maxDeliveries: integerOption("jetstream.maxDeliveries", raw.maxDeliveries, 5, 1),
     deadLetterSubject: name("jetstream.deadLetterSubject", raw.deadLetterSubject),
     retryDelayMs: durationOption("jetstream.retryDelay", raw.retryDelay, 1_000),
+    partitions: integerOption("jetstream.partitions", raw.partitions, 1, 1),
   };
 }
 

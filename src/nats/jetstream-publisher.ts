@@ -1,6 +1,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { DestinationWriter } from "../contract/destination.js";
+import { partitionOf } from "../internal/partition-hash.js";
 import { connect, ensureStream, jetstreamManager } from "./connect.js";
 import type { JetStreamSettings } from "./jetstream-options.js";
 
@@ -8,21 +9,35 @@ const encoder = new TextEncoder();
 
 /**
  * Publishes batches to a subject: every item of a batch at once, each as JSON, resolving
- * once the server has acked them all (`PubAck`), so a slow stream slows the pipeline.
+ * once the server has acked them all (`PubAck`), so a slow stream slows the pipeline. A
+ * partitioned subject's item goes to `<subject>.<partition>`, its partition the hash of its
+ * key (`partitionOf`).
  */
 export class JetStreamPublisher implements DestinationWriter<unknown> {
   readonly #settings: JetStreamSettings;
+  readonly #keyOf: ((item: unknown) => unknown) | undefined;
   #connection: Promise<NatsConnection> | undefined;
 
-  constructor(settings: JetStreamSettings) {
+  constructor(settings: JetStreamSettings, keyOf?: (item: unknown) => unknown) {
     this.#settings = settings;
+    this.#keyOf = keyOf;
   }
 
   async write(values: readonly unknown[]): Promise<void> {
     const connection = await (this.#connection ??= this.#open());
     const js = jetstream(connection);
-    const subject = this.#settings.subject!;
-    await Promise.all(values.map((value) => js.publish(subject, encode(value))));
+    const { subject, partitions } = this.#settings;
+    const keyOf = this.#keyOf;
+    await Promise.all(
+      values.map((value) =>
+        js.publish(
+          partitions > 1 && keyOf !== undefined
+            ? `${subject!}.${partitionOf(keyOf(value), partitions)}`
+            : subject!,
+          encode(value),
+        ),
+      ),
+    );
   }
 
   async close(): Promise<void> {
@@ -32,9 +47,10 @@ export class JetStreamPublisher implements DestinationWriter<unknown> {
 
   async #open(): Promise<NatsConnection> {
     const connection = await connect(this.#settings, "publisher");
-    const { stream, subject } = this.#settings;
+    const { stream, subject, partitions } = this.#settings;
     if (stream !== undefined) {
-      await ensureStream(await jetstreamManager(connection), stream, [subject!]);
+      const subjects = [partitions > 1 ? `${subject!}.*` : subject!];
+      await ensureStream(await jetstreamManager(connection), stream, subjects);
     }
     return connection;
   }

@@ -4,7 +4,11 @@ import {
   type DeliveryContext,
   kAcknowledged,
 } from "../contract/acknowledged.js";
-import { type Destination, kDestination } from "../contract/destination.js";
+import {
+  type Destination,
+  type DestinationOpenOptions,
+  kDestination,
+} from "../contract/destination.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { JetStreamConsumer } from "./jetstream-consumer.js";
 import { type JetStreamOptions, jetStreamSettings } from "./jetstream-options.js";
@@ -18,7 +22,9 @@ import { JetStreamPublisher } from "./jetstream-publisher.js";
  * consumer dies (a held message's lease is renewed meanwhile), retried after `retryDelay`
  * when nacked, and after `maxDeliveries` published to the dead-letter subject with its
  * error. As a destination, `.to(jetstream({ subject }))` publishes each item as JSON,
- * awaiting the server's acks batch by batch. At-least-once: make the work idempotent.
+ * awaiting the server's acks batch by batch. With `partitions`, items of one key go to one
+ * partition and each partition is read by one worker at a time, so a key's items are
+ * processed in order across hosts. At-least-once: make the work idempotent.
  *
  * @example
  * await from(jobs).to(jetstream({ stream: "JOBS", subject: "jobs.new" })).run();
@@ -35,6 +41,7 @@ export function jetstream<T = unknown>(
     [kAcknowledged]: true as const,
     [kDestination]: true as const,
     name: `jetstream:${settings.subject ?? settings.stream}`,
+    partitions: settings.partitions,
     deliveries: ({ signal, capacity }: DeliveryContext) => {
       if (settings.stream === undefined || settings.durable === undefined) {
         throw new InvalidOptionError(
@@ -43,9 +50,16 @@ export function jetstream<T = unknown>(
           undefined,
         );
       }
+      if (settings.partitions > 1 && settings.subject === undefined) {
+        throw new InvalidOptionError(
+          `A partitioned JetStream source needs the \`subject\` its partitions were published under: jetstream({ stream: "${settings.stream}", durable: "${settings.durable}", subject: "…", partitions: ${settings.partitions} })`,
+          "jetstream.subject",
+          undefined,
+        );
+      }
       return new JetStreamConsumer(settings, signal, capacity) as Deliveries<T>;
     },
-    open: () => {
+    open: (options?: DestinationOpenOptions<T>) => {
       if (settings.subject === undefined) {
         throw new InvalidOptionError(
           'A JetStream destination needs a `subject` to publish to: jetstream({ subject: "…" })',
@@ -53,7 +67,10 @@ export function jetstream<T = unknown>(
           undefined,
         );
       }
-      return new JetStreamPublisher(settings);
+      return new JetStreamPublisher(
+        settings,
+        options?.key as ((item: unknown) => unknown) | undefined,
+      );
     },
   });
 }

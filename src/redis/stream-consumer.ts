@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import type { Delivery } from "../contract/acknowledged.js";
 import { connect, disconnect } from "./connect.js";
-import { PartitionLeases } from "./partition-leases.js";
+import { PartitionLeases } from "../internal/partition-leases.js";
+import { RedisLeases } from "./redis-leases.js";
 import type { RedisStreamSettings } from "./redis-options.js";
 import { decodeEntry, type RawEntry, rawData } from "./stream-entries.js";
 
@@ -65,12 +66,11 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     this.#commands = connect(settings, "commands");
     this.#leases =
       settings.partitions > 1
-        ? new PartitionLeases(this.#commands, {
-            key: settings.key,
-            partitions: settings.partitions,
-            consumer: settings.consumer,
-            leaseMs: settings.claimIdleMs,
-          })
+        ? new PartitionLeases(
+            new RedisLeases(this.#commands, settings.key, settings.consumer, settings.claimIdleMs),
+            settings.partitions,
+            settings.consumer,
+          )
         : undefined;
     // A blocking read would hold a cancelled run for up to `block`: cut it short.
     signal.addEventListener("abort", () => this.#reader?.disconnect(), { once: true });
@@ -161,7 +161,7 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     const streams =
       leases === undefined
         ? [this.#settings.key]
-        : [...leases.owned].sort((a, b) => a - b).map((p) => leases.streamOf(p));
+        : [...leases.owned].sort((a, b) => a - b).map((p) => this.#streamOf(p));
     for (const stream of streams) {
       if (!this.#groups.has(stream)) await this.#ensureGroup(stream);
     }
@@ -177,7 +177,7 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
     if (leases === undefined || leases.acquired.size === 0) return [];
     const { group, consumer, count } = this.#settings;
     for (const partition of leases.acquired) {
-      const stream = leases.streamOf(partition);
+      const stream = this.#streamOf(partition);
       if (!leases.owned.has(partition)) {
         leases.acquired.delete(partition);
         continue;
@@ -316,6 +316,11 @@ export class StreamConsumer implements AsyncIterable<Delivery<unknown>> {
 
   #heldIn(partition: number): number {
     return this.#heldPerPartition.get(partition) ?? 0;
+  }
+
+  /** The stream key of partition `partition`. */
+  #streamOf(partition: number): string {
+    return `${this.#settings.key}:${partition}`;
   }
 
   #partitionOf(stream: string): number {

@@ -27,7 +27,8 @@ export async function testNats(
   const prefix = `SLUICE_TEST_${process.pid}_${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   t.after(async () => {
     for await (const name of manager.streams.names()) {
-      if (name.startsWith(prefix)) await manager.streams.delete(name);
+      // The partition leases live in a KV bucket named after the stream: `KV_sluice-leases-<prefix>…`.
+      if (name.includes(prefix)) await manager.streams.delete(name);
     }
     await connection.close();
   });

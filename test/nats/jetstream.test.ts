@@ -108,6 +108,11 @@ describe("jetstream()", () => {
       "Expected `jetstream.batch` to be an integer >= 1, got `0` (number)",
       "jetstream.batch",
     );
+    assertInvalid(
+      () => jetstream({ stream: "S", subject: "s", partitions: 1.5 }),
+      "Expected `jetstream.partitions` to be an integer >= 1, got `1.5` (number)",
+      "jetstream.partitions",
+    );
     assert.throws(
       () => jetstream({ stream: "S", nope: 1 } as never),
       /Unknown option `jetstream.nope`/,
