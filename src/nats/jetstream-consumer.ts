@@ -59,6 +59,8 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
   #numPending = 0;
   #numAckPending = 0;
   #reclaimed = 0;
+  /** Whose turn it is to be read first, of the partitions' readers. */
+  #turn = 0;
 
   /** Messages pulled at once: `batch`, at most the pipeline's capacity. */
   readonly #pull: number;
@@ -161,7 +163,17 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     await this.#follow(leases);
     const woken = new Promise<undefined>((resolve) => (this.#wake = () => resolve(undefined)));
     if (this.#readers.size === 0) return await woken;
-    return await Promise.race([...[...this.#readers.values()].map((r) => this.#nextOf(r)), woken]);
+    // The readers in turn, from the one after the last read: a race over pulls already
+    // resolved is won by the first, and a partition whose turn never came would hold its
+    // messages past their ack wait.
+    const readers = [...this.#readers.values()];
+    const first = this.#turn++ % readers.length;
+    const pulls: Promise<Pulled | undefined>[] = [];
+    for (let i = 0; i < readers.length; i++) {
+      pulls.push(this.#nextOf(readers[(first + i) % readers.length]!));
+    }
+    pulls.push(woken);
+    return await Promise.race(pulls);
   }
 
   /** `reader`'s pull under way, started if none is. */
@@ -219,7 +231,10 @@ export class JetStreamConsumer implements AsyncIterable<Delivery<unknown>> {
     }
     this.#leases?.acquired.delete(partition);
     const consumer = await jetstream(this.#connection!).consumers.get(stream!, name);
-    const messages = await consumer.consume({ max_messages: this.#pull });
+    // The pulls of all the partitions leased together stay within `batch`, so none waits in
+    // the client's buffer for long.
+    const share = Math.max(1, this.#leases?.owned.size ?? 1);
+    const messages = await consumer.consume({ max_messages: Math.ceil(this.#pull / share) });
     return {
       partition,
       durable: name,

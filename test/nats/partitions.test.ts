@@ -113,6 +113,43 @@ describe("jetstream({ partitions })", () => {
     }
   });
 
+  test("one worker reads its partitions in turn: no message waits in the client past its ack wait", async (t) => {
+    const nats = await testNats(t);
+    if (nats === undefined) return;
+    const stream = `${nats.prefix}_TURNS`;
+    const subject = `${stream.toLowerCase()}.orders`;
+    await from(orders(30))
+      .to(jetstream<Order>({ stream, subject, partitions: 4 }), { key: (order) => order.customer })
+      .run();
+    const seen = new Map<string, number[]>();
+    let processed = 0;
+    const run = from(
+      jetstream<Order>({ stream, durable: "one", subject, partitions: 4, ackWait: 500 }),
+    )
+      .forEach(
+        async (order: Order) => {
+          await sleep(1);
+          processed++;
+          seen.set(order.customer, [...(seen.get(order.customer) ?? []), order.seq]);
+        },
+        { concurrency: 1 },
+      )
+      .run();
+    const done = run.drain();
+    await until(() => processed >= 600, 20_000);
+    run.finish();
+    const summary = await done;
+    assert.equal(summary.deliveries!["redelivered"], 0);
+    assert.equal(processed, 600);
+    for (const [customer, seqs] of seen) {
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 30 }, (_, i) => i),
+        `${customer}'s orders in order`,
+      );
+    }
+  });
+
   test("a worker that stops holding messages unacked: the next owner reads them again first, in order", async (t) => {
     const nats = await testNats(t);
     if (nats === undefined) return;
