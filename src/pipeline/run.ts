@@ -158,7 +158,7 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#finishing = true;
     if (!this.#started) return;
     this.#sourceController.abort(new DOMException("run.finish() was called", "AbortError"));
-    this.#input?.stop();
+    this.#input?.stop(true);
   }
 
   /**

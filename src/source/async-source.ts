@@ -18,6 +18,8 @@ export class AsyncSource<T> implements SourceInput<T> {
   #staging: OutputStaging<T>;
   #pulled = 0;
   #stopped = false;
+  /** Stopped by `run.finish()`: what was read still goes to the first stage. */
+  #finishing = false;
   #finished = false;
   /** A `next()` of the iterator is pending. */
   #reading = false;
@@ -96,11 +98,19 @@ export class AsyncSource<T> implements SourceInput<T> {
     return this.#staging.drop() + this.#channel.discard();
   }
 
-  stop(): void {
+  stop(finish = false): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#staging.cancelTurn();
-    this.#channel.close();
+    if (finish) {
+      // What was read goes on: the staged items now, a read under way once it is in (the
+      // pump closes the channel then).
+      this.#finishing = true;
+      this.#staging.flush();
+      if (!this.#reading) this.#channel.close();
+    } else {
+      this.#staging.cancelTurn();
+      this.#channel.close();
+    }
     // Close the iterator now even if a next() is pending: an async generator runs its
     // finally blocks once the pending step settles. A Readable's iterator is such a
     // generator, waiting for 'readable' when the stream is idle, so its return() alone
@@ -152,7 +162,7 @@ export class AsyncSource<T> implements SourceInput<T> {
       this.#finished = true;
       if (!this.#stopped) await this.#failAfterRead(new SourceError(error, this.#pulled));
     }
-    if (!this.#stopped) {
+    if (!this.#stopped || this.#finishing) {
       this.#staging.flush();
       this.#channel.close();
     }

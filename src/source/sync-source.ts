@@ -90,6 +90,7 @@ export class SyncSource<T> implements SourceInput<T> {
     return 0;
   }
 
+  /** Nothing is read ahead of the stage, so finishing is stopping. */
   stop(): void {
     this.#failure = undefined;
     if (this.#finished) return;

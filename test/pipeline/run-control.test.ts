@@ -157,6 +157,30 @@ describe("run.finish()", () => {
     assertConserved(summary);
   });
 
+  test("what the source had read ahead when finish() came still goes through: nothing is discarded", async () => {
+    async function* quick(): AsyncGenerator<number> {
+      // A turn between some items: at finish() a partial chunk is staged, or a read is under way.
+      for (let i = 0; i < 10_000; i++) {
+        yield i;
+        if (i % 3 === 0) await nextTurn();
+      }
+    }
+    for (let round = 0; round < 20; round++) {
+      const seen: number[] = [];
+      const run = from(quick, { buffer: 32 })
+        .forEach((x: number) => {
+          seen.push(x);
+          if (seen.length === 1 + round) run.finish();
+        })
+        .run();
+      const summary = await run.drain();
+      assert.equal(summary.outcome, "completed");
+      assert.equal(summary.stages[0]!.discarded, 0, `round ${round}: nothing read is dropped`);
+      assert.equal(seen.length, summary.pulled);
+      assertConserved(summary);
+    }
+  });
+
   test("before the run starts, it completes without reading on; after it settled, nothing happens", async () => {
     const run = from([1, 2, 3]).run();
     run.finish();
