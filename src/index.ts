@@ -21,6 +21,7 @@ export { isLimiter, type Limiter } from "./limit/limiter.js";
 export type { Duration } from "./internal/duration.js";
 export { defaults } from "./pipeline/defaults.js";
 export { from } from "./pipeline/from.js";
+export { merge, type MergeInput, type MergedItem } from "./pipeline/merge.js";
 export type {
   BatchOptions,
   DistinctOptions,
@@ -53,6 +54,7 @@ export type {
   StageKind,
   StageStats,
   ThreadStageStats,
+  KeyStats,
 } from "./contract/summary.js";
 export { type Executor, isExecutor } from "./contract/executor.js";
 export type {

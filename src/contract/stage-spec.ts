@@ -33,6 +33,8 @@ export interface FunctionStageSpec {
   readonly weight: ((item: unknown) => number) | undefined;
   /** A token bucket every item passes before it starts, for the stage or per key. */
   readonly rateLimit: RateLimitSpec | undefined;
+  /** The `perKey` bulkhead: at most `perKey` items of one key (`keyOf`) run at once. */
+  readonly key: KeySpec | undefined;
   /** `timeout`, `retry`, `hedge`, `breaker`, `dedupe`; `undefined` when the stage sets none. */
   readonly resilience: ResilienceSpec | undefined;
   /**
@@ -93,3 +95,9 @@ export type StepStageSpec =
 
 /** Every stage a pipeline can hold; a run builds one {@link Stage} from each. */
 export type StageSpec = FunctionStageSpec | BatchStageSpec | StepStageSpec;
+
+/** A function stage's `key` and `perKey`, checked. */
+export interface KeySpec {
+  readonly keyOf: (item: unknown) => unknown;
+  readonly perKey: number;
+}

@@ -82,6 +82,20 @@ export interface StageStats {
   readonly inFlight: number;
   /** A thread stage's figures (`thread()` from `"sluice/threads"`); absent otherwise. */
   readonly threads?: ThreadStageStats;
+  /** A keyed stage's figures (`key` with `perKey`); absent otherwise. */
+  readonly keys?: KeyStats;
+}
+
+/** What `run.stats()` shows of a keyed stage (`key` with `perKey`). */
+export interface KeyStats {
+  /** Keys with items in the stage now (running or waiting). */
+  readonly active: number;
+  /** Items waiting for their key's turn now. */
+  readonly waiting: number;
+  /** Most items of one key waiting at once during the run. */
+  readonly maxWaiting: number;
+  /** The key with the most items waiting now, if any waits: a hot key. */
+  readonly hottest?: { readonly key: string; readonly inFlight: number; readonly waiting: number };
 }
 
 /** What a thread stage reports beside the common counters. */

@@ -16,6 +16,7 @@ import type {
   BatchStageSpec,
   FunctionKind,
   FunctionStageSpec,
+  KeySpec,
   StepStageSpec,
 } from "../contract/stage-spec.js";
 import { limiterOption } from "../limit/limiter-option.js";
@@ -35,6 +36,8 @@ const STAGE_KEYS = [
   "onShed",
   "weight",
   "rateLimit",
+  "key",
+  "perKey",
   "timeout",
   "retry",
   "hedge",
@@ -116,6 +119,7 @@ export function functionStageSpec(
       raw.rateLimit,
     );
   }
+  const key = keyOption(kind, raw.key, raw.perKey, executor !== undefined);
   const resilience = resilienceSpec(
     kind,
     raw,
@@ -145,8 +149,43 @@ export function functionStageSpec(
     onShed,
     weight,
     rateLimit,
+    key,
     resilience,
   });
+}
+
+/** `key` with `perKey`, checked: both or neither, and not on a thread stage. */
+function keyOption(
+  kind: FunctionKind,
+  keyOf: unknown,
+  perKey: unknown,
+  onThreads: boolean,
+): KeySpec | undefined {
+  if (keyOf === undefined && perKey === undefined) return undefined;
+  const checkedKey = optionalFunction<(item: unknown) => unknown>(`${kind}.key`, keyOf);
+  if (checkedKey === undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.key\` is needed with \`perKey\`: the function that gives each item its key, such as key: (item) => item.host`,
+      `${kind}.key`,
+      keyOf,
+    );
+  }
+  if (perKey === undefined) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.perKey\` is needed with \`key\`: how many items of one key may run at once (1 runs each key's items in order)`,
+      `${kind}.perKey`,
+      perKey,
+    );
+  }
+  const checkedPerKey = integerOption(`${kind}.perKey`, perKey, 1, 1);
+  if (onThreads) {
+    throw new InvalidOptionError(
+      `Option \`${kind}.perKey\` applies to stages that run on the event loop, not to a thread stage: its threads take items by the batch`,
+      `${kind}.perKey`,
+      perKey,
+    );
+  }
+  return Object.freeze({ keyOf: checkedKey, perKey: checkedPerKey });
 }
 
 /** A `rateLimit` option, checked: `undefined` when not given. */

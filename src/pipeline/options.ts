@@ -60,6 +60,21 @@ export interface StageOptions<I = unknown> {
    */
   readonly rateLimit?: RateLimitOptions<I>;
   /**
+   * Each item's key (a host, a customer, a session), with `perKey`: the stage's bulkhead per
+   * key. Keys are compared as a `Map` compares them (SameValueZero). A throw fails the item.
+   */
+  readonly key?: (item: I) => unknown;
+  /**
+   * With `key`: at most `perKey` items of one key run at once (integer >= 1); the others wait
+   * in their key's line, in arrival order, each holding one place of the stage's capacity,
+   * while items of other keys go ahead. `perKey: 1` runs each key's items one after another,
+   * so the stage's output keeps each key's order (keyed sharding for stateful work: dedupe,
+   * sessions, windows). An item keeps its key's turn through its retries. A key's state lives
+   * only while it has items in the stage. `run.stats()` shows the keys (`keys.hottest`: the
+   * one with the most items waiting). Not on thread stages.
+   */
+  readonly perKey?: number;
+  /**
    * How long one attempt of an item may run: ms or a string such as `"30s"` (> 0). At the
    * deadline the call's `ctx.signal` aborts and the attempt fails with a `TimeoutError`
    * (`ERR_SLUICE_TIMEOUT`, naming the stage, the item's index and the elapsed ms), which

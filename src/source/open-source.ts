@@ -7,16 +7,21 @@ import type { Source } from "../contract/types.js";
 import { AsyncSource } from "./async-source.js";
 import type { SourceInput } from "./source-input.js";
 import { SyncSource } from "./sync-source.js";
+import type { ReadableStream } from "node:stream/web";
+import { isWebStream, readWebStream, type WebStreamRead } from "./web-stream.js";
 
-const SOURCE_EXPECTATION = "an Iterable, an AsyncIterable, a Readable, or a function returning one";
+const SOURCE_EXPECTATION =
+  "an Iterable, an AsyncIterable, a Readable, a ReadableStream, or a function returning one";
 
 /** One-shot iterators (generators) already read by a run: a second run would see nothing. */
 const consumed = new WeakSet<object>();
 
 /** Checks a `from()` argument at build time; functions are checked when a run opens them. */
-export function checkSource(value: unknown): void {
+export function checkSource(value: unknown, path = "from.source"): void {
   if (typeof value === "function" || isAcknowledged(value)) return;
-  if (!isIterable(value) && !isAsyncIterable(value)) throw badSource("from.source", value);
+  if (!isIterable(value) && !isAsyncIterable(value) && !isWebStream(value)) {
+    throw badSource(path, value);
+  }
 }
 
 /** Opens the source for one run: calls a source function, then picks the sync or async reader. */
@@ -31,8 +36,14 @@ export function openSource<T>(
     try {
       value = source({ signal });
     } catch (error) {
+      // A misuse found as the run opens its source (a merge's input read twice) is itself.
+      if (error instanceof InvalidOptionError) throw error;
       throw new SourceError(error, 0);
     }
+  }
+  if (isWebStream(value)) {
+    const { iterator, cancel } = openWebStream<T>(value as ReadableStream<T>, signal);
+    return new AsyncSource(iterator, chunk, run, cancel);
   }
   if (isIterable(value)) {
     const iterator = value[Symbol.iterator]() as Iterator<T>;
@@ -55,16 +66,31 @@ export function openSource<T>(
  * A generator object is its own iterator, and a stream hands out a new iterator over the
  * same, already read, data: either way a second run would silently see nothing.
  */
-function claimOnce(iterable: object, oneShot: boolean): void {
+export function claimOnce(iterable: object, oneShot: boolean, path = "from.source"): void {
   if (!oneShot) return;
   if (consumed.has(iterable)) {
     throw new InvalidOptionError(
-      "Expected `from.source` to be re-iterable for a second run, got an iterator or stream (such as a generator object or a Readable) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())",
-      "from.source",
+      `Expected \`${path}\` to be re-iterable for a second run, got an iterator or stream (such as a generator object or a Readable) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())`,
+      path,
       iterable,
     );
   }
   consumed.add(iterable);
+}
+
+/**
+ * Reads a web stream for one run: refused when an earlier run read it (it is then locked,
+ * and the message says how to read it again) or another reader holds it.
+ */
+export function openWebStream<T>(
+  stream: ReadableStream<T>,
+  signal: AbortSignal,
+  path = "from.source",
+): WebStreamRead<T> {
+  if (consumed.has(stream)) claimOnce(stream, true, path);
+  const read = readWebStream(stream, () => signal.reason, path);
+  consumed.add(stream);
+  return read;
 }
 
 /** A `Readable` (or a stream like one) is destroyed when the run stops. */

@@ -15,6 +15,7 @@ import { DispatchGate } from "./dispatch-gate.js";
 import { StageLimit, startingLimit } from "../limit/stage-limit.js";
 import { Admission, WeightGate } from "../limit/weight-gate.js";
 import { RateAdmission, StageRate } from "../limit/stage-rate.js";
+import { KeyAdmission, KeyGate } from "../limit/key-gate.js";
 import type { Waiting } from "../limit/rate-gate.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
@@ -89,6 +90,8 @@ export class FunctionStage
   readonly #weights: WeightGate | undefined;
   /** The stage's token bucket(s), when it has a `rateLimit` option. */
   readonly #rate: StageRate | undefined;
+  /** The `perKey` bulkhead, when the stage has `key`. */
+  readonly #keys: KeyGate | undefined;
   /** Timeout, retry, hedge, breaker and dedupe, when the stage sets any: it calls `#fn`. */
   readonly #guard: StageGuard | undefined;
   readonly #failures = new FailureTally();
@@ -226,10 +229,16 @@ export class FunctionStage
         : new WeightGate(spec.weight, spec.concurrency, spec.name, spec.kind);
     this.#rate =
       spec.rateLimit === undefined ? undefined : new StageRate(spec.rateLimit, this.#eventHandler);
-    this.#holds = this.#rate !== undefined || this.#guard?.waits !== undefined;
-    // A retry starts from the dispatcher, before new input; a hedge's loser holds a place.
+    this.#keys = spec.key === undefined ? undefined : new KeyGate(spec.key.keyOf, spec.key.perKey);
+    this.#holds =
+      this.#rate !== undefined || this.#keys !== undefined || this.#guard?.waits !== undefined;
+    // A retry starts from the dispatcher, before new input; a hedge's loser holds a place; an
+    // item whose key's turn came starts there too.
     this.#settleThroughDispatch =
-      this.#weights !== undefined || this.#rate !== undefined || this.#guard?.wraps === true;
+      this.#weights !== undefined ||
+      this.#rate !== undefined ||
+      this.#keys !== undefined ||
+      this.#guard?.wraps === true;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
@@ -259,6 +268,12 @@ export class FunctionStage
     if (this.#rate !== undefined) {
       // Items waiting for a token never started: they end here, cancelled.
       const held = this.#rate.clear();
+      this.#cancelled += held;
+      this.#inside -= held;
+    }
+    if (this.#keys !== undefined) {
+      // Items waiting for their key's turn never started: they end here, cancelled.
+      const held = this.#keys.clear();
       this.#cancelled += held;
       this.#inside -= held;
     }
@@ -305,6 +320,7 @@ export class FunctionStage
       emitted: this.#emitted + this.#fastOut,
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,
+      ...(this.#keys === undefined ? {} : { keys: this.#keys.stats() }),
     });
   }
 
@@ -346,6 +362,7 @@ export class FunctionStage
         ? this.gate.stopped ||
           (this.#cursor.ended &&
             (this.#rate?.held ?? 0) === 0 &&
+            (this.#keys?.held ?? 0) === 0 &&
             (this.#guard?.waits?.size ?? 0) === 0)
         : this.#graceOver
     ) {
@@ -384,8 +401,8 @@ export class FunctionStage
       const start = cursor.position;
       let end = Math.min(buffer.length, start + room);
       let weight = 0;
-      if (this.#weights !== undefined || this.#rate !== undefined) {
-        // One item at a time, each weighed and given a token before it starts.
+      if (this.#weights !== undefined || this.#rate !== undefined || this.#keys !== undefined) {
+        // One item at a time, each weighed, given its key's turn and a token before it starts.
         const admitted = this.#admitHead(slot);
         if (admitted === HEAD_WAITS) return;
         if (admitted === HEAD_TAKEN) continue;
@@ -610,8 +627,8 @@ export class FunctionStage
     const slots = this.#slots;
     for (;;) {
       if (this.gate.stopped || slots.allBusy || this.#run.holdTurn(this.#eventHandler)) return;
-      if (this.#rate !== undefined) {
-        const held = this.#startHeld();
+      if (this.#rate !== undefined || this.#keys !== undefined) {
+        const held = this.#startHeldOrRetry();
         if (held === HELD_STARTED) continue;
         if (held === HELD_BLOCKED) return;
       }
@@ -619,7 +636,7 @@ export class FunctionStage
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
       let weight = 0;
-      if (this.#weights !== undefined || this.#rate !== undefined) {
+      if (this.#weights !== undefined || this.#rate !== undefined || this.#keys !== undefined) {
         weight = this.#admitHead(slot);
         if (weight === HEAD_WAITS) return;
         if (weight === HEAD_TAKEN) continue;
@@ -652,6 +669,21 @@ export class FunctionStage
         return HEAD_TAKEN;
       }
     }
+    const keys = this.#keys;
+    if (keys !== undefined) {
+      // As for a keyed rate limit below: an ordered flatMap's later items wait for an
+      // earlier one that waits for its key, which could otherwise find every slot taken.
+      if (this.#manyInTurn && keys.held > 0) return HEAD_WAITS;
+      const admission = keys.admit(head, this.#nextIndex, weights?.headWeight ?? 0);
+      if (admission === KeyAdmission.Fail) {
+        this.#failHead(slot, keys.failure);
+        return HEAD_TAKEN;
+      }
+      if (admission === KeyAdmission.Parked) {
+        this.#park();
+        return HEAD_TAKEN;
+      }
+    }
     const rate = this.#rate;
     if (rate !== undefined) {
       // An ordered flatMap's items hold their slots while they wait for their turn: a later
@@ -665,17 +697,25 @@ export class FunctionStage
         return HEAD_TAKEN;
       }
       if (admission === RateAdmission.Parked) {
-        // It takes its index and its place in the stage now, and starts when its token comes
-        // (and, weighed, when its weight fits: its line holds no weight meanwhile).
-        weights?.consumed();
-        cursor.advanceTo(cursor.position + 1);
-        this.#nextIndex++;
-        this.#inside++;
-        this.#run.mustYield(1);
+        this.#park();
         return HEAD_TAKEN;
       }
     }
     return weights === undefined ? 0 : weights.consumed();
+  }
+
+  /**
+   * The input's head waits in a line (its key's, or its key's bucket's): it takes its index
+   * and its place in the stage now, and starts when its turn or token comes (and, weighed,
+   * when its weight fits: its line holds no weight meanwhile).
+   */
+  #park(): void {
+    const cursor = this.#cursor;
+    this.#weights?.consumed();
+    cursor.advanceTo(cursor.position + 1);
+    this.#nextIndex++;
+    this.#inside++;
+    this.#run.mustYield(1);
   }
 
   /**
@@ -707,7 +747,49 @@ export class FunctionStage
       const held = this.#startRetry(retries.peekReady());
       if (held !== HELD_NONE) return held;
     }
-    return this.#rate === undefined ? HELD_NONE : this.#startHeld();
+    if (this.#rate !== undefined) {
+      const held = this.#startHeld();
+      if (held !== HELD_NONE) return held;
+    }
+    return this.#keys === undefined || this.#keys.ready.length === 0
+      ? HELD_NONE
+      : this.#startKeyTurn(this.#keys);
+  }
+
+  /**
+   * Starts the oldest item whose key's turn came, as {@link #startHeld} does: it waits still
+   * when its weight does not fit or the stage's bucket is empty, and joins its key's bucket's
+   * line when that bucket is (a keyed rate limit).
+   */
+  #startKeyTurn(keys: KeyGate): number {
+    const waiting = keys.ready[0]!;
+    const weights = this.#weights;
+    if (weights !== undefined && !weights.fits(waiting.weight, this.gate.limit)) {
+      return HELD_BLOCKED;
+    }
+    const rate = this.#rate;
+    if (rate !== undefined) {
+      const admission = rate.admit(waiting.item, waiting.index, waiting.weight);
+      if (admission === RateAdmission.Wait) return HELD_BLOCKED;
+      keys.ready.shift();
+      if (admission === RateAdmission.Parked) return HELD_STARTED;
+      if (admission === RateAdmission.Fail) {
+        const slot = this.#slots.peek();
+        slot.ctx.index = waiting.index;
+        const pending = this.#failedItem(
+          waiting.item,
+          waiting.index,
+          rate.failure,
+          slot.ctx,
+          false,
+        );
+        if (pending !== undefined) this.#slots.holdUntil(slot, pending);
+        return HELD_STARTED;
+      }
+    } else {
+      keys.ready.shift();
+    }
+    return this.#startWaiting(waiting.item, waiting.index, waiting.weight);
   }
 
   /**
@@ -992,9 +1074,12 @@ export class FunctionStage
   ): Promise<void> | undefined {
     const guard = this.#guard;
     if (guard === undefined || !attempted || this.gate.stopped) {
+      this.#keys?.release(index);
       return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
     }
+    // A retry keeps its key's turn: the key's next item waits for its last attempt.
     if (guard.retry(item, index, error, this.#weightOf(item))) return undefined;
+    this.#keys?.release(index);
     return applyErrorPolicy(this, this.#policy, item, index, error, ctx, guard.takeHistory());
   }
 
@@ -1016,6 +1101,7 @@ export class FunctionStage
       this.cancelledItem();
       return;
     }
+    this.#keys?.release(index);
     let value: unknown;
     switch (this.#kind) {
       case MAP:
@@ -1061,6 +1147,7 @@ export class FunctionStage
   #expanded(item: unknown, index: number, count: number): void {
     if (count < 0) this.cancelledItem();
     else {
+      this.#keys?.release(index);
       // The item itself is done once its values went on (each of them is counted apart).
       if (this.#tracked) (item as Tracked).lineage.done();
       if (count === 0) this.#filtered++;

@@ -24,7 +24,7 @@ function stage(kind: Kind, fn: unknown, options?: unknown): Pipeline<unknown> {
 }
 
 const STAGE_KEYS =
-  "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight, rateLimit, timeout, retry, hedge, breaker, dedupe, clock";
+  "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight, rateLimit, key, perKey, timeout, retry, hedge, breaker, dedupe, clock";
 
 for (const kind of KINDS) {
   describe(`${kind}() options`, () => {
@@ -245,7 +245,8 @@ describe("batch() options", () => {
 });
 
 describe("from() arguments and options", () => {
-  const SOURCE = "an Iterable, an AsyncIterable, a Readable, or a function returning one";
+  const SOURCE =
+    "an Iterable, an AsyncIterable, a Readable, a ReadableStream, or a function returning one";
   const sources: [unknown, string][] = [
     [42, "`42` (number)"],
     ["abc", '`"abc"` (string); wrap a string in an array to emit it as one item'],

@@ -14,7 +14,8 @@ import { SyncSource } from "../../src/source/sync-source.js";
 import { fakeRun } from "../helpers/fake-run.js";
 import { settleTurns } from "../helpers/resources.js";
 
-const SOURCE = "an Iterable, an AsyncIterable, a Readable, or a function returning one";
+const SOURCE =
+  "an Iterable, an AsyncIterable, a Readable, a ReadableStream, or a function returning one";
 const ONE_SHOT =
   "Expected `from.source` to be re-iterable for a second run, got an iterator or stream (such as a generator object or a Readable) that an earlier run already read; pass a function that returns a fresh one: from(() => gen())";
 
