@@ -13,6 +13,7 @@ export { isStageError, StageError } from "./errors/stage-error.js";
 export { isTimeoutError, TimeoutError } from "./errors/timeout-error.js";
 export { isWorkerCrashedError, WorkerCrashedError } from "./errors/worker-crashed-error.js";
 export { isWorkerInitError, WorkerInitError } from "./errors/worker-init-error.js";
+export { isResourceError, ResourceError } from "./errors/resource-error.js";
 export { cpuQuota } from "./internal/cpu-quota.js";
 export { aimd, type AimdOptions } from "./limit/aimd.js";
 export { elastic, type ElasticOptions } from "./limit/elastic.js";
@@ -27,18 +28,23 @@ export type {
   DistinctOptions,
   FromOptions,
   RateLimitOptions,
+  ResourcesOption,
+  RouteOptions,
+  LoopOptions,
   RunOptions,
   StageBreakerOptions,
   StageHedgeOptions,
   StageOptions,
   StageRetryOptions,
   StepOptions,
+  TeeOptions,
   ToOptions,
 } from "./pipeline/options.js";
 export {
   type CollectOptions,
   Pipeline,
   type PlainOptions,
+  type RoutedItem,
   type Sink,
 } from "./pipeline/pipeline.js";
 export { Run } from "./pipeline/run.js";
@@ -51,10 +57,13 @@ export type {
   FunctionStageDescription,
   StageDescription,
   StepStageDescription,
+  RouteStageDescription,
+  LoopStageDescription,
   StageKind,
   StageStats,
   ThreadStageStats,
   KeyStats,
+  TeeStats,
 } from "./contract/summary.js";
 export { type Executor, isExecutor } from "./contract/executor.js";
 export type {

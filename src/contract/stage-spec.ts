@@ -35,6 +35,8 @@ export interface FunctionStageSpec {
   readonly rateLimit: RateLimitSpec | undefined;
   /** The `perKey` bulkhead: at most `perKey` items of one key (`keyOf`) run at once. */
   readonly key: KeySpec | undefined;
+  /** One resource per slot (`ctx.resource`), made before the slot takes an item. */
+  readonly resources: ResourcesSpec | undefined;
   /** `timeout`, `retry`, `hedge`, `breaker`, `dedupe`; `undefined` when the stage sets none. */
   readonly resilience: ResilienceSpec | undefined;
   /**
@@ -49,6 +51,8 @@ export interface FunctionStageSpec {
   readonly destination?: Destination<unknown>;
   /** A `.to()` stage's `key`, which a partitioned destination writes by. */
   readonly destinationKey?: (item: unknown) => unknown;
+  /** A `.tee()` stage's side path: each run binds `fn` to a branch of its own. */
+  readonly tee?: TeeSpec;
 }
 
 /** A validated, frozen `batch` stage. */
@@ -94,10 +98,54 @@ export type StepStageSpec =
     };
 
 /** Every stage a pipeline can hold; a run builds one {@link Stage} from each. */
-export type StageSpec = FunctionStageSpec | BatchStageSpec | StepStageSpec;
+export type StageSpec =
+  FunctionStageSpec | BatchStageSpec | StepStageSpec | RouteStageSpec | LoopStageSpec;
+
+/** A validated, frozen `loop` stage: a body each item goes round up to `times` more times. */
+export interface LoopStageSpec {
+  readonly kind: "loop";
+  readonly name: string;
+  /** Outputs of the body held ready downstream. */
+  readonly buffer: number;
+  /** Times an item goes round again after a failure: integer >= 1. */
+  readonly times: number;
+  /** What an item that failed its last time round does. */
+  readonly onError: "fail" | "skip";
+  /** The body, built on a placeholder source (a `Pipeline`), its "fail" stages made "skip". */
+  readonly body: object;
+}
+
+/** A validated, frozen `route` stage: each item to the branch its function names. */
+export interface RouteStageSpec {
+  readonly kind: "route";
+  readonly name: string;
+  /** Each branch's buffer, in items. */
+  readonly buffer: number;
+  /** The name of the branch an item goes to. */
+  readonly route: (item: unknown) => unknown;
+  /** The branches by name, each built on a placeholder source (a `Pipeline`). */
+  readonly branches: Readonly<Record<string, object>>;
+}
 
 /** A function stage's `key` and `perKey`, checked. */
 export interface KeySpec {
   readonly keyOf: (item: unknown) => unknown;
   readonly perKey: number;
+}
+
+/** A stage's `resources`, checked: how to make a slot's resource, and how to let it go. */
+export interface ResourcesSpec {
+  readonly create: (slot: number) => unknown;
+  /** Your own disposal; by default the resource's own (`Symbol.asyncDispose`, `close()`, …). */
+  readonly dispose: ((resource: unknown, slot: number) => unknown) | undefined;
+}
+
+/** A `.tee()` stage's side path, checked. */
+export interface TeeSpec {
+  /** The branch as built on the side path's placeholder source (a `Pipeline`). */
+  readonly branch: object;
+  /** The side path's buffer, in items. */
+  readonly buffer: number;
+  /** When the buffer is full: wait for room, or drop the item from the side path. */
+  readonly mode: "block" | "drop";
 }

@@ -1,6 +1,6 @@
 import type { ShedStrategy } from "../channel/chunk-channel.js";
 import type { StageTiming } from "../observe/stage-timing.js";
-import type { StageStats } from "./summary.js";
+import type { StageStats, TeeStats } from "./summary.js";
 
 /**
  * Where a stage takes its items from: the previous stage's output, or the source. Chunks
@@ -72,6 +72,8 @@ export interface Stage {
   readonly queueDepth: number;
   /** Sampled processing and queue times, when the run records metrics. */
   readonly timing?: StageTiming | undefined;
+  /** A route's branches, each with its own run; absent on other stages. */
+  branches?(): TeeStats[];
   /** The live width of a function stage (flow control sets it); absent on other stages. */
   readonly gate?: StageGate;
 }

@@ -9,6 +9,8 @@ export type StageKind =
   | "tap"
   | "forEach"
   | "batch"
+  | "route"
+  | "loop"
   | "take"
   | "drop"
   | "scan"
@@ -116,7 +118,32 @@ export interface ThreadStageStats {
 
 /** A stage's validated settings, as `pipeline.stages` lists them before any run. */
 export type StageDescription =
-  FunctionStageDescription | BatchStageDescription | StepStageDescription;
+  | FunctionStageDescription
+  | BatchStageDescription
+  | StepStageDescription
+  | RouteStageDescription
+  | LoopStageDescription;
+
+/** `loop`: a body each item goes round again after a failure, `times` at most. */
+export interface LoopStageDescription {
+  readonly name: string;
+  readonly kind: "loop";
+  readonly buffer: number;
+  readonly times: number;
+  readonly onError: "fail" | "skip";
+  /** The body's stages. */
+  readonly body: readonly StageDescription[];
+}
+
+/** `route`: items to branches by name, their outputs merged. */
+export interface RouteStageDescription {
+  readonly name: string;
+  readonly kind: "route";
+  /** Each branch's buffer, in items. */
+  readonly buffer: number;
+  /** The branches' names. */
+  readonly branches: readonly string[];
+}
 
 /** `map`, `filter`, `flatMap`, `tap`, `forEach`. */
 export interface FunctionStageDescription {
@@ -189,4 +216,23 @@ export interface RunSummary {
    * `held`, `reclaimed`, `deadLettered`, the group's `groupPending` and `groupLag`).
    */
   readonly deliveries?: Readonly<Record<string, number>>;
+  /** The side paths of the pipeline's `.tee()` stages, in pipeline order. */
+  readonly branches?: readonly TeeStats[];
+}
+
+/** A `.tee()` side path: what it was offered, what it dropped, and its branch's own run. */
+export interface TeeStats {
+  /** The tee stage's name. */
+  readonly name: string;
+  readonly mode: "block" | "drop";
+  /** The side path's buffer, in items. */
+  readonly buffer: number;
+  /** Items the main path offered to the branch: every item that passed the tee. */
+  readonly offered: number;
+  /** Items the buffer had no room for (`mode: "drop"`): the branch never saw them. */
+  readonly dropped: number;
+  /** Items in the buffer now. */
+  readonly queued: number;
+  /** The branch's run (absent until the first item is offered). */
+  readonly run?: RunSummary;
 }

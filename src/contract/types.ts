@@ -5,7 +5,7 @@ export type MaybePromise<T> = T | PromiseLike<T>;
  * What a stage function receives beside its item. One object per slot, updated before each
  * call: read it during the call (or copy what you need), not after the call settles.
  */
-export interface StageContext {
+export interface StageContext<R = unknown> {
   /**
    * This call's own signal: aborted when the run is cancelled or fails, or when the stage
    * stops early (a `take` downstream has what it needs). Pass it to fetch, timers, queries.
@@ -29,6 +29,11 @@ export interface StageContext {
    * function can tell the retries (`ctx.attempt > 1`) from the first call. Always 1 without.
    */
   readonly attempt: number;
+  /**
+   * The slot's own resource, made by the stage's `resources` option (a connection, a client)
+   * before the slot's first call and kept for all its calls; `undefined` without the option.
+   */
+  readonly resource: R;
 }
 
 /** One failed attempt of an item, as a dead letter reports it. */
@@ -51,7 +56,7 @@ export interface DeadLetterContext extends StageContext {
 }
 
 /** A stage function: `fn(item, ctx)`, sync or async. A sync throw is handled like a rejection. */
-export type StageFn<I, O> = (item: I, ctx: StageContext) => MaybePromise<O>;
+export type StageFn<I, O, R = unknown> = (item: I, ctx: StageContext<R>) => MaybePromise<O>;
 
 /** The outcome of one item in a stage with `onError: "collect"`. */
 export type Result<O, I> = Success<O> | Failure<I>;

@@ -17,6 +17,8 @@ export function pipelineCapacity(specs: readonly StageSpec[], sourceBuffer: numb
       case "drop":
       case "scan":
       case "distinct":
+      case "route":
+      case "loop":
         capacity += spec.buffer;
         break;
       default:

@@ -40,6 +40,10 @@ export function trackSpecs(specs: readonly StageSpec[]): StageSpec[] {
             new Tracked(fn(valueOf(accumulator), valueOf(item), index), lineageOf(item)),
         });
       }
+      case "route":
+      case "loop":
+        // Refused when the pipeline is built (see Pipeline.route, .loop): a spec made by hand.
+        throw new TypeError(`A ${spec.kind} (${spec.name}) cannot follow an acknowledged source`);
       default:
         return trackFunctionStage(spec);
     }
@@ -60,6 +64,10 @@ function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
       spec.rateLimit === undefined || rateKey === undefined
         ? spec.rateLimit
         : Object.freeze({ ...spec.rateLimit, key: (item: unknown) => rateKey(valueOf(item)) }),
+    key:
+      spec.key === undefined
+        ? undefined
+        : Object.freeze({ ...spec.key, keyOf: keyOfValue(spec.key.keyOf) }),
     resilience: trackResilience(spec.resilience),
     deadLetter: trackDeadLetter(spec.deadLetter),
     onShed: (item) => {
@@ -70,6 +78,10 @@ function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
       }
     },
   });
+}
+
+function keyOfValue(keyOf: (item: unknown) => unknown): (item: unknown) => unknown {
+  return (item) => keyOf(valueOf(item));
 }
 
 function trackResilience(resilience: ResilienceSpec | undefined): ResilienceSpec | undefined {

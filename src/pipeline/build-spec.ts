@@ -17,6 +17,7 @@ import type {
   FunctionKind,
   FunctionStageSpec,
   KeySpec,
+  ResourcesSpec,
   StepStageSpec,
 } from "../contract/stage-spec.js";
 import { limiterOption } from "../limit/limiter-option.js";
@@ -38,6 +39,7 @@ const STAGE_KEYS = [
   "rateLimit",
   "key",
   "perKey",
+  "resources",
   "timeout",
   "retry",
   "hedge",
@@ -120,6 +122,7 @@ export function functionStageSpec(
     );
   }
   const key = keyOption(kind, raw.key, raw.perKey, executor !== undefined);
+  const resources = resourcesOption(kind, raw.resources, executor !== undefined);
   const resilience = resilienceSpec(
     kind,
     raw,
@@ -150,7 +153,43 @@ export function functionStageSpec(
     weight,
     rateLimit,
     key,
+    resources,
     resilience,
+  });
+}
+
+/** `resources`, checked: a function `(slot) => resource`, or `{ create, dispose? }`. */
+function resourcesOption(
+  kind: FunctionKind,
+  value: unknown,
+  onThreads: boolean,
+): ResourcesSpec | undefined {
+  if (value === undefined) return undefined;
+  const path = `${kind}.resources`;
+  if (onThreads) {
+    throw new InvalidOptionError(
+      `Option \`${path}\` applies to stages that run on the event loop; a thread stage makes each thread's state with its module's exported init(), as ctx.state`,
+      path,
+      value,
+    );
+  }
+  if (typeof value === "function") {
+    return Object.freeze({ create: value as (slot: number) => unknown, dispose: undefined });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid(path, "a function (slot) => resource, or { create, dispose? }", value);
+  }
+  const raw = checkOptionsObject(path, value, ["create", "dispose"]);
+  const create = optionalFunction<(slot: number) => unknown>(`${path}.create`, raw.create);
+  if (create === undefined) {
+    throw invalid(`${path}.create`, "a function (slot) => resource", raw.create);
+  }
+  return Object.freeze({
+    create,
+    dispose: optionalFunction<(resource: unknown, slot: number) => unknown>(
+      `${path}.dispose`,
+      raw.dispose,
+    ),
   });
 }
 

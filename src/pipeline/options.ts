@@ -10,7 +10,7 @@ import type { HedgeAfter } from "../policy/hedge-trigger.js";
 import type { RetryBudget } from "../policy/retry-budget.js";
 
 /** Options every function stage takes (`map`, `filter`, `flatMap`, `tap`, `forEach`). */
-export interface StageOptions<I = unknown> {
+export interface StageOptions<I = unknown, R = unknown> {
   /**
    * Most items inside the function at once: an integer >= 1, `"cpus"` for the CPU quota of
    * this process (cgroup-aware), or a {@link Limiter} that sets the width while the run goes
@@ -74,6 +74,17 @@ export interface StageOptions<I = unknown> {
    * one with the most items waiting). Not on thread stages.
    */
   readonly perKey?: number;
+  /**
+   * One resource per slot, as `ctx.resource`: `(slot) => R | Promise<R>`, or
+   * `{ create, dispose }`. The resources of the slots the width asks for are made all at once
+   * before those slots take an item (a wider width later makes the new slots' first), and let
+   * go when the stage is done, whether the run completed, failed or was cancelled: `dispose`
+   * when given, else the resource's own `Symbol.asyncDispose`, `Symbol.dispose`, `release()`,
+   * `close()`, `end()` or `destroy()`, the first it has. One that cannot be made fails the run
+   * with a `ResourceError` naming the stage and slot. Not on thread stages (their module's
+   * `init()` makes per-thread state).
+   */
+  readonly resources?: ResourcesOption<R>;
   /**
    * How long one attempt of an item may run: ms or a string such as `"30s"` (> 0). At the
    * deadline the call's `ctx.signal` aborts and the attempt fails with a `TimeoutError`
@@ -276,4 +287,45 @@ export interface ToOptions<I = unknown> {
    * one key go to one partition, in order. Required when the destination has partitions.
    */
   readonly key?: (item: I) => unknown;
+}
+
+/** A stage's `resources`: how each slot's resource is made (and, optionally, let go). */
+export type ResourcesOption<R> =
+  | ((slot: number) => R | PromiseLike<R>)
+  | {
+      readonly create: (slot: number) => R | PromiseLike<R>;
+      readonly dispose?: (resource: R, slot: number) => unknown;
+    };
+
+/** Options of `.tee()`. */
+export interface TeeOptions {
+  /** Items the side path holds for the branch: integer >= 1. Default 1,024. */
+  readonly buffer?: number;
+  /**
+   * When the buffer is full: `"drop"` (default) drops the item from the side path (counted;
+   * the main path never waits), `"block"` waits for room (a slow branch slows the main path).
+   */
+  readonly mode?: "drop" | "block";
+  /** The tee stage's name. Default `tee#<position>`. */
+  readonly name?: string;
+}
+
+/** Options of `.route()`. */
+export interface RouteOptions {
+  /** Items each branch's buffer holds: integer >= 1. Default 64. */
+  readonly buffer?: number;
+  /** The route stage's name. Default `route#<position>`. */
+  readonly name?: string;
+}
+
+/** Options of `.loop()`. */
+export interface LoopOptions {
+  /** Times an item may go round the body again after a failure: integer >= 1. Required. */
+  readonly times: number;
+  /** What an item that failed its last time round does: `"fail"` (default) or `"skip"`. */
+  readonly onError?: "fail" | "skip";
+  /** Outputs of the body held ready downstream: integer >= 1. Default 64. */
+  readonly buffer?: number;
+  /** The loop stage's name. Default `loop#<position>`. */
+  readonly name?: string;
 }

@@ -10,11 +10,15 @@ import type { Failure, Result, Source, StageContext, StageFn } from "../contract
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import {
   checkOptionsObject,
+  enumOption,
+  functionArgument,
   integerOption,
   invalid,
   optionalFunction,
   signalOption,
+  stringOption,
 } from "../internal/validate.js";
+import { defaults } from "./defaults.js";
 import {
   batchStageSpec,
   countStageSpec,
@@ -27,17 +31,22 @@ import type {
   DistinctOptions,
   RunOptions,
   StageOptions,
+  LoopOptions,
+  RouteOptions,
   StepOptions,
+  TeeOptions,
   ToOptions,
 } from "./options.js";
 import { Run } from "./run.js";
-import { RunWriters } from "./run-writers.js";
+import { RunAttachments } from "./run-attachments.js";
 
 /** Stage options that make a stage emit `Result`s instead of failing. */
-export type CollectOptions<I> = StageOptions<I> & { readonly onError: "collect" };
+export type CollectOptions<I, R = unknown> = StageOptions<I, R> & { readonly onError: "collect" };
 
 /** Stage options that leave the output as it is: `onError` is `"fail"` or `"skip"`, or unset. */
-export type PlainOptions<I> = StageOptions<I> & { readonly onError?: "fail" | "skip" };
+export type PlainOptions<I, R = unknown> = StageOptions<I, R> & {
+  readonly onError?: "fail" | "skip";
+};
 
 /**
  * The end of a pipeline whose last stage consumes every item (`forEach`): nothing comes
@@ -82,30 +91,45 @@ export class Pipeline<T> {
    * @example
    * from(urls).map(async (url, { signal }) => (await fetch(url, { signal })).status, { concurrency: 32 })
    */
-  map<O>(fn: StageFn<T, O> | Executor<T, O>, options: CollectOptions<T>): Pipeline<Result<O, T>>;
-  map<O>(fn: StageFn<T, O> | Executor<T, O>, options?: PlainOptions<T>): Pipeline<O>;
-  map<O>(fn: StageFn<T, O> | Executor<T, O>, options: StageOptions<T>): Pipeline<O | Result<O, T>>;
-  map<O>(fn: StageFn<T, O> | Executor<T, O>, options?: StageOptions<T>): Pipeline<unknown> {
+  map<O, R = unknown>(
+    fn: StageFn<T, O, R> | Executor<T, O>,
+    options: CollectOptions<T, R>,
+  ): Pipeline<Result<O, T>>;
+  map<O, R = unknown>(
+    fn: StageFn<T, O, R> | Executor<T, O>,
+    options?: PlainOptions<T, R>,
+  ): Pipeline<O>;
+  map<O, R = unknown>(
+    fn: StageFn<T, O, R> | Executor<T, O>,
+    options: StageOptions<T, R>,
+  ): Pipeline<O | Result<O, T>>;
+  map<O, R = unknown>(
+    fn: StageFn<T, O, R> | Executor<T, O>,
+    options?: StageOptions<T, R>,
+  ): Pipeline<unknown> {
     return this.#with(functionStageSpec("map", this.#position, fn, options));
   }
 
   /** Keeps the items for which `fn` returns (or resolves to) a truthy value. */
-  filter<S extends T>(
-    fn: (item: T, ctx: StageContext) => item is S,
-    options?: PlainOptions<T>,
+  filter<S extends T, R = unknown>(
+    fn: (item: T, ctx: StageContext<R>) => item is S,
+    options?: PlainOptions<T, R>,
   ): Pipeline<S>;
-  filter(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: CollectOptions<T>,
+  filter<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: CollectOptions<T, R>,
   ): Pipeline<Result<T, T>>;
-  filter(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
-  filter(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: StageOptions<T>,
+  filter<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: PlainOptions<T, R>,
+  ): Pipeline<T>;
+  filter<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: StageOptions<T, R>,
   ): Pipeline<T | Result<T, T>>;
-  filter(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options?: StageOptions<T>,
+  filter<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: StageOptions<T, R>,
   ): Pipeline<unknown> {
     return this.#with(functionStageSpec("filter", this.#position, fn, options));
   }
@@ -117,42 +141,51 @@ export class Pipeline<T> {
    * in turn, in input order. A thread stage's function returns an iterable that is read
    * whole in its thread (generators cannot cross threads): its values come out together.
    */
-  flatMap(fn: StageFn<T, Readable>, options: CollectOptions<T>): Pipeline<Result<unknown, T>>;
-  flatMap(fn: StageFn<T, Readable>, options?: PlainOptions<T>): Pipeline<unknown>;
-  flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
-    options: CollectOptions<T>,
+  flatMap<R = unknown>(
+    fn: StageFn<T, Readable, R>,
+    options: CollectOptions<T, R>,
+  ): Pipeline<Result<unknown, T>>;
+  flatMap<R = unknown>(
+    fn: StageFn<T, Readable, R>,
+    options?: PlainOptions<T, R>,
+  ): Pipeline<unknown>;
+  flatMap<O, R = unknown>(
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    options: CollectOptions<T, R>,
   ): Pipeline<Result<O, T>>;
-  flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
-    options?: PlainOptions<T>,
+  flatMap<O, R = unknown>(
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    options?: PlainOptions<T, R>,
   ): Pipeline<O>;
-  flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, Iterable<O>>,
-    options: StageOptions<T>,
+  flatMap<O, R = unknown>(
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    options: StageOptions<T, R>,
   ): Pipeline<O | Result<O, T>>;
   /** An executor whose function's return type is not known: its values are `unknown`. */
-  flatMap(fn: Executor<T, unknown>, options?: StageOptions<T>): Pipeline<unknown>;
-  flatMap<O>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>> | Executor<T, unknown>,
-    options?: StageOptions<T>,
+  flatMap<R = unknown>(fn: Executor<T, unknown>, options?: StageOptions<T, R>): Pipeline<unknown>;
+  flatMap<O, R = unknown>(
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, unknown>,
+    options?: StageOptions<T, R>,
   ): Pipeline<unknown> {
     return this.#with(functionStageSpec("flatMap", this.#position, fn, options));
   }
 
   /** Calls `fn` for its side effect and passes each item on unchanged. */
-  tap(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: CollectOptions<T>,
+  tap<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: CollectOptions<T, R>,
   ): Pipeline<Result<T, T>>;
-  tap(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Pipeline<T>;
-  tap(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: StageOptions<T>,
+  tap<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: PlainOptions<T, R>,
+  ): Pipeline<T>;
+  tap<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: StageOptions<T, R>,
   ): Pipeline<T | Result<T, T>>;
-  tap(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options?: StageOptions<T>,
+  tap<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: StageOptions<T, R>,
   ): Pipeline<unknown> {
     return this.#with(functionStageSpec("tap", this.#position, fn, options));
   }
@@ -164,20 +197,218 @@ export class Pipeline<T> {
    * @example
    * const summary = await from(rows).forEach((row) => db.insert(row), { concurrency: 8 }).run();
    */
-  forEach(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: CollectOptions<T>,
+  forEach<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: CollectOptions<T, R>,
   ): Pipeline<Failure<T>>;
-  forEach(fn: StageFn<T, unknown> | Executor<T, unknown>, options?: PlainOptions<T>): Sink;
-  forEach(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options: StageOptions<T>,
+  forEach<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: PlainOptions<T, R>,
+  ): Sink;
+  forEach<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options: StageOptions<T, R>,
   ): Pipeline<Failure<T>> | Sink;
-  forEach(
-    fn: StageFn<T, unknown> | Executor<T, unknown>,
-    options?: StageOptions<T>,
+  forEach<R = unknown>(
+    fn: StageFn<T, unknown, R> | Executor<T, unknown>,
+    options?: StageOptions<T, R>,
   ): Pipeline<unknown> | Sink {
     return this.#with(functionStageSpec("forEach", this.#position, fn, options));
+  }
+
+  /**
+   * A bounded retry loop: each item runs through `body`, a pipeline built on the one `body`
+   * receives (`back => back.map(call).map(store)`), and an item something derived from which
+   * failed there (a throw in any of the body's function stages) goes round again, back to the
+   * body's first stage, at most `times` times more. An item that fails its last time round
+   * then goes through `onError`: `"fail"` (default) fails the run with a `StageError` naming
+   * the loop and the item (its `cause` the last error); `"skip"` drops it, counted as failed.
+   * What the body emits comes out; the body's stages keep their widths and policies (a stage
+   * with `onError: "collect"` emits its failures instead of sending them round). Every item
+   * goes round a bounded number of times, so the run ends. `run.stats()` shows the loop's
+   * `retried` count and its body's run under `branches` (`<loop>.body`). A body's flatMap
+   * that emitted values before a later failure emits them again on the next time round.
+   *
+   * @example
+   * from(payments).loop((back) => back.map(charge, { timeout: "5s" }), { times: 3, onError: "skip" })
+   * @throws {InvalidOptionError} when `body` does not return a pipeline built on its argument,
+   *   an option is invalid, or the source is a broker's.
+   */
+  loop<O>(body: (back: Pipeline<T>) => Pipeline<O> | Sink, options: LoopOptions): Pipeline<O> {
+    const make = functionArgument<(back: Pipeline<T>) => unknown>(
+      "loop.body",
+      body,
+      "a function back => a pipeline built on back",
+    );
+    if (isAcknowledged(this.#source)) {
+      throw new InvalidOptionError(
+        "Option `loop` cannot follow a broker source: a broker redelivers a failed message itself (`maxDeliveries`), and a stage's `retry` retries a call",
+        "loop",
+        undefined,
+      );
+    }
+    if (options === undefined) {
+      throw invalid("loop", "an options object with `times`: { times: 3 }", options);
+    }
+    const raw = checkOptionsObject("loop", options, ["times", "onError", "buffer", "name"]);
+    if (raw.times === undefined) {
+      throw invalid("loop.times", "an integer >= 1 (times an item may go round again)", raw.times);
+    }
+    const times = integerOption("loop.times", raw.times, 1, 1);
+    const onError = enumOption("loop.onError", raw.onError, ["fail", "skip"] as const, "fail");
+    const buffer = integerOption("loop.buffer", raw.buffer, 64, 1);
+    const name = stringOption("loop.name", raw.name, `loop#${this.#position}`);
+    const back = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
+    const built = make(back);
+    if (!(built instanceof Pipeline) || !built.readsFrom(teeSide)) {
+      throw invalid(
+        "loop.body",
+        "a function that returns the body, a pipeline built on the one it receives (back => back.map(…))",
+        built,
+      );
+    }
+    if (built.#stages.length === 0) {
+      throw invalid(
+        "loop.body",
+        "a function that returns a body with at least one stage (back => back.map(…))",
+        built,
+      );
+    }
+    // A failure in the body sends its item round again: the body's "fail" stages skip it
+    // (its delivery is nacked), and the loop decides.
+    const looped = built.withSpecs<O>(
+      built.#stages.map((spec) =>
+        "concurrency" in spec && spec.onError === "fail"
+          ? Object.freeze({ ...spec, onError: "skip" as const })
+          : spec,
+      ),
+    );
+    return this.#with(
+      Object.freeze({ kind: "loop" as const, name, buffer, times, onError, body: looped }),
+    );
+  }
+
+  /**
+   * A diamond: each item goes to the branch `route(item)` names, a pipeline built on the one
+   * the branch's function receives (`a: (p) => p.map(parseA)`), and the branches' outputs
+   * are merged after it (round robin, so a busy branch does not starve another), typed as
+   * the union of their outputs (a branch that ends in `forEach` emits nothing). Each branch
+   * runs with its own stages and widths, fed through a buffer of `buffer` items; a full one
+   * holds the route back, so backpressure reaches the main path. An item whose `route`
+   * throws or names no branch fails the run with a `StageError`, and so does a branch that
+   * fails (with its own error); cancelling the run cancels every branch. `run.stats()` shows
+   * each branch under `branches` (`<route>.<branch>`: offered, queued and its run's summary).
+   *
+   * @example
+   * from(events).route((e) => e.type, {
+   *   click: (p) => p.map(enrichClick, { concurrency: 32 }),
+   *   view: (p) => p.batch({ size: 500 }).map(summarize),
+   * }).forEach(store);
+   * @throws {InvalidOptionError} when `route` is not a function, a branch does not return a
+   *   pipeline built on its argument, an option is invalid, or the source is a broker's.
+   */
+  route<B extends Readonly<Record<string, (branch: Pipeline<T>) => Pipeline<unknown> | Sink>>>(
+    route: (item: T) => keyof B & string,
+    branches: B,
+    options?: RouteOptions,
+  ): Pipeline<RoutedItem<B>> {
+    const fn = functionArgument<(item: unknown) => unknown>(
+      "route.route",
+      route,
+      "a function item => the name of its branch",
+    );
+    if (typeof branches !== "object" || branches === null || Array.isArray(branches)) {
+      throw invalid("route.branches", "an object of branches: { name: (p) => p.map(…) }", branches);
+    }
+    const names = Object.keys(branches);
+    if (names.length === 0) {
+      throw invalid("route.branches", "an object with one branch or more", branches);
+    }
+    if (isAcknowledged(this.#source)) {
+      throw new InvalidOptionError(
+        "Option `route` cannot follow a broker source: each branch runs on its own, and a message would be acked before its branch had finished with it; route in a worker of its own per message type (a subject or key each), or use flatMap with a switch",
+        "route",
+        undefined,
+      );
+    }
+    const raw = checkOptionsObject("route", options, ["buffer", "name"]);
+    const buffer = integerOption("route.buffer", raw.buffer, 64, 1);
+    const name = stringOption("route.name", raw.name, `route#${this.#position}`);
+    const built: Record<string, object> = {};
+    for (const branchName of names) {
+      const path = `route.branches.${branchName}`;
+      const make = functionArgument<(side: Pipeline<T>) => unknown>(
+        path,
+        (branches as Record<string, unknown>)[branchName],
+        "a function p => a pipeline built on p",
+      );
+      const side = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
+      const branch = make(side);
+      if (!(branch instanceof Pipeline) || !branch.readsFrom(teeSide)) {
+        throw invalid(
+          path,
+          "a function that returns the branch, a pipeline built on the one it receives (p => p.map(…))",
+          branch,
+        );
+      }
+      built[branchName] = branch;
+    }
+    return this.#with(
+      Object.freeze({
+        kind: "route" as const,
+        name,
+        buffer,
+        route: fn,
+        branches: Object.freeze(built),
+      }),
+    );
+  }
+
+  /**
+   * A side path: every item goes on unchanged, and is also offered to `branch`, a pipeline
+   * built on the one `branch` receives (`side => side.map(audit).forEach(store)`), which runs
+   * beside the main path with a buffer of its own. `mode: "drop"` (the default) never holds
+   * the main path back: an item the full buffer has no room for is dropped from the side path
+   * and counted; `"block"` waits for room, so a slow branch slows the main path. The run ends
+   * once the branch has read its buffer to the end; a branch that fails fails the run (with
+   * its error, through this stage); cancelling the run cancels the branch. `run.stats()`
+   * shows each branch under `branches`: offered, dropped, queued and its run's own summary.
+   *
+   * @example
+   * from(orders).tee((side) => side.map(toAuditRow).forEach(writeAudit), { buffer: 10_000 })
+   *   .map(charge).forEach(ship);
+   * @throws {InvalidOptionError} when `branch` does not return a pipeline built on its argument, or an option is invalid.
+   */
+  tee(branch: (side: Pipeline<T>) => Pipeline<unknown> | Sink, options?: TeeOptions): Pipeline<T> {
+    const fn = functionArgument<(side: Pipeline<T>) => unknown>(
+      "tee.branch",
+      branch,
+      "a function side => a pipeline built on side",
+    );
+    const raw = checkOptionsObject("tee", options, ["buffer", "mode", "name"]);
+    const buffer = integerOption("tee.buffer", raw.buffer, 1_024, 1);
+    const mode = enumOption("tee.mode", raw.mode, ["drop", "block"] as const, "drop");
+    const name = stringOption("tee.name", raw.name, `tee#${this.#position}`);
+    const side = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
+    const built = fn(side);
+    if (!(built instanceof Pipeline) || !built.readsFrom(teeSide)) {
+      throw invalid(
+        "tee.branch",
+        "a function that returns the branch, a pipeline built on the one it receives (side => side.map(…).forEach(…))",
+        built,
+      );
+    }
+    if (built.#stages.length === 0) {
+      throw invalid(
+        "tee.branch",
+        "a function that returns a branch with at least one stage (side => side.forEach(…))",
+        built,
+      );
+    }
+    const spec = functionStageSpec("tap", this.#position, unboundTee, { concurrency: 1, name });
+    return this.#with(
+      Object.freeze({ ...spec, tee: Object.freeze({ branch: built, buffer, mode }) }),
+    );
   }
 
   /**
@@ -320,11 +551,12 @@ export class Pipeline<T> {
     const observers = runObservers(raw);
     // An acknowledged source's run tracks every item back to its delivery (src/ledger/).
     const source = this.#source;
-    // `.to()` stages write through writers of this run's own, closed when it settles.
-    const writers = new RunWriters();
-    const specs = writers.bind(this.#stages);
+    // `.to()` stages write through writers of this run's own, and `.tee()` stages feed
+    // branch runs of its own, let go when it settles.
+    const attachments = new RunAttachments();
+    const specs = attachments.bind(this.#stages);
     if (!isAcknowledged(source)) {
-      return new Run<T>(source, specs, this.#sourceBuffer, signal, observers, writers);
+      return new Run<T>(source, specs, this.#sourceBuffer, signal, observers, attachments);
     }
     const ledger = new Ledger(source, this.#sourceBuffer);
     return new Run<T>(
@@ -333,7 +565,7 @@ export class Pipeline<T> {
       this.#sourceBuffer,
       signal,
       observers,
-      writers,
+      attachments,
       ledger,
     );
   }
@@ -362,6 +594,19 @@ export class Pipeline<T> {
     return new Pipeline<O>(this.#source, specs, this.#sourceBuffer);
   }
 
+  /**
+   * @internal The same stages over another source (a `.tee()` branch over its run's side
+   * path). Not part of the public API.
+   */
+  withSource(source: Source<unknown> | AcknowledgedSource<unknown>): Pipeline<T> {
+    return new Pipeline<T>(source, this.#stages, this.#sourceBuffer);
+  }
+
+  /** @internal Whether this pipeline reads `source` (a branch built on a tee's side path). */
+  readsFrom(source: unknown): boolean {
+    return this.#source === source;
+  }
+
   get #position(): number {
     return this.#stages.length + 1;
   }
@@ -383,7 +628,33 @@ export class Pipeline<T> {
   }
 }
 
-/** A `.to()` stage's function until a run binds it to its writer (`RunWriters`). */
+/** A `.tee()` stage's function until a run binds it to its branch (`RunAttachments`). */
+function unboundTee(): never {
+  throw new Error("A .tee() stage ran without its run's branch");
+}
+
+/**
+ * The source a `.tee()` or `.route()` branch (or a `.loop()` body) is built on: each run
+ * reads its own side path instead.
+ */
+function teeSide(): never {
+  throw new InvalidOptionError(
+    "A branch (of .tee() or .route()) runs only inside the runs of the pipeline it branches from",
+    "branch",
+    undefined,
+  );
+}
+
+/** The items a `.route()` emits: the union of its branches' outputs. */
+export type RoutedItem<B> = {
+  [K in keyof B]: B[K] extends (branch: never) => infer P
+    ? P extends Pipeline<infer O>
+      ? O
+      : never
+    : never;
+}[keyof B];
+
+/** A `.to()` stage's function until a run binds it to its writer (`RunAttachments`). */
 function unboundWrite(): never {
   throw new Error("A .to() stage ran without its run's writer");
 }
@@ -402,6 +673,22 @@ export function describeStage(spec: StageSpec): StageDescription {
       return { name: spec.name, kind: spec.kind, buffer: spec.buffer, count: spec.count };
     case "scan":
       return { name: spec.name, kind: spec.kind, buffer: spec.buffer };
+    case "loop":
+      return {
+        name: spec.name,
+        kind: spec.kind,
+        buffer: spec.buffer,
+        times: spec.times,
+        onError: spec.onError,
+        body: (spec.body as Pipeline<unknown>).stages,
+      };
+    case "route":
+      return {
+        name: spec.name,
+        kind: spec.kind,
+        buffer: spec.buffer,
+        branches: Object.keys(spec.branches),
+      };
     case "distinct":
       return Number.isFinite(spec.limit)
         ? { name: spec.name, kind: spec.kind, buffer: spec.buffer, limit: spec.limit }

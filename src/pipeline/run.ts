@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import type { Ledger } from "../ledger/ledger.js";
-import type { RunWriters } from "./run-writers.js";
+import type { RunAttachments } from "./run-attachments.js";
 import { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { StageSpec } from "../contract/stage-spec.js";
@@ -9,6 +9,7 @@ import type { RunOutcome, RunSummary } from "../contract/summary.js";
 import type { Source } from "../contract/types.js";
 import { CancelledError } from "../errors/cancelled-error.js";
 import { RunConsumedError } from "../errors/run-consumed-error.js";
+import { isResourceError } from "../errors/resource-error.js";
 import { SourceError } from "../errors/source-error.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { functionArgument, invalid } from "../internal/validate.js";
@@ -91,8 +92,8 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
   #sampleEvery: number;
   #maxSamplesPerSecond: number;
   #loopProbe: EventLoopProbe | undefined;
-  /** The writers of the run's `.to()` stages, closed before it settles. */
-  readonly #writers: RunWriters | undefined;
+  /** The writers of the run's `.to()` stages and its `.tee()` branches, let go before it settles. */
+  readonly #attachments: RunAttachments | undefined;
   /** Tracks items back to their deliveries when the source is acknowledged. */
   readonly #ledger: Ledger | undefined;
   /** The run's tracer and logger, from its options. */
@@ -114,10 +115,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     sourceBuffer: number,
     signal: AbortSignal | undefined,
     observers: RunObservers = kUnobserved,
-    writers?: RunWriters,
+    attachments?: RunAttachments,
     ledger?: Ledger,
   ) {
-    this.#writers = writers;
+    this.#attachments = attachments;
     this.#ledger = ledger;
     this.#sampleEvery = observers.sampleEvery;
     this.#maxSamplesPerSecond = observers.maxSamplesPerSecond;
@@ -315,6 +316,11 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
       summary.error = this.#error;
     }
     if (this.#ledger !== undefined) summary.deliveries = this.#ledger.stats();
+    const branches = [
+      ...(this.#attachments?.branches() ?? []),
+      ...this.#stages.flatMap((stage) => stage.branches?.() ?? []),
+    ];
+    if (branches.length > 0) summary.branches = branches;
     return summary;
   }
 
@@ -751,10 +757,15 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     for (let i = 0; i < at; i++) this.#stages[i]!.stop(reason);
   }
 
-  /** The source's `return()` threw: a cleanup error the consumer must see, with it as cause. */
+  /**
+   * Letting go failed: the source's `return()` threw (a cleanup error the consumer must see,
+   * with it as cause), or a stage's resource could not be disposed of (its `ResourceError`).
+   */
   #cleanupFailed(error: unknown): void {
     if (this.#settledAt !== 0 || this.#outcome === "failed") return;
-    const cleanup = new SourceError(error, this.#input?.pulled ?? 0, true);
+    const cleanup = isResourceError(error)
+      ? error
+      : new SourceError(error, this.#input?.pulled ?? 0, true);
     if (this.#outcome === "running") {
       this.#stop("failed", cleanup);
       return;
@@ -790,16 +801,16 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     this.#userSignal?.removeEventListener("abort", this.#onUserAbort);
     this.#settledAt = performance.now();
     this.#loopProbe?.stop();
-    const writers = this.#writers?.opened === true ? this.#writers : undefined;
+    const attachments = this.#attachments?.opened === true ? this.#attachments : undefined;
     const ledger = this.#ledger;
-    if (writers === undefined && ledger === undefined) {
+    if (attachments === undefined && ledger === undefined) {
       this.#announce(this.stats());
       return;
     }
-    // The `.to()` writers and the source's connections close before the run is settled: a
-    // process may exit then.
+    // The `.to()` writers, the `.tee()` branches and the source's connections are let go
+    // before the run is settled: a process may exit then.
     void Promise.all([
-      writers?.close(),
+      attachments?.close(this.#outcome === "completed"),
       ledger?.close().then(
         () => undefined,
         (error: unknown) => error,
@@ -837,5 +848,5 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
 }
 
 function isCleanupError(error: unknown): boolean {
-  return error instanceof SourceError && error.cleanup;
+  return (error instanceof SourceError && error.cleanup) || isResourceError(error);
 }

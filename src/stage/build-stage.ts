@@ -3,6 +3,8 @@ import type { Stage, StageInput } from "../contract/stage.js";
 import type { StageSpec } from "../contract/stage-spec.js";
 import { BatchStage } from "./batch-stage.js";
 import { FunctionStage } from "./function-stage.js";
+import { LoopStage } from "./loop-stage.js";
+import { RouteStage } from "./route-stage.js";
 import { StepStage } from "./step-stage.js";
 
 /** Builds the stage a spec describes, reading from `input`. */
@@ -15,6 +17,10 @@ export function buildStage(spec: StageSpec, input: StageInput<unknown>, run: Run
     case "scan":
     case "distinct":
       return new StepStage(spec, input, run);
+    case "route":
+      return new RouteStage(spec, input, run);
+    case "loop":
+      return new LoopStage(spec, input, run);
     default:
       // An executor (threads) builds its own runtime; the event loop is the default.
       return spec.executor === undefined

@@ -21,6 +21,8 @@ export class CallContext implements StageContext {
   attempt = 1;
   readonly stage: string;
   readonly slot: number;
+  /** The slot's own resource (the stage's `resources`); `undefined` without. */
+  resource: unknown = undefined;
   /** The controller of the last call that read its signal: the call with index `#owner`. */
   controller: AbortController | undefined = undefined;
   #owner = -1;

@@ -28,6 +28,8 @@ export class DispatchGate implements StageGate {
   /** Whether an adaptive limiter sets the width. */
   adaptive = false;
   #onChange: () => void = () => {};
+  /** The most the width may be whatever is asked: the slots with their resource made. */
+  #ceiling = Number.POSITIVE_INFINITY;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -49,6 +51,15 @@ export class DispatchGate implements StageGate {
     this.#apply();
   }
 
+  /**
+   * Caps the live width at `ceiling` whatever flow control asks (a stage with `resources`:
+   * only slots whose resource is made may take an item), and wakes dispatch.
+   */
+  setCeiling(ceiling: number): void {
+    this.#ceiling = ceiling;
+    this.#apply();
+  }
+
   /** Called whenever the limit changes: the stage dispatches again. */
   onChange(callback: () => void): void {
     this.#onChange = callback;
@@ -63,7 +74,7 @@ export class DispatchGate implements StageGate {
   }
 
   #apply(): void {
-    this.limit = this.paused ? 0 : this.target;
+    this.limit = this.paused ? 0 : Math.min(this.target, this.#ceiling);
     this.guarded = this.stopped || this.limit < this.max;
     this.#onChange();
   }

@@ -104,6 +104,7 @@ function deadLetterContext(
     stage: ctx.stage,
     slot: ctx.slot,
     worker: ctx.slot,
+    resource: ctx.resource,
     attempt: history === undefined ? ctx.attempt : history.length,
     history: history ?? [{ attempt: ctx.attempt, error, at: Date.now() }],
   };

@@ -16,6 +16,7 @@ import { StageLimit, startingLimit } from "../limit/stage-limit.js";
 import { Admission, WeightGate } from "../limit/weight-gate.js";
 import { RateAdmission, StageRate } from "../limit/stage-rate.js";
 import { KeyAdmission, KeyGate } from "../limit/key-gate.js";
+import { SlotResources } from "./slot-resources.js";
 import type { Waiting } from "../limit/rate-gate.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
 import { expandMany, type ManyHost } from "./expand-many.js";
@@ -90,6 +91,8 @@ export class FunctionStage
   readonly #weights: WeightGate | undefined;
   /** The stage's token bucket(s), when it has a `rateLimit` option. */
   readonly #rate: StageRate | undefined;
+  /** One resource per slot (`resources`), when the stage has them. */
+  readonly #resources: SlotResources | undefined;
   /** The `perKey` bulkhead, when the stage has `key`. */
   readonly #keys: KeyGate | undefined;
   /** Timeout, retry, hedge, breaker and dedupe, when the stage sets any: it calls `#fn`. */
@@ -243,6 +246,10 @@ export class FunctionStage
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
     this.#plainSink = plain && this.#kind === FOR_EACH;
     this.#slots = new WorkerSlots(this.gate, spec.name, this);
+    this.#resources =
+      spec.resources === undefined ? undefined : new SlotResources(spec.resources, spec.name);
+    // No slot takes an item before its resource is made.
+    if (this.#resources !== undefined) this.gate.setCeiling(0);
     const resilience = spec.resilience;
     if (resilience !== undefined && resilience.timeoutMs !== Infinity && !resilience.hedge) {
       // A plain timeout lives in the slots: the fast paths stay on, no promise per item.
@@ -252,7 +259,8 @@ export class FunctionStage
 
   start(): void {
     // Width changes made before the start (run.setConcurrency, pause) only set the gate.
-    this.gate.onChange(() => this.#event());
+    this.gate.onChange(() => this.#widthChanged());
+    if (this.#resources !== undefined) this.#makeResources(this.#resources);
     this.#limit?.watch(() => this.#inputFill());
     this.#busy = true;
     this.#dispatch();
@@ -322,6 +330,30 @@ export class FunctionStage
       inFlight: this.#inFlight,
       ...(this.#keys === undefined ? {} : { keys: this.#keys.stats() }),
     });
+  }
+
+  /** The width changed: slots it opens get their resources first; dispatch. */
+  #widthChanged(): void {
+    const resources = this.#resources;
+    if (resources !== undefined && this.gate.target > resources.requested) {
+      this.#makeResources(resources);
+    }
+    this.#event();
+  }
+
+  /**
+   * Makes the resources of the slots the width asks for, all at once, then opens the gate to
+   * them; a resource that cannot be made fails the run with a `ResourceError`.
+   */
+  #makeResources(resources: SlotResources): void {
+    resources.grow(this.gate.target).then(
+      (ready) => {
+        if (this.gate.stopped) return;
+        this.#slots.giveResources((slot) => resources.of(slot));
+        this.gate.setCeiling(ready);
+      },
+      (error: unknown) => this.#run.fail(error),
+    );
   }
 
   /** How full the input is, from 0 to 1; an input read on demand is full while it has items. */
@@ -1358,6 +1390,16 @@ export class FunctionStage
     this.flush();
     this.cancelTurn();
     this.output.close();
-    this.#resolveDone();
+    const resources = this.#resources;
+    if (resources === undefined) {
+      this.#resolveDone();
+      return;
+    }
+    // The stage is done once its resources are let go (on abort too); a disposal that throws
+    // fails a run that would have completed.
+    void resources.dispose().then((error) => {
+      if (error !== undefined) this.#run.cleanupFailed(error);
+      this.#resolveDone();
+    });
   }
 }

@@ -125,6 +125,8 @@ export class WorkerSlots {
   taken = 0;
   /** Of `taken`, slots held by calls past their timeout, whose items have moved on. */
   lingering = 0;
+  /** Each slot's resource, once a stage's `resources` are made. */
+  #resourceOf: ((slot: number) => unknown) | undefined = undefined;
   /** The stage's `timeout` over its slots, when it has one. */
   #deadlines: SlotDeadlines | undefined = undefined;
   /**
@@ -193,6 +195,7 @@ export class WorkerSlots {
     const free = this.#free;
     if (free.length === 0) {
       const ctx = new CallContext(this.#stage, this.#all.length, this.#gate);
+      if (this.#resourceOf !== undefined) ctx.resource = this.#resourceOf(ctx.slot);
       const slot = new SlotState(ctx, this, this.#handlers, this.#deadlines !== undefined);
       this.#all.push(slot);
       free.push(slot);
@@ -230,6 +233,12 @@ export class WorkerSlots {
   free(slot: WorkerSlot): void {
     this.taken--;
     this.#free.push(slot as SlotState);
+  }
+
+  /** Hands each slot its resource, `of(slot)` (a stage's `resources` were made). */
+  giveResources(of: (slot: number) => unknown): void {
+    this.#resourceOf = of;
+    for (const slot of this.#all) slot.ctx.resource = of(slot.ctx.slot);
   }
 
   /** Aborts the signal of every call in flight (and of a sync call under way). */

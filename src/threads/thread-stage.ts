@@ -954,6 +954,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 class FailureContext implements StageContext {
   index = -1;
   readonly attempt = 1;
+  /** Thread stages have no per-slot resources. */
+  readonly resource = undefined;
   readonly stage: string;
   readonly slot = -1;
   readonly #controller = new AbortController();

@@ -37,9 +37,10 @@ function deadLetterContext(overrides: Partial<DeadLetterContext> = {}): DeadLett
     slot: 0,
     worker: 0,
     attempt: 1,
+    resource: undefined,
     history: [],
     ...overrides,
-  };
+  } as DeadLetterContext;
 }
 
 interface Order {

@@ -24,5 +24,35 @@ from([{ host: "a" }]).map((x) => x, { key: (item) => item.port, perKey: 2 });
 // @ts-expect-error perKey is a number
 from([1]).map((x) => x, { key: (n) => n, perKey: "1" });
 
+class Conn {
+  query(): number {
+    return 1;
+  }
+}
+from([1]).map((n, ctx) => ctx.resource.query() + n, { resources: () => new Conn() });
+from([1]).map((n, ctx) => ctx.resource.query() + n, {
+  resources: { create: async (_slot: number) => new Conn(), dispose: (conn) => conn.query() },
+});
+// @ts-expect-error ctx.resource is typed by what resources makes
+from([1]).map((n, ctx) => ctx.resource.nope() + n, { resources: () => new Conn() });
+
+interface Hit {
+  readonly kind: "click" | "view";
+  readonly x: number;
+}
+const routed: Pipeline<number | string> = from<Hit>([]).route((e) => e.kind, {
+  click: (p) => p.map((e) => e.x),
+  view: (p) => p.map((e) => String(e.x)),
+});
+// @ts-expect-error route's function names one of the branches
+from<Hit>([]).route(() => "zoom", { click: (p) => p.map((e) => e.x) });
+const looped: Pipeline<string> = from([1]).loop((back) => back.map((n) => String(n)), {
+  times: 2,
+});
+const teed: Pipeline<number> = from([1]).tee((side) => side.forEach(() => {}));
+
+void routed;
+void looped;
+void teed;
 void typed;
 void narrow;

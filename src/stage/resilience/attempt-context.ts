@@ -11,6 +11,8 @@ export class AttemptContext implements StageContext {
   readonly stage: string;
   readonly slot: number;
   readonly attempt: number;
+  /** The slot's resource (`resources`), which the call uses as the slot's own would. */
+  readonly resource: unknown;
   /** The second call of a hedged attempt: its item's wait in the queue was timed already. */
   readonly hedge: boolean;
   #controller: AbortController | undefined = undefined;
@@ -18,8 +20,16 @@ export class AttemptContext implements StageContext {
   #reason: unknown = undefined;
   #aborted = false;
 
-  constructor(stage: string, slot: number, index: number, attempt: number, hedge = false) {
+  constructor(
+    stage: string,
+    slot: number,
+    index: number,
+    attempt: number,
+    resource: unknown,
+    hedge = false,
+  ) {
     this.hedge = hedge;
+    this.resource = resource;
     this.stage = stage;
     this.slot = slot;
     this.index = index;

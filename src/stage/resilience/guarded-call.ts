@@ -44,6 +44,8 @@ export class GuardedCall {
   /** Whether the watch has hedged this attempt, or decided not to. */
   hedgeLooked = false;
   readonly #owner: CallOwner;
+  /** The slot's resource: a hedge's second call uses the same one. */
+  readonly #resource: unknown;
   readonly #primary: AttemptContext;
   #hedge: AttemptContext | undefined = undefined;
   /** Calls started and not settled. */
@@ -59,14 +61,16 @@ export class GuardedCall {
     slot: number,
     attempt: number,
     started: number,
+    resource: unknown,
   ) {
     this.#owner = owner;
+    this.#resource = resource;
     this.item = item;
     this.index = index;
     this.slot = slot;
     this.attempt = attempt;
     this.started = started;
-    this.#primary = new AttemptContext(owner.stage, slot, index, attempt);
+    this.#primary = new AttemptContext(owner.stage, slot, index, attempt, resource);
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -106,7 +110,14 @@ export class GuardedCall {
   /** Starts the second call of a hedged request (the watch checked the time and the budget). */
   startHedge(): void {
     if (this.#decided || this.#hedge !== undefined) return;
-    const ctx = new AttemptContext(this.#owner.stage, this.slot, this.index, this.attempt, true);
+    const ctx = new AttemptContext(
+      this.#owner.stage,
+      this.slot,
+      this.index,
+      this.attempt,
+      this.#resource,
+      true,
+    );
     this.#hedge = ctx;
     this.#running++;
     let result: unknown;

@@ -280,7 +280,15 @@ export class StageGuard implements CallOwner, HedgeSource {
       return this.fn(item, ctx);
     }
     this.#hedgeBudget?.recordCall();
-    const call = new GuardedCall(this, item, index, ctx.slot, attempt, this.#clock.now());
+    const call = new GuardedCall(
+      this,
+      item,
+      index,
+      ctx.slot,
+      attempt,
+      this.#clock.now(),
+      ctx.resource,
+    );
     const sync = call.begin();
     if (sync !== undefined) return sync.value;
     watch.add(call);
