@@ -31,6 +31,7 @@ export type {
   ResourcesOption,
   RouteOptions,
   LoopOptions,
+  TenantsOptions,
   RunOptions,
   StageBreakerOptions,
   StageHedgeOptions,
@@ -63,6 +64,7 @@ export type {
   StageStats,
   ThreadStageStats,
   KeyStats,
+  TenantStats,
   TeeStats,
 } from "./contract/summary.js";
 export { type Executor, isExecutor } from "./contract/executor.js";

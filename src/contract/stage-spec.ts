@@ -37,6 +37,8 @@ export interface FunctionStageSpec {
   readonly key: KeySpec | undefined;
   /** One resource per slot (`ctx.resource`), made before the slot takes an item. */
   readonly resources: ResourcesSpec | undefined;
+  /** Per-tenant quotas and fair scheduling across tenants. */
+  readonly tenants: TenantsSpec | undefined;
   /** `timeout`, `retry`, `hedge`, `breaker`, `dedupe`; `undefined` when the stage sets none. */
   readonly resilience: ResilienceSpec | undefined;
   /**
@@ -148,4 +150,22 @@ export interface TeeSpec {
   readonly buffer: number;
   /** When the buffer is full: wait for room, or drop the item from the side path. */
   readonly mode: "block" | "drop";
+}
+
+/** A function stage's `tenants`, checked. */
+export interface TenantsSpec {
+  readonly key: (item: unknown) => unknown;
+  /** Items of one tenant running at once, at most. */
+  readonly concurrency: number;
+  /** Items of one tenant waiting at once, at most. */
+  readonly queue: number;
+  /** When a tenant's queue is full: hold the input back, or drop the item (counted). */
+  readonly overflow: "block" | "shed";
+  /** A token bucket per tenant: `rate` per `perMs`, `burst` at once. */
+  readonly rate:
+    { readonly rate: number; readonly perMs: number; readonly burst: number } | undefined;
+  /** Each tenant's share of the turns (default 1 each). */
+  readonly weights: ((tenant: unknown) => number) | Readonly<Record<string, number>> | undefined;
+  /** How long a tenant with nothing in the stage is remembered (its bucket, its credit). */
+  readonly idleMs: number;
 }

@@ -86,6 +86,26 @@ export interface StageStats {
   readonly threads?: ThreadStageStats;
   /** A keyed stage's figures (`key` with `perKey`); absent otherwise. */
   readonly keys?: KeyStats;
+  /** A multi-tenant stage's figures (`tenants`); absent otherwise. */
+  readonly tenants?: TenantStats;
+}
+
+/** What `run.stats()` shows of a stage with `tenants`. */
+export interface TenantStats {
+  /** Tenants remembered now (with items in the stage, or idle for less than `idle`). */
+  readonly known: number;
+  /** Items waiting for their tenant's turn now. */
+  readonly waiting: number;
+  /** Items dropped because their tenant's queue was full (`overflow: "shed"`). */
+  readonly shed: number;
+  /** Tenants forgotten after `idle` with nothing in the stage. */
+  readonly reaped: number;
+  /** The tenant with the most items waiting now, if any waits. */
+  readonly hottest?: {
+    readonly tenant: string;
+    readonly running: number;
+    readonly waiting: number;
+  };
 }
 
 /** What `run.stats()` shows of a keyed stage (`key` with `perKey`). */

@@ -68,6 +68,10 @@ function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
       spec.key === undefined
         ? undefined
         : Object.freeze({ ...spec.key, keyOf: keyOfValue(spec.key.keyOf) }),
+    tenants:
+      spec.tenants === undefined
+        ? undefined
+        : Object.freeze({ ...spec.tenants, key: keyOfValue(spec.tenants.key) }),
     resilience: trackResilience(spec.resilience),
     deadLetter: trackDeadLetter(spec.deadLetter),
     onShed: (item) => {

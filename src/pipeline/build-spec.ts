@@ -19,6 +19,7 @@ import type {
   KeySpec,
   ResourcesSpec,
   StepStageSpec,
+  TenantsSpec,
 } from "../contract/stage-spec.js";
 import { limiterOption } from "../limit/limiter-option.js";
 import { resilienceSpec } from "../stage/resilience/resilience-spec.js";
@@ -40,6 +41,7 @@ const STAGE_KEYS = [
   "key",
   "perKey",
   "resources",
+  "tenants",
   "timeout",
   "retry",
   "hedge",
@@ -123,6 +125,12 @@ export function functionStageSpec(
   }
   const key = keyOption(kind, raw.key, raw.perKey, executor !== undefined);
   const resources = resourcesOption(kind, raw.resources, executor !== undefined);
+  const tenants = tenantsOption(
+    kind,
+    raw,
+    executor !== undefined,
+    defaultBuffer(raw.buffer, concurrency),
+  );
   const resilience = resilienceSpec(
     kind,
     raw,
@@ -154,7 +162,95 @@ export function functionStageSpec(
     rateLimit,
     key,
     resources,
+    tenants,
     resilience,
+  });
+}
+
+/** The stage's buffer as it will be set: `buffer`, or its default for `concurrency`. */
+function defaultBuffer(buffer: unknown, concurrency: number): number {
+  return typeof buffer === "number" && Number.isSafeInteger(buffer) && buffer >= 1
+    ? buffer
+    : Math.max(concurrency * defaults.bufferPerWorker, defaults.minBuffer);
+}
+
+const TENANT_KEYS = ["key", "concurrency", "queue", "overflow", "rate", "weights", "idle"] as const;
+
+/** `tenants`, checked: not on a thread stage, nor beside `perKey`, `weight` or `rateLimit`. */
+function tenantsOption(
+  kind: FunctionKind,
+  raw: Readonly<Record<string, unknown>>,
+  onThreads: boolean,
+  buffer: number,
+): TenantsSpec | undefined {
+  const value = raw.tenants;
+  if (value === undefined) return undefined;
+  const path = `${kind}.tenants`;
+  if (onThreads) {
+    throw new InvalidOptionError(
+      `Option \`${path}\` applies to stages that run on the event loop, not to a thread stage: its threads take items by the batch`,
+      path,
+      value,
+    );
+  }
+  for (const other of ["perKey", "weight", "rateLimit"] as const) {
+    if (raw[other] !== undefined) {
+      throw new InvalidOptionError(
+        `Option \`${path}\` does not combine with \`${kind}.${other}\`: tenants have their own quota (\`concurrency\`, \`queue\`) and token bucket (\`rate\`) each`,
+        path,
+        value,
+      );
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid(path, "an options object with `key` and `concurrency`", value);
+  }
+  const checked = checkOptionsObject(path, value, TENANT_KEYS);
+  const key = optionalFunction<(item: unknown) => unknown>(`${path}.key`, checked.key);
+  if (key === undefined) {
+    throw invalid(`${path}.key`, "a function item => its tenant", checked.key);
+  }
+  if (checked.concurrency === undefined) {
+    throw invalid(
+      `${path}.concurrency`,
+      "an integer >= 1 (items of one tenant running at once)",
+      checked.concurrency,
+    );
+  }
+  const weights = checked.weights;
+  if (
+    weights !== undefined &&
+    typeof weights !== "function" &&
+    (typeof weights !== "object" ||
+      weights === null ||
+      Array.isArray(weights) ||
+      !Object.values(weights).every((w) => typeof w === "number" && Number.isFinite(w) && w > 0))
+  ) {
+    throw invalid(
+      `${path}.weights`,
+      "a function tenant => weight, or an object { tenant: weight } of numbers > 0",
+      weights,
+    );
+  }
+  const rate = rateLimitOption(`${path}.rate`, checked.rate);
+  if (rate?.key !== undefined) {
+    throw invalid(
+      `${path}.rate`,
+      "{ rate, per?, burst? } (each tenant has its own bucket)",
+      checked.rate,
+    );
+  }
+  return Object.freeze({
+    key,
+    concurrency: integerOption(`${path}.concurrency`, checked.concurrency, 1, 1),
+    queue: integerOption(`${path}.queue`, checked.queue, buffer, 1),
+    overflow: enumOption(`${path}.overflow`, checked.overflow, ["block", "shed"] as const, "block"),
+    rate:
+      rate === undefined
+        ? undefined
+        : Object.freeze({ rate: rate.rate, perMs: rate.per, burst: rate.burst }),
+    weights: weights as TenantsSpec["weights"],
+    idleMs: durationOption(`${path}.idle`, checked.idle, 60_000),
   });
 }
 

@@ -86,6 +86,14 @@ export interface StageOptions<I = unknown, R = unknown> {
    */
   readonly resources?: ResourcesOption<R>;
   /**
+   * Many tenants in one stage: each tenant (`key(item)`) has its own quota inside the stage,
+   * so one cannot exhaust it, and the items waiting are started across tenants in turn
+   * (weighted by `weights`). A tenant's state is made on its first item and forgotten after
+   * `idle` with nothing in the stage. `run.stats()` shows `tenants`. Not beside `perKey`,
+   * `weight` or `rateLimit`, nor on thread stages.
+   */
+  readonly tenants?: TenantsOptions<I>;
+  /**
    * How long one attempt of an item may run: ms or a string such as `"30s"` (> 0). At the
    * deadline the call's `ctx.signal` aborts and the attempt fails with a `TimeoutError`
    * (`ERR_SLUICE_TIMEOUT`, naming the stage, the item's index and the elapsed ms), which
@@ -328,4 +336,26 @@ export interface LoopOptions {
   readonly buffer?: number;
   /** The loop stage's name. Default `loop#<position>`. */
   readonly name?: string;
+}
+
+/** A stage's `tenants` option. */
+export interface TenantsOptions<I = unknown> {
+  /** Each item's tenant (a customer, an API key); compared as a `Map` compares keys. */
+  readonly key: (item: I) => unknown;
+  /** Items of one tenant running at once, at most: integer >= 1. Required. */
+  readonly concurrency: number;
+  /** Items of one tenant waiting in the stage at once, at most. Default: the stage's `buffer`. */
+  readonly queue?: number;
+  /**
+   * When a tenant's queue is full: `"block"` (default) holds the stage's input back until it
+   * has room, so the items behind wait too; `"shed"` drops the item (counted as shed; `onShed`
+   * hears of it), so a flooding tenant never holds the others up.
+   */
+  readonly overflow?: "block" | "shed";
+  /** A token bucket per tenant: at most `rate` starts per `per` (default 1 s), `burst` at once. */
+  readonly rate?: { readonly rate: number; readonly per?: Duration; readonly burst?: number };
+  /** Each tenant's share of the turns: `(tenant) => weight` or `{ tenant: weight }`. Default 1. */
+  readonly weights?: ((tenant: unknown) => number) | Readonly<Record<string, number>>;
+  /** How long a tenant with nothing in the stage is remembered: ms or `"1m"`. Default 60 s. */
+  readonly idle?: Duration;
 }

@@ -16,6 +16,7 @@ import { StageLimit, startingLimit } from "../limit/stage-limit.js";
 import { Admission, WeightGate } from "../limit/weight-gate.js";
 import { RateAdmission, StageRate } from "../limit/stage-rate.js";
 import { KeyAdmission, KeyGate } from "../limit/key-gate.js";
+import { TenantAdmission, TenantGate } from "../limit/tenant-gate.js";
 import { SlotResources } from "./slot-resources.js";
 import type { Waiting } from "../limit/rate-gate.js";
 import { applyErrorPolicy, type ErrorPolicyPlan, type FailureHost } from "./error-policy.js";
@@ -95,6 +96,10 @@ export class FunctionStage
   readonly #resources: SlotResources | undefined;
   /** The `perKey` bulkhead, when the stage has `key`. */
   readonly #keys: KeyGate | undefined;
+  /** Per-tenant quotas and turns, when the stage has `tenants`. */
+  readonly #tenants: TenantGate | undefined;
+  /** Items dropped because their tenant's queue was full. */
+  #tenantShed = 0;
   /** Timeout, retry, hedge, breaker and dedupe, when the stage sets any: it calls `#fn`. */
   readonly #guard: StageGuard | undefined;
   readonly #failures = new FailureTally();
@@ -233,14 +238,20 @@ export class FunctionStage
     this.#rate =
       spec.rateLimit === undefined ? undefined : new StageRate(spec.rateLimit, this.#eventHandler);
     this.#keys = spec.key === undefined ? undefined : new KeyGate(spec.key.keyOf, spec.key.perKey);
+    this.#tenants =
+      spec.tenants === undefined ? undefined : new TenantGate(spec.tenants, this.#eventHandler);
     this.#holds =
-      this.#rate !== undefined || this.#keys !== undefined || this.#guard?.waits !== undefined;
+      this.#rate !== undefined ||
+      this.#keys !== undefined ||
+      this.#tenants !== undefined ||
+      this.#guard?.waits !== undefined;
     // A retry starts from the dispatcher, before new input; a hedge's loser holds a place; an
     // item whose key's turn came starts there too.
     this.#settleThroughDispatch =
       this.#weights !== undefined ||
       this.#rate !== undefined ||
       this.#keys !== undefined ||
+      this.#tenants !== undefined ||
       this.#guard?.wraps === true;
     // A limiter hears of every settled call: on the slower path, so static stages pay nothing.
     this.#fastSettle = this.#plainMap && !this.#settleThroughDispatch && this.#limit === undefined;
@@ -285,6 +296,12 @@ export class FunctionStage
       this.#cancelled += held;
       this.#inside -= held;
     }
+    if (this.#tenants !== undefined) {
+      // Items waiting for their tenant's turn never started: they end here, cancelled.
+      const held = this.#tenants.clear();
+      this.#cancelled += held;
+      this.#inside -= held;
+    }
     if (this.#guard !== undefined) {
       // Items backing off before a retry: they end here, cancelled.
       const waiting = this.#guard.stop(reason);
@@ -315,8 +332,8 @@ export class FunctionStage
   stats(): StageStats {
     return stageStats(this.spec, this.gate.target, {
       // Every item that starts takes the next index: the count in is the next index.
-      in: this.#nextIndex + shedCount(this.#input),
-      shed: shedCount(this.#input),
+      in: this.#nextIndex + shedCount(this.#input) + this.#tenantShed,
+      shed: shedCount(this.#input) + this.#tenantShed,
       out: this.#out + this.#fastOut,
       filtered: this.#filtered,
       failed: this.#failed,
@@ -329,6 +346,7 @@ export class FunctionStage
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,
       ...(this.#keys === undefined ? {} : { keys: this.#keys.stats() }),
+      ...(this.#tenants === undefined ? {} : { tenants: this.#tenants.stats() }),
     });
   }
 
@@ -395,6 +413,7 @@ export class FunctionStage
           (this.#cursor.ended &&
             (this.#rate?.held ?? 0) === 0 &&
             (this.#keys?.held ?? 0) === 0 &&
+            (this.#tenants?.held ?? 0) === 0 &&
             (this.#guard?.waits?.size ?? 0) === 0)
         : this.#graceOver
     ) {
@@ -416,8 +435,9 @@ export class FunctionStage
     // burst.
     const plainMap = this.#plainMap;
     const plainSink = this.#plainSink;
+    const intake = this.#tenants !== undefined;
     for (;;) {
-      if (gate.stopped || slots.allBusy || run.holdTurn(resume)) return;
+      if (gate.stopped || (slots.allBusy && !intake) || run.holdTurn(resume)) return;
       if (this.#holds) {
         const held = this.#startHeldOrRetry();
         if (held === HELD_STARTED) continue;
@@ -433,8 +453,14 @@ export class FunctionStage
       const start = cursor.position;
       let end = Math.min(buffer.length, start + room);
       let weight = 0;
-      if (this.#weights !== undefined || this.#rate !== undefined || this.#keys !== undefined) {
-        // One item at a time, each weighed, given its key's turn and a token before it starts.
+      if (
+        this.#weights !== undefined ||
+        this.#rate !== undefined ||
+        this.#keys !== undefined ||
+        this.#tenants !== undefined
+      ) {
+        // One item at a time, each weighed, given its key's or tenant's turn and a token
+        // before it starts.
         const admitted = this.#admitHead(slot);
         if (admitted === HEAD_WAITS) return;
         if (admitted === HEAD_TAKEN) continue;
@@ -658,8 +684,9 @@ export class FunctionStage
     const cursor = this.#cursor;
     const slots = this.#slots;
     for (;;) {
-      if (this.gate.stopped || slots.allBusy || this.#run.holdTurn(this.#eventHandler)) return;
-      if (this.#rate !== undefined || this.#keys !== undefined) {
+      const busy = slots.allBusy && this.#tenants === undefined;
+      if (this.gate.stopped || busy || this.#run.holdTurn(this.#eventHandler)) return;
+      if (this.#rate !== undefined || this.#keys !== undefined || this.#tenants !== undefined) {
         const held = this.#startHeldOrRetry();
         if (held === HELD_STARTED) continue;
         if (held === HELD_BLOCKED) return;
@@ -668,7 +695,12 @@ export class FunctionStage
       if (!this.#canStart(full)) return;
       const slot = slots.peek();
       let weight = 0;
-      if (this.#weights !== undefined || this.#rate !== undefined || this.#keys !== undefined) {
+      if (
+        this.#weights !== undefined ||
+        this.#rate !== undefined ||
+        this.#keys !== undefined ||
+        this.#tenants !== undefined
+      ) {
         weight = this.#admitHead(slot);
         if (weight === HEAD_WAITS) return;
         if (weight === HEAD_TAKEN) continue;
@@ -713,6 +745,24 @@ export class FunctionStage
       }
       if (admission === KeyAdmission.Parked) {
         this.#park();
+        return HEAD_TAKEN;
+      }
+    }
+    const tenants = this.#tenants;
+    if (tenants !== undefined) {
+      if (this.#manyInTurn && tenants.held > 0) return HEAD_WAITS;
+      const admission = tenants.admit(head, this.#nextIndex, 0, !this.#slots.allBusy);
+      if (admission === TenantAdmission.Wait) return HEAD_WAITS;
+      if (admission === TenantAdmission.Fail) {
+        this.#failHead(slot, tenants.failure);
+        return HEAD_TAKEN;
+      }
+      if (admission === TenantAdmission.Parked) {
+        this.#park();
+        return HEAD_TAKEN;
+      }
+      if (admission === TenantAdmission.Shed) {
+        this.#shedHead();
         return HEAD_TAKEN;
       }
     }
@@ -774,6 +824,8 @@ export class FunctionStage
    * neither pays one field check per burst.
    */
   #startHeldOrRetry(): number {
+    // A stage with tenants takes input while its slots are busy (into the tenants' queues).
+    if (this.#slots.allBusy) return HELD_NONE;
     const retries = this.#guard?.waits;
     if (retries !== undefined && retries.size > 0) {
       const held = this.#startRetry(retries.peekReady());
@@ -783,9 +835,34 @@ export class FunctionStage
       const held = this.#startHeld();
       if (held !== HELD_NONE) return held;
     }
+    if (this.#tenants !== undefined) {
+      const waiting = this.#tenants.next();
+      return waiting === undefined
+        ? HELD_NONE
+        : this.#startWaiting(waiting.item, waiting.index, waiting.weight);
+    }
     return this.#keys === undefined || this.#keys.ready.length === 0
       ? HELD_NONE
       : this.#startKeyTurn(this.#keys);
+  }
+
+  /**
+   * Drops the input's head: its tenant's queue is full (`overflow: "shed"`). It counts in and
+   * as shed, and `onShed` hears of it (a throw there fails the run).
+   */
+  #shedHead(): void {
+    const cursor = this.#cursor;
+    const item = cursor.buffer[cursor.position];
+    cursor.advanceTo(cursor.position + 1);
+    this.#tenantShed++;
+    this.#run.mustYield(1);
+    const onShed = this.spec.onShed;
+    if (onShed === undefined) return;
+    try {
+      onShed(item);
+    } catch (error) {
+      this.#run.fail(new Error(`Stage "${this.name}": its onShed threw`, { cause: error }));
+    }
   }
 
   /**
@@ -1107,11 +1184,13 @@ export class FunctionStage
     const guard = this.#guard;
     if (guard === undefined || !attempted || this.gate.stopped) {
       this.#keys?.release(index);
+      this.#tenants?.release(index);
       return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
     }
     // A retry keeps its key's turn: the key's next item waits for its last attempt.
     if (guard.retry(item, index, error, this.#weightOf(item))) return undefined;
     this.#keys?.release(index);
+    this.#tenants?.release(index);
     return applyErrorPolicy(this, this.#policy, item, index, error, ctx, guard.takeHistory());
   }
 
@@ -1134,6 +1213,7 @@ export class FunctionStage
       return;
     }
     this.#keys?.release(index);
+    this.#tenants?.release(index);
     let value: unknown;
     switch (this.#kind) {
       case MAP:
@@ -1180,6 +1260,7 @@ export class FunctionStage
     if (count < 0) this.cancelledItem();
     else {
       this.#keys?.release(index);
+      this.#tenants?.release(index);
       // The item itself is done once its values went on (each of them is counted apart).
       if (this.#tracked) (item as Tracked).lineage.done();
       if (count === 0) this.#filtered++;
@@ -1390,6 +1471,8 @@ export class FunctionStage
     this.flush();
     this.cancelTurn();
     this.output.close();
+    // The tenants' state (and its sweep timer) lives no longer than the stage.
+    this.#tenants?.clear();
     const resources = this.#resources;
     if (resources === undefined) {
       this.#resolveDone();

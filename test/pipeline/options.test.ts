@@ -24,7 +24,7 @@ function stage(kind: Kind, fn: unknown, options?: unknown): Pipeline<unknown> {
 }
 
 const STAGE_KEYS =
-  "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight, rateLimit, key, perKey, resources, timeout, retry, hedge, breaker, dedupe, clock";
+  "concurrency, ordered, buffer, name, onError, deadLetter, shed, onShed, weight, rateLimit, key, perKey, resources, tenants, timeout, retry, hedge, breaker, dedupe, clock";
 
 for (const kind of KINDS) {
   describe(`${kind}() options`, () => {
