@@ -37,6 +37,7 @@ import { scenario as s8b } from "./scenarios/s8b-heavy-json.js";
 import { runAdaptive, writeChart } from "./adaptive/report.js";
 import { runResilience } from "./resilience/report.js";
 import { runBrokers } from "./brokers/report.js";
+import { runTenants } from "./tenants/report.js";
 
 const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
 const PEERS = [
@@ -67,7 +68,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
   --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
-  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9, R1, R2; S8 = S8a and S8b); repeatable or comma-separated
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9, R1, R2, B1, T1; S8 = S8a and S8b); repeatable or comma-separated
   --contender   only contenders whose name contains this text; repeatable
   --reps        repetitions per contender (default 5; 1 with --quick)
   --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
@@ -92,10 +93,12 @@ const adaptive = (!wanted || picks("S9")) && !args.contender;
 const resilience = ["R1", "R2"].filter((id) => (!wanted || picks(id)) && !args.contender);
 /** B1 (workers across processes through Redis Streams and JetStream): see bench/brokers/. */
 const brokers = (!wanted || picks("B1")) && !args.contender;
+/** T1 (tenant fairness under a flooding tenant): see bench/tenants/. */
+const tenants = (!wanted || picks("T1")) && !args.contender;
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
-if (scenarios.length === 0 && !adaptive && resilience.length === 0 && !brokers)
+if (scenarios.length === 0 && !adaptive && resilience.length === 0 && !brokers && !tenants)
   throw new Error(`no scenario matches ${wanted}`);
 
 const built = sluiceBuilt();
@@ -187,6 +190,14 @@ if (brokers && built) {
   sections.push(b1.section);
   targetResults.push(...b1.targets);
   console.log(`\n${b1.section}\n`);
+}
+
+if (tenants && built) {
+  const t1 = await runTenants({ reps, quick, timeoutMs, log: (line) => console.error(line) });
+  failures += t1.failures;
+  sections.push(t1.section);
+  targetResults.push(...t1.targets);
+  console.log(`\n${t1.section}\n`);
 }
 
 const elapsed = (Date.now() - started) / 1000;

@@ -100,9 +100,10 @@ export function functionStageSpec(
       ? undefined
       : enumOption(`${kind}.shed`, raw.shed, SHED_STRATEGIES, "newest");
   const onShed = optionalFunction<(item: unknown) => void>(`${kind}.onShed`, raw.onShed);
-  if (onShed !== undefined && shed === undefined) {
+  const tenantsShed = (raw.tenants as { overflow?: unknown } | undefined)?.overflow === "shed";
+  if (onShed !== undefined && shed === undefined && !tenantsShed) {
     throw new InvalidOptionError(
-      `Option \`${kind}.onShed\` applies only with \`shed\` ("newest", "oldest" or "random")`,
+      `Option \`${kind}.onShed\` applies only with \`shed\` ("newest", "oldest" or "random") or \`tenants: { overflow: "shed" }\``,
       `${kind}.onShed`,
       onShed,
     );

@@ -132,7 +132,6 @@ describe("tenants", () => {
       .forEach(() => sleep(1), {
         concurrency: 2,
         onShed: (job) => shed.push(job),
-        shed: "newest",
         tenants: { key: (job: Job) => job.tenant, concurrency: 1, queue: 2, overflow: "shed" },
       })
       .run();

@@ -248,7 +248,7 @@ describe("shed", () => {
     );
     assertInvalid(
       () => from([1]).map((x) => x, { onShed: () => {} }),
-      'Option `map.onShed` applies only with `shed` ("newest", "oldest" or "random")',
+      'Option `map.onShed` applies only with `shed` ("newest", "oldest" or "random") or `tenants: { overflow: "shed" }`',
       "map.onShed",
     );
   });
