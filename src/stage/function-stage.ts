@@ -228,8 +228,14 @@ export class FunctionStage
       spec.ordered && !this.#manyInTurn
         ? new OrderedCollector(this.capacity, this.#deliverInOrder)
         : undefined;
-    // A tracked stage settles each item's lineage in #completed: no fast path around it.
-    const plain = !spec.ordered && !this.#collect && !this.#tracked;
+    // A tracked stage settles each item's lineage in #completed, and a keyed or multi-tenant
+    // stage releases each item's key or tenant there: no fast path around it.
+    const plain =
+      !spec.ordered &&
+      !this.#collect &&
+      !this.#tracked &&
+      spec.key === undefined &&
+      spec.tenants === undefined;
     this.#plainMap = plain && this.#kind === MAP;
     this.#weights =
       spec.weight === undefined

@@ -24,7 +24,17 @@ export interface FunctionStagePlan {
    * resilience: `retry` (a quarter of the items fail their first attempt, under a timeout that
    * never fires) or `dedupe` (equal items in flight share a call); not on flatMap.
    */
-  readonly control?: "aimd" | "weight" | "rate" | "weight-rate" | "retry" | "dedupe" | undefined;
+  readonly control?:
+    | "aimd"
+    | "weight"
+    | "rate"
+    | "weight-rate"
+    | "retry"
+    | "dedupe"
+    | "per-key"
+    | "tenants"
+    | "resources"
+    | undefined;
 }
 
 /** Where threaded stages run: a shared pool and the worker module that plays a plan. */
@@ -107,6 +117,9 @@ export const stagePlan: fc.Arbitrary<FunctionStagePlan> = fc.record({
     "weight-rate",
     "retry",
     "dedupe",
+    "per-key",
+    "tenants",
+    "resources",
   ),
 });
 
@@ -204,11 +217,22 @@ export function buildPipeline(
                   weight: (item: number) => Math.min(stage.concurrency, 1 + (item % 3)),
                   rateLimit: { rate: 1, per: 1, burst: 1, key: (item: number) => item % 2 },
                 }
-              : {}),
+              : stage.control === "per-key"
+                ? { key: (item: number) => item % 3, perKey: 1 }
+                : stage.control === "tenants"
+                  ? { tenants: { key: (item: number) => item % 4, concurrency: 1, queue: 3 } }
+                  : stage.control === "resources"
+                    ? { resources: (slot: number) => ({ slot }) }
+                    : {}),
     };
     const flaky = stage.control === "retry" && resilient;
+    const withResources = stage.control === "resources";
     const call = (item: number, ctx: StageContext): unknown => {
       probe.enter(position);
+      if (withResources && (ctx.resource as { slot: number } | undefined)?.slot !== ctx.slot) {
+        probe.leave(position);
+        throw new Error(`slot ${ctx.slot} ran without its own resource`);
+      }
       const pending = delay(delayFor(stage.modes, item, stage.salt), ctx.signal);
       if (flaky && ctx.attempt === 1 && hash(item, stage.salt + 1) % 4 === 0) {
         // A transient failure: the retry's second attempt goes through.

@@ -61,6 +61,16 @@ describe("key with perKey", () => {
     assert.deepEqual(summary.stages[0]!.keys, { active: 0, waiting: 0, maxWaiting: 2 });
   });
 
+  test("a sync function releases each item's key too (the plain fast path is off for a keyed stage)", async () => {
+    const out = await from(Array.from({ length: 50 }, (_, i) => i))
+      .map((n) => n * 2, { concurrency: 1, key: (n) => n % 3, perKey: 1 })
+      .forEach(() => {}, { key: (n: number) => n % 5, perKey: 1 })
+      .run();
+    assert.equal(out.outcome, "completed");
+    assert.equal(out.stages[1]!.out, 50);
+    assertConserved(out);
+  });
+
   test("perKey: n lets at most n of one key run at once", async () => {
     const running = new Map<string, number>();
     const most = new Map<string, number>();
