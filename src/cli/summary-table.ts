@@ -81,6 +81,36 @@ export function renderSummaryFooter(summary: RunSummary): string[] {
         .join(" · ")}`,
     );
   }
+  for (const stage of summary.stages) {
+    // A keyed or multi-tenant stage: how far one key or tenant backed up.
+    if (stage.keys !== undefined && stage.keys.maxWaiting > 0) {
+      lines.push(
+        `keys: ${stage.name} · most waiting for one key ${formatCount(stage.keys.maxWaiting)}`,
+      );
+    }
+    if (stage.tenants !== undefined) {
+      const { shed, reaped } = stage.tenants;
+      lines.push(
+        `tenants: ${stage.name} · shed ${formatCount(shed)} · reaped ${formatCount(reaped)}`,
+      );
+    }
+  }
+  for (const branch of summary.branches ?? []) {
+    // A tee, route or loop branch: what it was offered, and its own run's stages.
+    const run = branch.run;
+    const stages =
+      run === undefined
+        ? "not started"
+        : `${run.outcome}: ${run.stages
+            .map(
+              (stage) =>
+                `${stage.name} ${formatCount(stage.in)} → ${formatCount(stage.out)}${isStageConserved(stage) ? " ✓" : " ✗"}`,
+            )
+            .join(", ")}`;
+    lines.push(
+      `branch ${branch.name} (${branch.mode}): offered ${formatCount(branch.offered)}${branch.dropped > 0 ? ` · dropped ${formatCount(branch.dropped)}` : ""} · ${stages}`,
+    );
+  }
   return lines;
 }
 

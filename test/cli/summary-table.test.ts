@@ -48,6 +48,36 @@ describe("renderSummaryFooter", () => {
     );
   });
 
+  test("a keyed stage, a multi-tenant stage and each branch add a line", () => {
+    const branchRun = runSummary({
+      stages: [
+        stageStats({ name: "audit", kind: "forEach", in: 40, out: 40, failed: 0, emitted: 0 }),
+      ],
+    });
+    const summary = runSummary({
+      stages: [
+        stageStats({ keys: { active: 0, waiting: 0, maxWaiting: 18 } }),
+        stageStats({ name: "serve", tenants: { known: 0, waiting: 0, shed: 12, reaped: 3 } }),
+      ],
+      branches: [
+        {
+          name: "tee#1",
+          mode: "drop",
+          buffer: 8,
+          offered: 40,
+          dropped: 2,
+          queued: 0,
+          run: branchRun,
+        },
+      ],
+    });
+    assert.deepEqual(renderSummaryFooter(summary).slice(-3), [
+      "keys: fetch · most waiting for one key 18",
+      "tenants: serve · shed 12 · reaped 3",
+      "branch tee#1 (drop): offered 40 · dropped 2 · completed: audit 40 → 40 ✓",
+    ]);
+  });
+
   test("a broker worker's run adds a line of its deliveries", () => {
     const summary = runSummary({
       deliveries: { received: 3_000, acked: 2_990, nacked: 10, inFlight: 0, groupLag: 12 },
