@@ -38,6 +38,7 @@ import { runAdaptive, writeChart } from "./adaptive/report.js";
 import { runResilience } from "./resilience/report.js";
 import { runBrokers } from "./brokers/report.js";
 import { runTenants } from "./tenants/report.js";
+import { runStealing } from "./stealing/report.js";
 
 const ALL = [s1, s2, s3, s4, s5, s6, s7, s8a, s8b];
 const PEERS = [
@@ -68,7 +69,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: node bench/run.js [--quick] [--scenario S1[,S2…]] [--contender NAME] [--reps N] [--timeout SECONDS]
   --quick       each contender once on small inputs (smoke test; writes bench/out/quick.md only)
-  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9, R1, R2, B1, T1; S8 = S8a and S8b); repeatable or comma-separated
+  --scenario    only these scenarios (${ALL.map((s) => s.id).join(", ")}, S9, R1, R2, B1, T1, W1; S8 = S8a and S8b); repeatable or comma-separated
   --contender   only contenders whose name contains this text; repeatable
   --reps        repetitions per contender (default 5; 1 with --quick)
   --timeout     seconds before a child is killed (default 120; 30 with --quick)`);
@@ -95,10 +96,19 @@ const resilience = ["R1", "R2"].filter((id) => (!wanted || picks(id)) && !args.c
 const brokers = (!wanted || picks("B1")) && !args.contender;
 /** T1 (tenant fairness under a flooding tenant): see bench/tenants/. */
 const tenants = (!wanted || picks("T1")) && !args.contender;
+/** W1 (work stealing: high-variance items on threads): see bench/stealing/. */
+const stealing = (!wanted || picks("W1")) && !args.contender;
 const contenderFilter = args.contender;
 const filtered = Boolean(wanted || contenderFilter);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be an integer >= 1`);
-if (scenarios.length === 0 && !adaptive && resilience.length === 0 && !brokers && !tenants)
+if (
+  scenarios.length === 0 &&
+  !adaptive &&
+  resilience.length === 0 &&
+  !brokers &&
+  !tenants &&
+  !stealing
+)
   throw new Error(`no scenario matches ${wanted}`);
 
 const built = sluiceBuilt();
@@ -198,6 +208,14 @@ if (tenants && built) {
   sections.push(t1.section);
   targetResults.push(...t1.targets);
   console.log(`\n${t1.section}\n`);
+}
+
+if (stealing && built) {
+  const w1 = await runStealing({ reps, quick, timeoutMs, log: (line) => console.error(line) });
+  failures += w1.failures;
+  sections.push(w1.section);
+  targetResults.push(...w1.targets);
+  console.log(`\n${w1.section}\n`);
 }
 
 const elapsed = (Date.now() - started) / 1000;

@@ -134,6 +134,11 @@ export interface ThreadStageStats {
   readonly retried: number;
   /** Items whose call ran past `timeout` (their thread was replaced). */
   readonly timedOut: number;
+  /**
+   * Items taken from a batch held up behind a long call and sent to an idle thread instead
+   * (work stealing).
+   */
+  readonly stolen: number;
 }
 
 /** A stage's validated settings, as `pipeline.stages` lists them before any run. */

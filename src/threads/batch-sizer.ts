@@ -24,6 +24,11 @@ export class BatchSizer {
     this.#size = fixed ?? FIRST_BATCH;
   }
 
+  /** The measured time per item, in ms; `undefined` before the first batch answered. */
+  get msPerItem(): number | undefined {
+    return this.#msPerItem;
+  }
+
   /** Items for the next batch. */
   get size(): number {
     return this.#size;

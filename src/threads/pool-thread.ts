@@ -7,6 +7,7 @@ import {
 import { WorkerInitError } from "../errors/worker-init-error.js";
 import {
   type BatchMessage,
+  CLAIM_SLOTS,
   type DoneMessage,
   type FromThread,
   PROGRESS_BYTES,
@@ -84,6 +85,10 @@ export class PoolThread {
   readonly #worker: Worker;
   readonly #startedAt: Float64Array;
   readonly #current: Int32Array;
+  /** One claim cursor per slot: how far the thread has claimed the batch in the slot. */
+  readonly #claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
+  /** The batch id in each claim slot (0: free). */
+  readonly #slotOf = new Int32Array(CLAIM_SLOTS);
   readonly #modules = new Map<number, ModuleStart>();
   readonly #events: ThreadEvents;
   /** Set when the pool terminates the thread: its exit is then not a crash. */
@@ -122,7 +127,7 @@ export class PoolThread {
     this.#current = new Int32Array(progress, 8, 2);
     this.#worker = startWorker({
       eval: entry.eval,
-      workerData: { thread: number, progress },
+      workerData: { thread: number, progress, claims: this.#claims.buffer },
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
     this.threadId = this.#worker.threadId;
@@ -194,10 +199,37 @@ export class PoolThread {
       job.owner.initFailed(job, start.error);
       return;
     }
+    // A free claim slot lets the stage take the batch's tail later (see steal()).
+    const slot = this.#slotOf.indexOf(0);
+    let sent = message;
+    if (slot >= 0) {
+      Atomics.store(this.#claims, slot, 0);
+      sent = { ...message, claim: slot };
+    }
     // Sent first: an item that cannot be cloned throws here, and nothing is recorded.
-    this.#worker.postMessage(message, job.transfer);
+    this.#worker.postMessage(sent, job.transfer);
+    if (slot >= 0) this.#slotOf[slot] = message.id;
     this.batches.set(message.id, job);
     if (!this.#referenced) this.#updateRef();
+  }
+
+  /**
+   * Takes the positions of a held batch that its thread has not begun (its tail, behind a
+   * call that runs long): the thread will run none of them. Resolves to how many positions
+   * the thread keeps (it ran or runs them); `undefined` when the batch cannot be split (no
+   * claim slot, or not held here).
+   */
+  steal(id: number, count: number): number | undefined {
+    if (this.gone || !this.batches.has(id)) return undefined;
+    const slot = this.#slotOf.indexOf(id);
+    if (slot < 0) return undefined;
+    return Math.min(count, Atomics.exchange(this.#claims, slot, count));
+  }
+
+  /** Frees the claim slot of a batch that answered or was lost. */
+  #freeSlot(id: number): void {
+    const slot = this.#slotOf.indexOf(id);
+    if (slot >= 0) this.#slotOf[slot] = 0;
   }
 
   /** Asks the thread to abort the signals of a batch's calls. */
@@ -261,6 +293,7 @@ export class PoolThread {
   }
 
   #done(message: DoneMessage): void {
+    this.#freeSlot(message.id);
     if (this.#forgotten.delete(message.id)) {
       this.#updateRef();
       this.#events.freed(this);

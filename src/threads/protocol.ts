@@ -38,6 +38,12 @@ export interface BatchMessage {
    * has none, so a run without metrics sends the same message as before.
    */
   readonly sample?: readonly number[];
+  /**
+   * The thread's claim slot for this batch: the thread claims each position (`Atomics.add`)
+   * before it runs it, so the main thread can take the positions not claimed yet
+   * (`Atomics.exchange`) and send them to an idle thread. Absent: the thread runs them all.
+   */
+  readonly claim?: number;
 }
 
 /** Aborts the signals of a batch's calls (the stage stopped). */
@@ -103,3 +109,6 @@ export function isCallTimedOut(value: unknown): value is CallTimedOut {
  * Int32 at byte 8, the call's start (`Date.now()`) as Float64 at byte 0.
  */
 export const PROGRESS_BYTES = 16;
+
+/** Claim slots per thread: more than the batches a thread holds at once. */
+export const CLAIM_SLOTS = 4;

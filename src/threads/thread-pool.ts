@@ -73,6 +73,13 @@ export class ThreadPool {
     return this.#moduleId(url);
   }
 
+  /** Whether a thread holds no batch at all now (one a stolen tail would go to). */
+  hasIdleThread(): boolean {
+    if (this.#closed !== undefined) return false;
+    for (const thread of this.#threads) if (thread.usable && thread.load === 0) return true;
+    return false;
+  }
+
   /** Whether a thread has room for a batch now (what {@link trySend} would find). */
   hasRoom(): boolean {
     if (this.#closed !== undefined) return false;

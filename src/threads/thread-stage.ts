@@ -60,6 +60,21 @@ interface StageBatch extends BatchJob {
   readonly attempts: readonly number[] | undefined;
   /** A traced stage's spans of the batch's calls, once it was sent; `undefined` if none. */
   spans: BatchSpans | undefined;
+  /** The thread it went to, and when (`performance.now()`), once sent. */
+  thread: PoolThread | undefined;
+  sentAt: number;
+  /**
+   * Positions its thread keeps after the rest was taken for an idle thread (see #steal):
+   * only these answer; `undefined` while the batch is whole.
+   */
+  kept: number | undefined;
+  /** Whether a steal was tried: a batch is split at most once. */
+  stealTried: boolean;
+}
+
+/** Positions of `batch` its thread runs: all of them, or those it kept after a steal. */
+function keptOf(batch: StageBatch): number {
+  return batch.kept ?? batch.items.length;
 }
 
 /** Item `i`'s index in the stage's input. */
@@ -142,6 +157,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #maxInFlight = 0;
   #inside = 0;
   #sentBatches = 0;
+  /** Items taken from a batch held up by a long call, for an idle thread. */
+  #stolen = 0;
+  /** Wakes dispatch when a held batch would be late enough to steal from. */
+  #stealTimer: NodeJS.Timeout | undefined;
   #crashes = 0;
   #retried = 0;
   #timedOut = 0;
@@ -236,6 +255,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   stop(reason: unknown): void {
     if (this.gate.stopped) return;
     this.gate.stop(reason);
+    clearTimeout(this.#stealTimer);
+    this.#stealTimer = undefined;
     this.#ctx.abort(reason);
     const pool = this.#pool;
     if (pool !== undefined && this.#batches.size > 0) {
@@ -307,6 +328,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         crashes: this.#crashes,
         retried: this.#retried,
         timedOut: this.#timedOut,
+        stolen: this.#stolen,
       },
     };
   }
@@ -340,7 +362,11 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     // cannot be sent, a hook that threw).
     while (!this.gate.stopped) {
       const width = this.gate.limit - this.#inFlight;
-      if (width <= 0) return;
+      if (width <= 0) {
+        // The width is held by batches: one stuck behind a long call may give up its tail.
+        if (this.#steal(pool)) continue;
+        return;
+      }
       if (!pool.hasRoom()) {
         if (pool.closed) {
           this.#run.fail(this.#poolClosed());
@@ -357,11 +383,17 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       } else {
         const room = this.capacity - (this.#inside + this.values.length + this.output.size);
         if (room <= 0) {
+          if (this.#steal(pool)) continue;
           this.#needRoom();
           return;
         }
         batch = this.#takeBatch(Math.min(size, room));
-        if (batch === undefined) return;
+        // Nothing new to send while a thread is idle: take the tail of a batch stuck behind
+        // a long call, if there is one, and send that instead.
+        if (batch === undefined) {
+          if (this.#steal(pool)) continue;
+          return;
+        }
       }
       // Counted in flight before it goes: the pool may report on it at once (a thread whose
       // start of the module failed answers `initFailed` from inside `trySend`).
@@ -379,6 +411,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         throw new Error("sluice internal error: a thread pool with room sent nothing");
       }
       this.#sentBatches++;
+      batch.thread = thread;
+      batch.sentAt = performance.now();
       // Spans start once the batch is on its way (its thread known), unless it already
       // failed: a thread whose module did not start answers from inside `trySend`.
       if (this.#spans !== undefined && this.#batches.get(batch.message.id) === batch) {
@@ -407,6 +441,65 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     spans.flush();
   }
 
+  /**
+   * Work stealing: when a thread is idle and no input waits, the batch that has run longest
+   * past what its items should take (a call that runs long, with items queued behind it)
+   * gives up the positions its thread has not begun; they go first in line again, so the
+   * idle thread takes them. Each position is claimed atomically by the one thread that runs
+   * it, so nothing runs twice and nothing is lost. Not while calls are traced (their spans
+   * belong to their first batch).
+   */
+  #steal(pool: ThreadPool): boolean {
+    if (this.#spans !== undefined || this.#batches.size === 0 || !pool.hasIdleThread()) {
+      return false;
+    }
+    const now = performance.now();
+    const perItem = this.#sizer.msPerItem ?? 1;
+    let victim: StageBatch | undefined;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const batch of this.#batches.values()) {
+      if (batch.stealTried || batch.thread === undefined || batch.items.length < 2) continue;
+      // Late: it has run twice what its items should take, and a millisecond more.
+      const lateIn = batch.sentAt + 2 * perItem * batch.items.length + 1 - now;
+      if (lateIn > 0) {
+        soonest = Math.min(soonest, lateIn);
+        continue;
+      }
+      if (victim === undefined || batch.sentAt < victim.sentAt) victim = batch;
+    }
+    if (victim === undefined) {
+      // Look again when the first of them would be late, unless a batch answers before.
+      if (Number.isFinite(soonest) && this.#stealTimer === undefined) {
+        this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(soonest));
+      }
+      return false;
+    }
+    victim.stealTried = true;
+    const count = victim.items.length;
+    const kept = victim.thread!.steal(victim.message.id, count);
+    if (kept === undefined || kept >= count) return false;
+    victim.kept = kept;
+    this.#inFlight -= count - kept;
+    this.#stolen += count - kept;
+    const moved: Resend[] = [];
+    for (let i = kept; i < count; i++) {
+      moved.push({
+        item: victim.items[i],
+        index: indexOf(victim, i),
+        retried: victim.retried?.[i] === true,
+        // It never ran: the same attempt.
+        attempt: victim.attempts?.[i] ?? 1,
+      });
+    }
+    this.#sendAgain(moved);
+    return true;
+  }
+
+  readonly #stealLater = (): void => {
+    this.#stealTimer = undefined;
+    this.#event();
+  };
+
   #track(batch: StageBatch): void {
     this.#batches.set(batch.message.id, batch);
     this.#inFlight += batch.items.length;
@@ -415,7 +508,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   #untrack(batch: StageBatch): void {
     this.#batches.delete(batch.message.id);
-    this.#inFlight -= batch.items.length;
+    this.#inFlight -= keptOf(batch);
   }
 
   /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */
@@ -507,6 +600,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       retried,
       attempts,
       spans: undefined,
+      thread: undefined,
+      sentAt: 0,
+      kept: undefined,
+      stealTried: false,
     };
   }
 
@@ -552,8 +649,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   batchDone(job: BatchJob, message: DoneMessage): void {
     const batch = job as StageBatch;
     if (!this.#batches.delete(message.id)) return;
-    this.#inFlight -= batch.items.length;
-    this.#sizer.observe(batch.items.length, message.ms);
+    const kept = keptOf(batch);
+    this.#inFlight -= kept;
+    this.#sizer.observe(kept, message.ms);
     if (message.packing !== undefined) {
       this.#spares.give(message.packing);
     }
@@ -567,18 +665,19 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       // An unordered map or forEach that does not collect, and a batch without a failure:
       // the batch's values go downstream as one chunk, the very array the thread sent, and
       // the counters move once for the whole batch.
-      const count = batch.items.length;
+      const count = kept;
       this.#inside -= count;
       this.#out += count;
       if (this.#plain === PLAIN_MAP && count > 0) {
         this.#emitted += count;
         this.flush();
-        this.output.pushChunk(values!);
+        // A batch split by a steal answers for the positions it kept only.
+        this.output.pushChunk(count === values!.length ? values! : values!.slice(0, count));
       }
       this.#event();
       return;
     }
-    for (let i = 0; i < batch.items.length; i++) {
+    for (let i = 0; i < kept; i++) {
       const index = indexOf(batch, i);
       const error = errors?.get(i);
       if (error !== undefined || errors?.has(i) === true) {
@@ -634,15 +733,16 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   batchLost(job: BatchJob, cause: LostCause): void {
     const batch = job as StageBatch;
     if (!this.#batches.delete(batch.message.id)) return;
-    this.#inFlight -= batch.items.length;
+    const kept = keptOf(batch);
+    this.#inFlight -= kept;
     if (cause.reason === "crash" && !this.#deaths.has(cause)) {
       this.#deaths.add(cause);
       this.#crashes++;
     }
     const spans = batch.spans;
     if (cause.reason === "closed") {
-      this.#cancelled += batch.items.length;
-      this.#inside -= batch.items.length;
+      this.#cancelled += kept;
+      this.#inside -= kept;
       const error = this.#poolClosed();
       if (spans !== undefined) this.#spans!.failAll(spans, error);
       this.#run.fail(error);
@@ -657,7 +757,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const suspect = (i: number): boolean =>
       running === undefined ? true : running.id === batch.message.id && running.position === i;
     const resend: Resend[] = [];
-    for (let i = 0; i < batch.items.length; i++) {
+    for (let i = 0; i < kept; i++) {
       const item = batch.items[i];
       const index = indexOf(batch, i);
       // A tracer sees each send of an item as an attempt of its own, ended here.
@@ -717,9 +817,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   initFailed(job: BatchJob, error: WorkerInitError): void {
     const batch = job as StageBatch;
     if (!this.#batches.delete(batch.message.id)) return;
-    this.#inFlight -= batch.items.length;
-    this.#cancelled += batch.items.length;
-    this.#inside -= batch.items.length;
+    const kept = keptOf(batch);
+    this.#inFlight -= kept;
+    this.#cancelled += kept;
+    this.#inside -= kept;
     if (batch.spans !== undefined) this.#spans!.failAll(batch.spans, error);
     this.#run.fail(error);
     this.#spans?.flush();
@@ -934,6 +1035,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   #finish(): void {
     this.#finished = true;
+    clearTimeout(this.#stealTimer);
+    this.#stealTimer = undefined;
     if (this.gate.stopped && this.#ring !== undefined) {
       this.#cancelled += this.#ring.countWaiting();
     }

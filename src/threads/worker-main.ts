@@ -21,6 +21,8 @@ import { isTypeScriptUrl } from "./typescript-url.js";
 interface ThreadData {
   readonly thread: number;
   readonly progress: SharedArrayBuffer;
+  /** One claim cursor per slot (see `BatchMessage.claim`). */
+  readonly claims: SharedArrayBuffer;
   readonly transfer: boolean;
 }
 
@@ -35,6 +37,7 @@ const port = parentPort!;
 const data = workerData as ThreadData;
 const startedAt = new Float64Array(data.progress, 0, 1);
 const current = new Int32Array(data.progress, 8, 2);
+const claims = new Int32Array(data.claims);
 const modules = new Map<number, Promise<LoadedModule>>();
 const controllers = new Map<number, AbortController>();
 const cancelled = new Map<number, unknown>();
@@ -137,7 +140,13 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   let sampled = 0;
   let times: number[] | undefined;
   let ctx = new ThreadCallContext(batch.stage, state, batch.id);
-  for (let i = 0; i < count; i++) {
+  // Each call is claimed before it runs: the main thread may take the batch's tail (the
+  // positions not claimed yet) for an idle thread while a slow call runs here.
+  const claim = batch.claim;
+  let next = 0;
+  for (;;) {
+    const i = claim === undefined ? next++ : Atomics.add(claims, claim, 1);
+    if (i >= count) break;
     ctx.index = batch.indices === undefined ? batch.first + i : batch.indices[i]!;
     // Which call runs now: the watchdog reads it for timeouts, the pool after a crash (so
     // only the call that was running is suspected). Two stores, and a clock read if timed.

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { from } from "../../src/index.js";
+import { thread } from "../../src/threads/index.js";
+import { assertConserved } from "../helpers/conservation.js";
+
+const busy = new URL("./fixtures/busy.worker.js", import.meta.url);
+
+describe("work stealing", () => {
+  test("items queued behind a long call in its batch go to an idle thread: they finish first, each once", async () => {
+    // Batches of 8; the first batch's first item spins 400 ms, every other item 1 ms.
+    const items = Array.from({ length: 64 }, (_, i) => (i === 0 ? 400 : 1));
+    const run = from(items)
+      .map(thread<(ms: number) => number>(busy, { threads: 2, batch: 8 }), { concurrency: 16 })
+      .run();
+    // The worker answers its item (the ms it spun): the order of the values is the order of
+    // completion.
+    const out = await run.toArray();
+    const summary = run.stats();
+    assert.equal(out.length, 64, "every item once");
+    assert.equal(out.filter((ms) => ms === 400).length, 1);
+    assert.equal(out.at(-1), 400, "the long call finishes last: nothing waited behind it");
+    assert.ok(
+      summary.stages[0]!.threads!.stolen >= 1,
+      `${summary.stages[0]!.threads!.stolen} stolen`,
+    );
+    assertConserved(summary);
+  });
+
+  test("ordered: the stolen items keep their places in the output", async () => {
+    const items = Array.from({ length: 40 }, (_, i) => (i === 3 ? 300 : 1));
+    const run = from(items)
+      .map(thread<(ms: number) => number>(busy, { threads: 2, batch: 10 }), {
+        concurrency: 20,
+        ordered: true,
+      })
+      .run();
+    const out = await run.toArray();
+    assert.deepEqual(out, items);
+    assert.ok(run.stats().stages[0]!.threads!.stolen >= 1);
+    assertConserved(run.stats());
+  });
+
+  test("a thread that dies after its batch was split: the items it kept are sent again, the stolen ones ran elsewhere, each once", async () => {
+    const attempts = new SharedArrayBuffer(4);
+    const items = Array.from({ length: 48 }, (_, i) =>
+      i === 0 ? { ms: 300, crash: true, attempts } : { ms: 1 },
+    );
+    const run = from(items)
+      .map(
+        thread<(item: { ms: number; crash?: boolean; attempts?: SharedArrayBuffer }) => number>(
+          new URL("./fixtures/slow-crash.worker.js", import.meta.url),
+          { threads: 2, batch: 8 },
+        ),
+        { concurrency: 16 },
+      )
+      .run();
+    const out = await run.toArray();
+    assert.equal(out.length, 48);
+    assert.equal(out.filter((ms) => ms === 300).length, 1);
+    const stats = run.stats().stages[0]!.threads!;
+    assert.ok(stats.stolen >= 1, `${stats.stolen} stolen`);
+    assert.equal(stats.crashes, 1);
+    assert.equal(
+      new Int32Array(attempts)[0],
+      2,
+      "the item that crashed ran twice, nothing else again",
+    );
+    assertConserved(run.stats());
+  });
+});
