@@ -233,7 +233,11 @@ function tenantsOption(
       weights,
     );
   }
-  const rate = rateLimitOption(`${path}.rate`, checked.rate);
+  // `rate: 100` is `{ rate: 100 }`: starts per second.
+  const rate = rateLimitOption(
+    `${path}.rate`,
+    typeof checked.rate === "number" ? { rate: checked.rate } : checked.rate,
+  );
   if (rate?.key !== undefined) {
     throw invalid(
       `${path}.rate`,

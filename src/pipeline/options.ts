@@ -352,8 +352,12 @@ export interface TenantsOptions<I = unknown> {
    * hears of it), so a flooding tenant never holds the others up.
    */
   readonly overflow?: "block" | "shed";
-  /** A token bucket per tenant: at most `rate` starts per `per` (default 1 s), `burst` at once. */
-  readonly rate?: { readonly rate: number; readonly per?: Duration; readonly burst?: number };
+  /**
+   * A token bucket per tenant: at most `rate` starts per `per` (default 1 s), `burst` at once;
+   * a number is starts per second.
+   */
+  readonly rate?:
+    number | { readonly rate: number; readonly per?: Duration; readonly burst?: number };
   /** Each tenant's share of the turns: `(tenant) => weight` or `{ tenant: weight }`. Default 1. */
   readonly weights?: ((tenant: unknown) => number) | Readonly<Record<string, number>>;
   /** How long a tenant with nothing in the stage is remembered: ms or `"1m"`. Default 60 s. */

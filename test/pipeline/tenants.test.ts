@@ -176,6 +176,34 @@ describe("tenants", () => {
     }
   });
 
+  test("rate: a number is starts per second", async () => {
+    mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"], now: 1_000_000 });
+    try {
+      const starts: number[] = [];
+      const run = from(Array.from({ length: 4 }, (_, n) => ({ tenant: "t", n })))
+        .forEach(
+          () => {
+            starts.push(Date.now() - 1_000_000);
+          },
+          { tenants: { key: (job: Job) => job.tenant, concurrency: 4, rate: 10 } },
+        )
+        .run();
+      const drained = run.drain();
+      for (let t = 0; t < 40; t++) {
+        await turn();
+        mock.timers.tick(25);
+      }
+      await drained;
+      // A burst of one (what 10/s earns in 10 ms, at least 1), then one per 100 ms.
+      assert.equal(starts[0], 0);
+      for (let i = 1; i < starts.length; i++) {
+        assert.ok(starts[i]! >= i * 100 - 1, `start ${i} at ${starts[i]} ms`);
+      }
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   test("100,000 tenants over a run: reaped after idle, and nothing is left when the run ends", async () => {
     await settleTurns();
     const before = countResources();
