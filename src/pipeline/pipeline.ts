@@ -258,22 +258,10 @@ export class Pipeline<T> {
     const onError = enumOption("loop.onError", raw.onError, ["fail", "skip"] as const, "fail");
     const buffer = integerOption("loop.buffer", raw.buffer, 64, 1);
     const name = stringOption("loop.name", raw.name, `loop#${this.#position}`);
-    const back = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
-    const built = make(back);
-    if (!(built instanceof Pipeline) || !built.readsFrom(teeSide)) {
-      throw invalid(
-        "loop.body",
-        "a function that returns the body, a pipeline built on the one it receives (back => back.map(…))",
-        built,
-      );
-    }
-    if (built.#stages.length === 0) {
-      throw invalid(
-        "loop.body",
-        "a function that returns a body with at least one stage (back => back.map(…))",
-        built,
-      );
-    }
+    const built = Pipeline.#branch(make, "loop.body", "the body", "back => back.map(…)", {
+      empty: "a body",
+      example: "back => back.map(…)",
+    });
     // A failure in the body sends its item round again: the body's "fail" stages skip it
     // (its delivery is nacked), and the loop decides.
     const looped = built.withSpecs<O>(
@@ -342,16 +330,7 @@ export class Pipeline<T> {
         (branches as Record<string, unknown>)[branchName],
         "a function p => a pipeline built on p",
       );
-      const side = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
-      const branch = make(side);
-      if (!(branch instanceof Pipeline) || !branch.readsFrom(teeSide)) {
-        throw invalid(
-          path,
-          "a function that returns the branch, a pipeline built on the one it receives (p => p.map(…))",
-          branch,
-        );
-      }
-      built[branchName] = branch;
+      built[branchName] = Pipeline.#branch(make, path, "the branch", "p => p.map(…)");
     }
     return this.#with(
       Object.freeze({
@@ -389,22 +368,13 @@ export class Pipeline<T> {
     const buffer = integerOption("tee.buffer", raw.buffer, 1_024, 1);
     const mode = enumOption("tee.mode", raw.mode, ["drop", "block"] as const, "drop");
     const name = stringOption("tee.name", raw.name, `tee#${this.#position}`);
-    const side = new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer);
-    const built = fn(side);
-    if (!(built instanceof Pipeline) || !built.readsFrom(teeSide)) {
-      throw invalid(
-        "tee.branch",
-        "a function that returns the branch, a pipeline built on the one it receives (side => side.map(…).forEach(…))",
-        built,
-      );
-    }
-    if (built.#stages.length === 0) {
-      throw invalid(
-        "tee.branch",
-        "a function that returns a branch with at least one stage (side => side.forEach(…))",
-        built,
-      );
-    }
+    const built = Pipeline.#branch(
+      fn,
+      "tee.branch",
+      "the branch",
+      "side => side.map(…).forEach(…)",
+      { empty: "a branch", example: "side => side.forEach(…)" },
+    );
     const spec = functionStageSpec("tap", this.#position, unboundTee, { concurrency: 1, name });
     return this.#with(
       Object.freeze({ ...spec, tee: Object.freeze({ branch: built, buffer, mode }) }),
@@ -605,6 +575,37 @@ export class Pipeline<T> {
   /** @internal Whether this pipeline reads `source` (a branch built on a tee's side path). */
   readsFrom(source: unknown): boolean {
     return this.#source === source;
+  }
+
+  /**
+   * Builds a branch (of `.tee()`, `.route()`, a `.loop()` body) by calling `make` with a
+   * pipeline on the placeholder source each run replaces; refuses what is not a pipeline
+   * built on it (`path`, naming `what` it should return, shown as `example`), and, with
+   * `nonEmpty`, one without a stage.
+   */
+  static #branch<T>(
+    make: (side: Pipeline<T>) => unknown,
+    path: string,
+    what: string,
+    example: string,
+    nonEmpty?: { readonly empty: string; readonly example: string },
+  ): Pipeline<unknown> {
+    const built = make(new Pipeline<T>(teeSide, Object.freeze([]), defaults.sourceBuffer));
+    if (!(built instanceof Pipeline) || !built.readsFrom(teeSide)) {
+      throw invalid(
+        path,
+        `a function that returns ${what}, a pipeline built on the one it receives (${example})`,
+        built,
+      );
+    }
+    if (nonEmpty !== undefined && built.#stages.length === 0) {
+      throw invalid(
+        path,
+        `a function that returns ${nonEmpty.empty} with at least one stage (${nonEmpty.example})`,
+        built,
+      );
+    }
+    return built as Pipeline<unknown>;
   }
 
   get #position(): number {
