@@ -9,7 +9,7 @@ import { FailureTally } from "../observe/failure-tally.js";
 import { AsyncSource } from "../source/async-source.js";
 import { branchOutput } from "./branch-output.js";
 import { InputCursor } from "./stage-input.js";
-import { stageStats } from "./stage-stats.js";
+import { kIdleCounters, stageStats } from "./stage-stats.js";
 
 /** What a loop stage needs of its body: a run of it over another source. */
 interface BodyPipeline {
@@ -109,15 +109,12 @@ export class LoopStage implements Stage {
 
   stats(): StageStats {
     return stageStats(this.spec, 1, {
+      ...kIdleCounters,
       in: this.#in,
       out: this.#out,
-      filtered: 0,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      abandoned: 0,
       retried: this.#retried,
-      hedged: 0,
-      shed: 0,
       discarded: this.#discarded,
       emitted: this.output.pulled,
       maxInFlight: this.#in > 0 ? 1 : 0,

@@ -9,7 +9,7 @@ import { AsyncSource } from "../source/async-source.js";
 import { MergedInputs } from "../source/merged-inputs.js";
 import { branchOutput } from "./branch-output.js";
 import { InputCursor } from "./stage-input.js";
-import { stageStats } from "./stage-stats.js";
+import { kIdleCounters, stageStats } from "./stage-stats.js";
 
 /** What a route stage needs of a branch pipeline: a run of it over another source. */
 interface BranchPipeline {
@@ -107,15 +107,11 @@ export class RouteStage implements Stage {
     let queued = 0;
     for (const branch of this.#branches.values()) queued += branch.channel.size;
     return stageStats(this.spec, 1, {
+      ...kIdleCounters,
       in: this.#in,
       out: this.#out,
-      filtered: 0,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      abandoned: 0,
-      retried: 0,
-      hedged: 0,
-      shed: 0,
       discarded: this.#discarded,
       emitted: this.output.pulled,
       maxInFlight: this.#in > 0 ? 1 : 0,
