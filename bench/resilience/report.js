@@ -4,10 +4,9 @@
  * checks the targets.
  * @module
  */
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { fmtPct, fmtRate, fmtRatio, median } from "../lib/stats.js";
+import { runVariants } from "../lib/variants.js";
 import {
   ATTEMPTS,
   BACKOFF_MS,
@@ -27,7 +26,6 @@ import {
   variants as tailVariants,
 } from "./tail-at-scale.js";
 
-const run = promisify(execFile);
 const script = (file) => fileURLToPath(new URL(file, import.meta.url));
 
 const TAIL_LABELS = {
@@ -46,38 +44,6 @@ const TAIL_EXTRA = 0.05;
 /** The most attempts per first attempt over the outage with the budget. */
 const STORM_MAX = 1 + BUDGET;
 
-/**
- * Runs the variants of one script `reps` times each, round-robin, in fresh processes.
- * @returns {Promise<{ results: Map<string, any[]>, failures: number }>}
- */
-async function runVariants(id, file, names, arg, { reps, timeoutMs, log }, describe) {
-  const results = new Map(names.map((n) => [n, []]));
-  let failures = 0;
-  for (let rep = 0; rep < reps; rep++) {
-    const k = rep % names.length;
-    for (const name of [...names.slice(k), ...names.slice(0, k)]) {
-      try {
-        const { stdout } = await run(process.execPath, [script(file), name, String(arg)], {
-          timeout: timeoutMs,
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        const result = JSON.parse(stdout.trim().split("\n").at(-1));
-        results.get(name).push(result);
-        log(`[${id} ${rep + 1}/${reps}] ${name.padEnd(10)} ${describe(result)}`);
-      } catch (error) {
-        failures++;
-        const why = String(error.stderr || error.message)
-          .trim()
-          .split("\n")
-          .slice(-3)
-          .join(" | ");
-        log(`[${id} ${rep + 1}/${reps}] ${name.padEnd(10)} FAIL ${why}`);
-      }
-    }
-  }
-  return { results, failures };
-}
-
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "–");
 const count = (x) => (Number.isFinite(x) ? fmtRate(x) : "–");
 const values = (rs, pick) => rs.map(pick).map((v) => (Number.isFinite(v) ? v.toFixed(1) : "–"));
@@ -88,9 +54,9 @@ async function tailAtScale(opts) {
   const names = Object.keys(tailVariants);
   const { results, failures } = await runVariants(
     "R1",
-    "tail-at-scale.js",
+    script("tail-at-scale.js"),
     names,
-    requests,
+    [String(requests)],
     opts,
     (r) =>
       `p50 ${ms(r.p50).padStart(5)}  p99 ${ms(r.p99).padStart(6)}  p99.9 ${ms(r.p999).padStart(6)} ms  extra ${fmtPct(r.extra).padStart(5)}  hedged ${r.hedged}`,
@@ -179,9 +145,9 @@ async function retryStorm(opts) {
   const names = Object.keys(stormVariants);
   const { results, failures } = await runVariants(
     "R2",
-    "retry-storm.js",
+    script("retry-storm.js"),
     names,
-    seconds,
+    [String(seconds)],
     opts,
     (r) =>
       `outage: ${fmtRate(r.first)} first attempts, ${fmtRate(r.total)} in all = ${fmtRatio(r.ratio)}  (after its 1st second ${fmtRatio(r.laterRatio)})`,

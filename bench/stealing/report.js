@@ -3,12 +3,10 @@
  * round-robin; each item's completion time (p50, p99, max) against a single shared queue.
  * @module
  */
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { median } from "../lib/stats.js";
+import { runVariants } from "../lib/variants.js";
 
-const run = promisify(execFile);
 const script = fileURLToPath(new URL("mix.js", import.meta.url));
 const CONTENDERS = ["sluice", "piscina"];
 const LABELS = {
@@ -22,27 +20,10 @@ const MAX_RATIO = 1.1;
  * @param {{ reps: number, quick: boolean, timeoutMs: number, log: (line: string) => void }} opts
  */
 export async function runStealing(opts) {
-  const results = new Map(CONTENDERS.map((c) => [c, []]));
-  let failures = 0;
-  for (let rep = 0; rep < opts.reps; rep++) {
-    const k = rep % CONTENDERS.length;
-    for (const name of [...CONTENDERS.slice(k), ...CONTENDERS.slice(0, k)]) {
-      try {
-        const { stdout } = await run(process.execPath, [script, name], {
-          timeout: opts.timeoutMs,
-        });
-        const result = JSON.parse(stdout.trim().split("\n").at(-1));
-        if (!result.ok) throw new Error(`${result.items} items completed`);
-        results.get(name).push(result);
-        opts.log(
-          `[W1 ${rep + 1}/${opts.reps}] ${name.padEnd(8)} p50 ${result.p50.toFixed(0)} ms  p99 ${result.p99.toFixed(0)} ms  max ${result.max.toFixed(0)} ms${result.stolen === undefined ? "" : `  (${result.stolen} stolen)`}`,
-        );
-      } catch (error) {
-        failures++;
-        opts.log(`[W1 ${rep + 1}/${opts.reps}] ${name.padEnd(8)} FAIL ${error.message}`);
-      }
-    }
-  }
+  const { results, failures } = await runVariants("W1", script, CONTENDERS, [], opts, (result) => {
+    if (!result.ok) throw new Error(`${result.items} items completed`);
+    return `p50 ${result.p50.toFixed(0)} ms  p99 ${result.p99.toFixed(0)} ms  max ${result.max.toFixed(0)} ms${result.stolen === undefined ? "" : `  (${result.stolen} stolen)`}`;
+  });
   const med = (name, key) =>
     results.get(name).length > 0 ? median(results.get(name).map((r) => r[key])) : NaN;
   const rows = CONTENDERS.map(

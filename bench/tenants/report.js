@@ -4,12 +4,10 @@
  * `tenants` and with one shared queue.
  * @module
  */
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { median } from "../lib/stats.js";
+import { runVariants } from "../lib/variants.js";
 
-const run = promisify(execFile);
 const script = fileURLToPath(new URL("fairness.js", import.meta.url));
 const VARIANTS = ["tenants", "tenants-flood", "shared", "shared-flood"];
 const LABELS = {
@@ -26,27 +24,17 @@ const MAX_GROWTH = 2;
  */
 export async function runTenants(opts) {
   const seconds = opts.quick ? 1 : 3;
-  const results = new Map(VARIANTS.map((v) => [v, []]));
-  let failures = 0;
-  for (let rep = 0; rep < opts.reps; rep++) {
-    const k = rep % VARIANTS.length;
-    for (const variant of [...VARIANTS.slice(k), ...VARIANTS.slice(0, k)]) {
-      try {
-        const { stdout } = await run(process.execPath, [script, variant, String(seconds)], {
-          timeout: opts.timeoutMs,
-        });
-        const result = JSON.parse(stdout.trim().split("\n").at(-1));
-        if (!result.ok) throw new Error("the run did not complete");
-        results.get(variant).push(result);
-        opts.log(
-          `[T1 ${rep + 1}/${opts.reps}] ${variant.padEnd(14)} light p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  (${result.light} light jobs, ${result.floodDone} flood done, ${result.shed} shed)`,
-        );
-      } catch (error) {
-        failures++;
-        opts.log(`[T1 ${rep + 1}/${opts.reps}] ${variant.padEnd(14)} FAIL ${error.message}`);
-      }
-    }
-  }
+  const { results, failures } = await runVariants(
+    "T1",
+    script,
+    VARIANTS,
+    [String(seconds)],
+    opts,
+    (result) => {
+      if (!result.ok) throw new Error("the run did not complete");
+      return `light p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  (${result.light} light jobs, ${result.floodDone} flood done, ${result.shed} shed)`;
+    },
+  );
   const p99 = (v) => (results.get(v).length > 0 ? median(results.get(v).map((r) => r.p99)) : NaN);
   const p50 = (v) => (results.get(v).length > 0 ? median(results.get(v).map((r) => r.p50)) : NaN);
   const rows = VARIANTS.map(
