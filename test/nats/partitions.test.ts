@@ -4,24 +4,11 @@ import { from } from "../../src/index.js";
 import { jetstream } from "../../src/nats/index.js";
 import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testNats } from "../helpers/nats.js";
+import { assertEachInOrder, type Order, orders, record } from "../helpers/orders.js";
 import { until } from "../helpers/until.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const decoder = new TextDecoder();
-
-interface Order {
-  readonly customer: string;
-  readonly seq: number;
-}
-
-/** 20 customers × `perCustomer` orders, interleaved. */
-function orders(perCustomer: number): Order[] {
-  const out: Order[] = [];
-  for (let seq = 0; seq < perCustomer; seq++) {
-    for (let c = 0; c < 20; c++) out.push({ customer: `c${c}`, seq });
-  }
-  return out;
-}
 
 describe("jetstream({ partitions })", () => {
   test("a partitioned destination publishes each item to the subject of its key's partition", async (t) => {
@@ -91,7 +78,7 @@ describe("jetstream({ partitions })", () => {
         )
         .forEach((order) => {
           processed++;
-          seen.set(order.customer, [...(seen.get(order.customer) ?? []), order.seq]);
+          record(seen, order);
         })
         .run();
     const a = worker();
@@ -104,13 +91,7 @@ describe("jetstream({ partitions })", () => {
     assert.equal(processed, 500);
     assert.equal(sa.deliveries!["received"]! + sb.deliveries!["received"]!, 500);
     assert.ok(sa.deliveries!["received"]! > 0 && sb.deliveries!["received"]! > 0);
-    for (const [customer, seqs] of seen) {
-      assert.deepEqual(
-        seqs,
-        Array.from({ length: 25 }, (_, i) => i),
-        `${customer}'s orders in order`,
-      );
-    }
+    assertEachInOrder(seen, 25);
   });
 
   test("one worker reads its partitions in turn: no message waits in the client past its ack wait", async (t) => {
@@ -130,7 +111,7 @@ describe("jetstream({ partitions })", () => {
         async (order: Order) => {
           await sleep(1);
           processed++;
-          seen.set(order.customer, [...(seen.get(order.customer) ?? []), order.seq]);
+          record(seen, order);
         },
         { concurrency: 1 },
       )
@@ -141,13 +122,7 @@ describe("jetstream({ partitions })", () => {
     const summary = await done;
     assert.equal(summary.deliveries!["redelivered"], 0);
     assert.equal(processed, 600);
-    for (const [customer, seqs] of seen) {
-      assert.deepEqual(
-        seqs,
-        Array.from({ length: 30 }, (_, i) => i),
-        `${customer}'s orders in order`,
-      );
-    }
+    assertEachInOrder(seen, 30);
   });
 
   test("a worker that stops holding messages unacked: the next owner reads them again first, in order", async (t) => {

@@ -4,23 +4,10 @@ import { from } from "../../src/index.js";
 import { redisStream } from "../../src/redis/index.js";
 import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testRedis } from "../helpers/redis.js";
+import { assertEachInOrder, type Order, orders, record } from "../helpers/orders.js";
 import { until } from "../helpers/until.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Order {
-  readonly customer: string;
-  readonly seq: number;
-}
-
-/** 20 customers × `perCustomer` orders, interleaved. */
-function orders(perCustomer: number): Order[] {
-  const out: Order[] = [];
-  for (let seq = 0; seq < perCustomer; seq++) {
-    for (let c = 0; c < 20; c++) out.push({ customer: `c${c}`, seq });
-  }
-  return out;
-}
 
 describe("redisStream({ partitions })", () => {
   test("a partitioned destination writes each item to the partition of its key", async (t) => {
@@ -80,7 +67,7 @@ describe("redisStream({ partitions })", () => {
         )
         .forEach((order) => {
           processed++;
-          seen.set(order.customer, [...(seen.get(order.customer) ?? []), order.seq]);
+          record(seen, order);
         })
         .run();
     const a = worker("a");
@@ -94,13 +81,7 @@ describe("redisStream({ partitions })", () => {
     assert.equal(sa.deliveries!["received"]! + sb.deliveries!["received"]!, 500);
     // The partitions were shared (the second worker got some once the first gave them up).
     assert.ok(sa.deliveries!["received"]! > 0 && sb.deliveries!["received"]! > 0);
-    for (const [customer, seqs] of seen) {
-      assert.deepEqual(
-        seqs,
-        Array.from({ length: 25 }, (_, i) => i),
-        `${customer}'s orders in order`,
-      );
-    }
+    assertEachInOrder(seen, 25);
   });
 
   test("a worker that stops gives its partitions up; the other takes them over, pending entries first", async (t) => {
@@ -124,7 +105,7 @@ describe("redisStream({ partitions })", () => {
       .forEach(
         (order: Order) => {
           processed++;
-          seqs.set(order.customer, [...(seqs.get(order.customer) ?? []), order.seq]);
+          record(seqs, order);
         },
         { concurrency: 1 },
       )
@@ -135,12 +116,6 @@ describe("redisStream({ partitions })", () => {
     const summary = await done;
     assert.equal(processed, 400);
     assert.ok(summary.deliveries!["reclaimed"]! >= 4);
-    for (const [customer, list] of seqs) {
-      assert.deepEqual(
-        list,
-        Array.from({ length: 20 }, (_, i) => i),
-        `${customer} in order`,
-      );
-    }
+    assertEachInOrder(seqs, 20);
   });
 });
