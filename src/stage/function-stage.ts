@@ -1189,14 +1189,12 @@ export class FunctionStage
   ): Promise<void> | undefined {
     const guard = this.#guard;
     if (guard === undefined || !attempted || this.gate.stopped) {
-      this.#keys?.release(index);
-      this.#tenants?.release(index);
+      this.#leftFor(index);
       return applyErrorPolicy(this, this.#policy, item, index, error, ctx);
     }
     // A retry keeps its key's turn: the key's next item waits for its last attempt.
     if (guard.retry(item, index, error, this.#weightOf(item))) return undefined;
-    this.#keys?.release(index);
-    this.#tenants?.release(index);
+    this.#leftFor(index);
     return applyErrorPolicy(this, this.#policy, item, index, error, ctx, guard.takeHistory());
   }
 
@@ -1213,13 +1211,21 @@ export class FunctionStage
     }
   }
 
+  /**
+   * The item of `index` has left the stage for good (emitted, filtered, failed after its
+   * retries): its key's and its tenant's next items may have their turn.
+   */
+  #leftFor(index: number): void {
+    this.#keys?.release(index);
+    this.#tenants?.release(index);
+  }
+
   #completed(item: unknown, index: number, result: unknown): void {
     if (this.gate.stopped) {
       this.cancelledItem();
       return;
     }
-    this.#keys?.release(index);
-    this.#tenants?.release(index);
+    this.#leftFor(index);
     let value: unknown;
     switch (this.#kind) {
       case MAP:
@@ -1265,8 +1271,7 @@ export class FunctionStage
   #expanded(item: unknown, index: number, count: number): void {
     if (count < 0) this.cancelledItem();
     else {
-      this.#keys?.release(index);
-      this.#tenants?.release(index);
+      this.#leftFor(index);
       // The item itself is done once its values went on (each of them is counted apart).
       if (this.#tracked) (item as Tracked).lineage.done();
       if (count === 0) this.#filtered++;
