@@ -126,12 +126,14 @@ export function functionStageSpec(
   }
   const key = keyOption(kind, raw.key, raw.perKey, executor !== undefined);
   const resources = resourcesOption(kind, raw.resources, executor !== undefined);
-  const tenants = tenantsOption(
-    kind,
-    raw,
-    executor !== undefined,
-    defaultBuffer(raw.buffer, concurrency),
+  const buffer = integerOption(
+    `${kind}.buffer`,
+    raw.buffer,
+    Math.max(concurrency * defaults.bufferPerWorker, defaults.minBuffer),
+    1,
   );
+  // A tenant's queue holds at most the stage's buffer by default.
+  const tenants = tenantsOption(kind, raw, executor !== undefined, buffer);
   const resilience = resilienceSpec(
     kind,
     raw,
@@ -149,12 +151,7 @@ export function functionStageSpec(
     concurrency,
     limiter,
     ordered: booleanOption(`${kind}.ordered`, raw.ordered, defaults.ordered),
-    buffer: integerOption(
-      `${kind}.buffer`,
-      raw.buffer,
-      Math.max(concurrency * defaults.bufferPerWorker, defaults.minBuffer),
-      1,
-    ),
+    buffer,
     onError,
     deadLetter,
     shed,
@@ -166,13 +163,6 @@ export function functionStageSpec(
     tenants,
     resilience,
   });
-}
-
-/** The stage's buffer as it will be set: `buffer`, or its default for `concurrency`. */
-function defaultBuffer(buffer: unknown, concurrency: number): number {
-  return typeof buffer === "number" && Number.isSafeInteger(buffer) && buffer >= 1
-    ? buffer
-    : Math.max(concurrency * defaults.bufferPerWorker, defaults.minBuffer);
 }
 
 const TENANT_KEYS = ["key", "concurrency", "queue", "overflow", "rate", "weights", "idle"] as const;
