@@ -122,88 +122,157 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   } catch {
     return; // The main thread heard of the failed init; it never waits for this batch.
   }
-  const { fn, state } = loaded;
-  // Packed byte items are read one view at a time, as their calls start.
-  const packed = batch.packed === undefined ? undefined : new PackedItems(batch.packed);
-  const items = batch.items;
-  const count = packed === undefined ? items.length : packed.count;
-  const kind = batch.kind;
-  const wantValues = kind !== ThreadKind.tap && kind !== ThreadKind.forEach;
-  const values: unknown[] | undefined = wantValues ? new Array<unknown>(count) : undefined;
-  let failures: [number, unknown][] | undefined;
-  let pending: Promise<void>[] | undefined;
-  const timed = batch.timeout > 0;
-  // Metrics: the calls the main thread picked to time (ascending), as `[position, ms]` pairs
-  // in `times`. Without them, `nextSample` stays -1: one comparison per call, no clock read.
-  const sample = batch.sample;
-  let nextSample = sample === undefined ? -1 : sample[0]!;
-  let sampled = 0;
-  let times: number[] | undefined;
-  let ctx = new ThreadCallContext(batch.stage, state, batch.id);
-  // Each call is claimed before it runs: the main thread may take the batch's tail (the
-  // positions not claimed yet) for an idle thread while a slow call runs here.
-  const claim = batch.claim;
-  let next = 0;
-  for (;;) {
-    const i = claim === undefined ? next++ : Atomics.add(claims, claim, 1);
-    if (i >= count) break;
-    ctx.index = batch.indices === undefined ? batch.first + i : batch.indices[i]!;
-    // Which call runs now: the watchdog reads it for timeouts, the pool after a crash (so
-    // only the call that was running is suspected). Two stores, and a clock read if timed.
-    Atomics.store(current, 1, i);
-    if (timed) startedAt[0] = Date.now();
-    Atomics.store(current, 0, batch.id);
-    let result: unknown;
-    let start = -1;
-    try {
-      if (i === nextSample) {
-        nextSample = sample![++sampled] ?? -1;
-        start = performance.now();
-      }
-      result = fn(packed === undefined ? items[i] : packed.next(), ctx);
-    } catch (error) {
-      if (start >= 0) (times ??= []).push(i, performance.now() - start);
-      (failures ??= []).push([i, errorToRecord(error)]);
-      continue;
-    }
-    // A flatMap's values are read whole here, so its timed call includes reading them.
-    if (kind === ThreadKind.flatMap) result = readAll(result);
-    if (
-      typeof result === "object" &&
-      result !== null &&
-      typeof (result as PromiseLike<unknown>).then === "function"
-    ) {
-      (pending ??= []).push(
-        settleLater(result as PromiseLike<unknown>, i, batch, (position, value, error) => {
-          if (start >= 0) (times ??= []).push(position, performance.now() - start);
-          if (error !== undefined) (failures ??= []).push([position, error]);
-          else if (values !== undefined) values[position] = value;
-        }),
-      );
-      // The call keeps this ctx (it may read it after an await): the next call gets its own.
-      ctx = new ThreadCallContext(batch.stage, state, batch.id);
-      continue;
-    }
-    if (start >= 0) (times ??= []).push(i, performance.now() - start);
-    if (values !== undefined) values[i] = result;
-  }
+  const calls = new BatchCalls(batch, loaded);
+  calls.runAll();
   Atomics.store(current, 0, 0);
-  if (pending !== undefined) await Promise.all(pending);
+  if (calls.pending !== undefined) await Promise.all(calls.pending);
   controllers.delete(batch.id);
   cancelled.delete(batch.id);
+  const { values, failures, times } = calls;
   if (failures !== undefined && values !== undefined) {
     for (const [position] of failures) values[position] = undefined;
   }
-  const packing =
-    batch.packed !== undefined && mayReturnPacking(values, failures)
-      ? batch.packed.buffer
-      : undefined;
+  // Plain values (numbers, strings) have nothing to transfer and cannot alias the packing:
+  // one scan tells both.
+  const plain = failures === undefined && mayReturnPacking(values, undefined);
+  const packing = batch.packed !== undefined && plain ? batch.packed.buffer : undefined;
   const ms = performance.now() - t0;
   // `times` only when calls were timed: without metrics the message keeps its shape.
   send(
     times === undefined
       ? { t: "done", id: batch.id, values, failures, ms, packing }
       : { t: "done", id: batch.id, values, failures, ms, packing, times },
+    plain,
+  );
+}
+
+/**
+ * The calls of one batch, run in order on this thread. The loop is a plain method, apart
+ * from the batch's async shell: an async function's loop compiled (and recompiled on stack)
+ * at twice the cost of the hash it ran (S4), on cores the calls need.
+ */
+class BatchCalls {
+  readonly values: unknown[] | undefined;
+  failures: [number, unknown][] | undefined;
+  pending: Promise<void>[] | undefined;
+  /** The timed calls, `[position, ms]` pairs (metrics). */
+  times: number[] | undefined;
+  readonly #batch: BatchMessage;
+  readonly #fn: WorkerFn;
+  readonly #state: unknown;
+  /** Packed byte items are read one view at a time, as their calls start. */
+  readonly #packed: PackedItems | undefined;
+  readonly #count: number;
+  // Metrics: the calls the main thread picked to time (ascending). Without them,
+  // `#nextSample` stays -1: one comparison per call, no clock read.
+  #nextSample: number;
+  #sampled = 0;
+
+  constructor(batch: BatchMessage, loaded: LoadedModule) {
+    this.#batch = batch;
+    this.#fn = loaded.fn;
+    this.#state = loaded.state;
+    this.#packed = batch.packed === undefined ? undefined : new PackedItems(batch.packed);
+    this.#count = this.#packed === undefined ? batch.items.length : this.#packed.count;
+    const kind = batch.kind;
+    this.values =
+      kind !== ThreadKind.tap && kind !== ThreadKind.forEach
+        ? new Array<unknown>(this.#count)
+        : undefined;
+    this.#nextSample = batch.sample === undefined ? -1 : batch.sample[0]!;
+  }
+
+  /**
+   * Runs every call. Each is claimed before it runs: the main thread may take the batch's
+   * tail (the positions not claimed yet) for an idle thread while a slow call runs here.
+   */
+  runAll(): void {
+    const batch = this.#batch;
+    const { items, indices, first, claim, id } = batch;
+    const packed = this.#packed;
+    const count = this.#count;
+    const fn = this.#fn;
+    const values = this.values;
+    const timed = batch.timeout > 0;
+    const flat = batch.kind === ThreadKind.flatMap;
+    let ctx = new ThreadCallContext(batch.stage, this.#state, id);
+    let next = 0;
+    for (;;) {
+      const i = claim === undefined ? next++ : Atomics.add(claims, claim, 1);
+      if (i >= count) break;
+      ctx.index = indices === undefined ? first + i : indices[i]!;
+      // Which call runs now: the watchdog reads it for timeouts, the pool after a crash (so
+      // only the call that was running is suspected). Two stores, and a clock read if timed.
+      Atomics.store(current, 1, i);
+      if (timed) startedAt[0] = Date.now();
+      Atomics.store(current, 0, id);
+      const item = packed === undefined ? items[i] : packed.next();
+      if (i === this.#nextSample) {
+        // An async call keeps its ctx (it may read it after an await).
+        if (this.#timedCall(i, item, ctx))
+          ctx = new ThreadCallContext(batch.stage, this.#state, id);
+        continue;
+      }
+      let result: unknown;
+      try {
+        result = fn(item, ctx);
+      } catch (error) {
+        (this.failures ??= []).push([i, errorToRecord(error)]);
+        continue;
+      }
+      // A flatMap's values are read whole here.
+      if (flat) result = readAll(result);
+      if (isThenable(result)) {
+        this.#settleLater(result, i, -1);
+        // The call keeps this ctx (it may read it after an await): the next call gets its own.
+        ctx = new ThreadCallContext(batch.stage, this.#state, id);
+        continue;
+      }
+      if (values !== undefined) values[i] = result;
+    }
+  }
+
+  /**
+   * A call the metrics time: the clock around it (around reading a flatMap's values too),
+   * until an async one settles. True when the call is async, and so keeps its ctx.
+   */
+  #timedCall(i: number, item: unknown, ctx: ThreadCallContext): boolean {
+    this.#nextSample = this.#batch.sample![++this.#sampled] ?? -1;
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = this.#fn(item, ctx);
+      if (this.#batch.kind === ThreadKind.flatMap) result = readAll(result);
+    } catch (error) {
+      (this.times ??= []).push(i, performance.now() - start);
+      (this.failures ??= []).push([i, errorToRecord(error)]);
+      return false;
+    }
+    if (isThenable(result)) {
+      this.#settleLater(result, i, start);
+      return true;
+    }
+    (this.times ??= []).push(i, performance.now() - start);
+    if (this.values !== undefined) this.values[i] = result;
+    return false;
+  }
+
+  #settleLater(result: PromiseLike<unknown>, i: number, start: number): void {
+    (this.pending ??= []).push(
+      settleLater(result, i, this.#batch, (position, value, error) => {
+        if (start >= 0) (this.times ??= []).push(position, performance.now() - start);
+        if (error !== undefined) (this.failures ??= []).push([position, error]);
+        else if (this.values !== undefined) this.values[position] = value;
+      }),
+    );
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
   );
 }
 
@@ -249,8 +318,9 @@ function settleLater(
 }
 
 /** Sends a batch's results; values that cannot be cloned become that item's failure. */
-function send(message: DoneMessage): void {
-  let list = message.values === undefined ? undefined : collectTransfers(message.values, false);
+function send(message: DoneMessage, plain: boolean): void {
+  let list =
+    message.values === undefined || plain ? undefined : collectTransfers(message.values, false);
   if (message.packing !== undefined) (list ??= []).push(message.packing);
   try {
     port.postMessage(message, list);
