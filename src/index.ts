@@ -161,3 +161,8 @@ export {
   isDestination,
   kDestination,
 } from "./contract/destination.js";
+export { checkpoint, type Checkpoint, type CheckpointOptions } from "./checkpoint/checkpoint.js";
+export type { CheckpointState, CheckpointStore } from "./checkpoint/checkpoint-store.js";
+export { fileCheckpoint } from "./checkpoint/file-checkpoint.js";
+export { fileLines, type FileLinesOptions } from "./checkpoint/file-lines.js";
+export { seekable, type Positioned, type Seekable } from "./checkpoint/seekable.js";

@@ -1,3 +1,4 @@
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { CallTracer } from "../contract/call-tracer.js";
 import type { Logger } from "../observe/logger.js";
 import type { Duration } from "../internal/duration.js";
@@ -222,6 +223,13 @@ export interface BatchOptions {
 export interface FromOptions {
   /** Items read ahead of the first stage (also the chunk size for async sources): integer >= 1. Default 64. */
   readonly buffer?: number;
+  /**
+   * Progress saved as the run goes, `checkpoint(store, { every })`: the run resumes after the
+   * highest contiguous completed item a previous run saved, and skips the items it had
+   * completed past it. The source must be able to seek: an array, `fileLines(path)`,
+   * `pgKeyset(…)` from "sluice/pg", or `seekable(read)`.
+   */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** Options for `run()`. */

@@ -1,4 +1,5 @@
 import { type AcknowledgedSource, isAcknowledged } from "../contract/acknowledged.js";
+import { isCheckpointed } from "../checkpoint/checkpointed-source.js";
 import { type Destination, isDestination } from "../contract/destination.js";
 import { Ledger } from "../ledger/ledger.js";
 import type { Readable } from "node:stream";
@@ -240,6 +241,13 @@ export class Pipeline<T> {
       body,
       "a function back => a pipeline built on back",
     );
+    if (isCheckpointed(this.#source)) {
+      throw new InvalidOptionError(
+        "Option `loop` cannot follow a checkpointed source: the checkpoint counts an item completed once it leaves the main path; give the stage a `retry` instead",
+        "loop",
+        undefined,
+      );
+    }
     if (isAcknowledged(this.#source)) {
       throw new InvalidOptionError(
         "Option `loop` cannot follow a broker source: a broker redelivers a failed message itself (`maxDeliveries`), and a stage's `retry` retries a call",
@@ -311,6 +319,13 @@ export class Pipeline<T> {
     const names = Object.keys(branches);
     if (names.length === 0) {
       throw invalid("route.branches", "an object with one branch or more", branches);
+    }
+    if (isCheckpointed(this.#source)) {
+      throw new InvalidOptionError(
+        "Option `route` cannot follow a checkpointed source: each branch runs on its own, and an item would count as completed before its branch had finished with it; use flatMap with a switch",
+        "route",
+        undefined,
+      );
     }
     if (isAcknowledged(this.#source)) {
       throw new InvalidOptionError(
