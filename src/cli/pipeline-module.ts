@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Pipeline } from "../index.js";
 import { describeValue } from "../internal/describe-value.js";
@@ -85,9 +85,22 @@ export async function loadPipelineModule(
   file: string,
   options: LoadPipelineModuleOptions = {},
 ): Promise<PipelineModule> {
-  const path = resolve(options.cwd ?? process.cwd(), file);
+  let path = resolve(options.cwd ?? process.cwd(), file);
   const args = [...(options.args ?? [])];
-  const found = await stat(path).catch(() => undefined);
+  let found = await stat(path).catch(() => undefined);
+  if (found?.isDirectory() === true) {
+    // A folder (an example's, say) runs its index module.
+    const index = await findIndex(path);
+    if (index === undefined) {
+      throw new PipelineModuleError(
+        "not-found",
+        path,
+        `Cannot load the pipeline module ${file}: the folder has no ${INDEX_FILES.join(", ")} (${path})`,
+      );
+    }
+    path = index;
+    found = await stat(path).catch(() => undefined);
+  }
   if (found === undefined || !found.isFile()) {
     throw new PipelineModuleError(
       "not-found",
@@ -139,6 +152,17 @@ export async function loadPipelineModule(
   }
   const pipeline = checkPipeline(exported, file, path, "The default export of", "is");
   return { path, kind: "pipeline", build: () => Promise.resolve(pipeline) };
+}
+
+/** The modules a folder given as the pipeline module may hold, in the order looked for. */
+const INDEX_FILES = ["index.js", "index.mjs", "index.ts", "index.mts"];
+
+async function findIndex(folder: string): Promise<string | undefined> {
+  for (const name of INDEX_FILES) {
+    const candidate = join(folder, name);
+    if ((await stat(candidate).catch(() => undefined))?.isFile() === true) return candidate;
+  }
+  return undefined;
 }
 
 /** Whether `value` has the shape of a pipeline (from any copy of sluice). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -71,8 +71,22 @@ describe("loadPipelineModule()", () => {
       `Cannot load the pipeline module ${join(scratch, "nope.mjs")}: no such file (${join(scratch, "nope.mjs")})`,
     );
     assert.equal(missing.usage, true);
-    const directory = await problem(loadPipelineModule(scratch), "not-found");
-    assert.match(directory.message, /: not a file \(/);
+    const empty = join(scratch, "empty");
+    mkdirSync(empty);
+    const directory = await problem(loadPipelineModule(empty), "not-found");
+    assert.equal(
+      directory.message,
+      `Cannot load the pipeline module ${empty}: the folder has no index.js, index.mjs, index.ts, index.mts (${empty})`,
+    );
+  });
+
+  test("a folder runs its index module", async () => {
+    const folder = join(scratch, "example");
+    mkdirSync(folder);
+    // Only the shape is checked when loading: a pipeline-like object will do.
+    writeFileSync(join(folder, "index.mjs"), "export default { run() {}, withSpecs() {} };\n");
+    const module = await loadPipelineModule(folder);
+    assert.equal(module.path, join(folder, "index.mjs"));
   });
 
   test("no default export", async () => {

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { testPostgres } from "../helpers/postgres.js";
+import { until } from "../helpers/until.js";
+import { runExample, runScript } from "./run-example.js";
+
+const ROWS = 100_000;
+const PAGE = 1_000;
+
+describe("examples/db-migration", () => {
+  test("killed midway (SIGKILL) and run again: every row exactly once, and the resumed run skips the pages done", async (t) => {
+    const db = await testPostgres(t);
+    if (db === undefined) return;
+    const prefix = `sluice_test_migration_${process.pid}`;
+    const tables = [
+      "--source",
+      `${prefix}_source`,
+      "--target",
+      `${prefix}_target`,
+      "--checkpoint-table",
+      `${prefix}_checkpoints`,
+    ];
+    const drop = `DROP TABLE IF EXISTS ${prefix}_source, ${prefix}_target, ${prefix}_checkpoints`;
+    try {
+      await runScript("db-migration/generate.js", [...tables, "--rows", String(ROWS)]);
+      const copied = async () =>
+        Number((await db.query(`SELECT count(*) AS n FROM ${prefix}_target`)).rows[0].n);
+
+      // 40,000 rows/s: the kill lands a second in, with pages done and pages in flight.
+      const killed = await runExample("db-migration", [...tables, "--rows-per-second", "40000"], {
+        onSpawn: (child) => {
+          void until(async () => (await copied()) >= 30_000, 30_000).then(
+            () => child.kill("SIGKILL"),
+            () => child.kill("SIGKILL"),
+          );
+        },
+      });
+      assert.equal(killed.signal, "SIGKILL", `the first run was not killed: ${killed.stderr}`);
+      const atKill = await copied();
+      assert.ok(atKill < ROWS, `the first run had finished (${atKill} rows)`);
+      const saved = (await db.query(`SELECT position, done FROM ${prefix}_checkpoints`))
+        .rows[0] as { position: string | null; done: string[] };
+      assert.ok(saved !== undefined && saved.position !== null, "the checkpoint was saved");
+      const pagesBefore = Number(saved.position) / PAGE;
+
+      const resumed = await runExample("db-migration", tables);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const summary = JSON.parse(resumed.stdout) as {
+        outcome: string;
+        deliveries: { received: number; skipped: number };
+      };
+      assert.equal(summary.outcome, "completed");
+      // The resumed run read only the pages after the saved position, and skipped those of
+      // them the killed run had completed.
+      assert.equal(summary.deliveries.skipped, saved.done.length);
+      assert.equal(
+        summary.deliveries.received,
+        ROWS / PAGE - pagesBefore - saved.done.length,
+        `resumed after page ${pagesBefore} with ${saved.done.length} done past it`,
+      );
+      const { rows } = await db.query(
+        `SELECT count(*) AS n, count(DISTINCT id) AS ids, min(id) AS first, max(id) AS last FROM ${prefix}_target`,
+      );
+      assert.deepEqual(rows[0], {
+        n: String(ROWS),
+        ids: String(ROWS),
+        first: "1",
+        last: String(ROWS),
+      });
+      const sample = (
+        await db.query(
+          `SELECT email, amount, currency, created_day::text AS day FROM ${prefix}_target WHERE id = 12345`,
+        )
+      ).rows[0];
+      assert.deepEqual(sample, {
+        email: "customer12345@example.com",
+        amount: (((12345 * 7919) % 1_000_000) / 100).toFixed(2),
+        currency: "EUR",
+        day: "2026-01-01",
+      });
+    } finally {
+      await db.query(drop);
+    }
+  });
+
+  test("bad arguments are refused, naming the option", async () => {
+    const run = await runExample("db-migration", ["--workers", "0"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Expected --workers to be an integer >= 1, got "0"/);
+  });
+});
