@@ -82,6 +82,13 @@ export function renderSummaryFooter(summary: RunSummary): string[] {
     );
   }
   for (const stage of summary.stages) {
+    // A stage's failures by error class.
+    if (stage.failedBy !== undefined) {
+      const classes = Object.entries(stage.failedBy).sort(([, a], [, b]) => b - a);
+      lines.push(
+        `errors: ${stage.name} · ${classes.map(([name, n]) => `${name} ${formatCount(n)}`).join(" · ")}`,
+      );
+    }
     // A keyed or multi-tenant stage: how far one key or tenant backed up.
     if (stage.keys !== undefined && stage.keys.maxWaiting > 0) {
       lines.push(

@@ -53,6 +53,11 @@ export interface StageStats {
   /** Items whose function threw or rejected (whatever the error policy did with them). */
   readonly failed: number;
   /**
+   * The failed items by error class (`TimeoutError`, `BrokenCircuitError`, an error's
+   * `name`), in the summary of a stage that had failures; absent otherwise.
+   */
+  readonly failedBy?: Readonly<Record<string, number>>;
+  /**
    * Items that were inside the stage when the run was cancelled or failed (for `batch`: the
    * items of the batch being formed).
    */

@@ -294,7 +294,10 @@ export class Run<T> implements AsyncIterableIterator<T>, PromiseLike<RunSummary>
     const pulled = this.#input?.pulled ?? 0;
     const stages =
       this.#stages.length > 0
-        ? this.#stages.map((stage) => stage.stats())
+        ? this.#stages.map((stage) => {
+            const stats = stage.stats();
+            return stats.failed > 0 ? { ...stats, failedBy: stage.failedBy() } : stats;
+          })
         : this.#specs.map((spec, position) =>
             stageStats(spec, this.#widths.get(position) ?? initialWidth(spec), kIdleCounters),
           );

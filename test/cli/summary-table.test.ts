@@ -78,6 +78,20 @@ describe("renderSummaryFooter", () => {
     ]);
   });
 
+  test("a stage with failures adds a line of them by error class, the most first", () => {
+    const summary = runSummary({
+      stages: [
+        stageStats({
+          failed: 1_253,
+          failedBy: { TimeoutError: 3, BrokenCircuitError: 1_200, HttpError: 50 },
+        }),
+      ],
+    });
+    assert.deepEqual(renderSummaryFooter(summary).slice(-1), [
+      "errors: fetch · BrokenCircuitError 1,200 · HttpError 50 · TimeoutError 3",
+    ]);
+  });
+
   test("a broker worker's run adds a line of its deliveries", () => {
     const summary = runSummary({
       deliveries: { received: 3_000, acked: 2_990, nacked: 10, inFlight: 0, groupLag: 12 },

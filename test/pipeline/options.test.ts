@@ -283,7 +283,7 @@ describe("from() arguments and options", () => {
     );
     assertInvalid(
       () => from([1], { bufer: 8 } as never),
-      "Unknown option `from.bufer`; did you mean `buffer`? Known options: buffer",
+      "Unknown option `from.bufer`; did you mean `buffer`? Known options: buffer, checkpoint",
       "from.bufer",
     );
     assertInvalid(
