@@ -336,6 +336,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   // Dispatch.
 
   #event(): void {
+    // A finished stage has let go of its threads; a late wake (the next stage reading from
+    // an output this stage once waited on) has nothing to do here.
+    if (this.#finished) return;
     if (this.#busy) {
       this.#again = true;
       return;

@@ -24,6 +24,26 @@ async function runAll<T>(run: { collect(): Promise<T[]>; settled: Promise<RunSum
 }
 
 describe("thread stages: results", () => {
+  test("a stage that finished with its output full is not woken into a closed pool when the next stage reads on", async () => {
+    // The stage waits for room in its output, its input ends and it finishes (closing its
+    // own threads); the next stage's read then wakes the wait: that must not fail the run.
+    for (let round = 0; round < 20; round++) {
+      const out = await from([1, 2, 3, 4, 5, 6])
+        .map(thread(fixture("double"), { threads: 1, batch: 1 }), { concurrency: 1, buffer: 1 })
+        .map(thread(fixture("double"), { threads: 1, batch: 1 }), { concurrency: 1, buffer: 1 })
+        .map(
+          async (x) => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return x;
+          },
+          { concurrency: 1, buffer: 1 },
+        )
+        .run()
+        .collect();
+      assert.deepEqual(out, [4, 8, 12, 16, 20, 24]);
+    }
+  });
+
   test("maps every item on threads, unordered, and counts them", async () => {
     await assertNoLeaks(async () => {
       const run = from(range(5_000))
