@@ -4,7 +4,7 @@ import { formatCount, formatMs, formatRate } from "../internal/format.js";
 import { type Column, renderTable } from "../internal/text-table.js";
 
 interface SummaryColumn extends Column {
-  readonly cell: (stage: StageStats) => string;
+  readonly cell: (stage: StageStats, summary: RunSummary) => string;
 }
 
 const count = (pick: (stage: StageStats) => number) => (stage: StageStats) =>
@@ -24,6 +24,13 @@ const COLUMNS: readonly SummaryColumn[] = [
   { header: "buffer", align: "right", cell: count((s) => s.buffer) },
   { header: "in", align: "right", cell: count((s) => s.in) },
   { header: "out", align: "right", cell: count((s) => s.out) },
+  // What the stage put out per second of the run: pages/s for a fetch, rows/s for a write.
+  {
+    header: "out/s",
+    align: "right",
+    cell: (s, summary) =>
+      summary.durationMs > 0 ? formatRate((s.out * 1000) / summary.durationMs).slice(0, -2) : "-",
+  },
   { header: "filtered", align: "right", cell: count((s) => s.filtered) },
   { header: "failed", align: "right", cell: count((s) => s.failed) },
   { header: "cancelled", align: "right", cell: count((s) => s.cancelled) },
@@ -49,7 +56,7 @@ export function renderSummary(summary: RunSummary): string[] {
       (column.header !== "shed" || summary.stages.some((stage) => stage.shed > 0)),
   );
   const columns = shown;
-  const rows = summary.stages.map((stage) => columns.map((column) => column.cell(stage)));
+  const rows = summary.stages.map((stage) => columns.map((column) => column.cell(stage, summary)));
   return [...renderTable(columns, rows), "", ...renderSummaryFooter(summary)];
 }
 

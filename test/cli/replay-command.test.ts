@@ -60,7 +60,7 @@ describe("sluice replay", () => {
       `replay: 2 dead letter(s) of stage "charge" from ${path} into charge → store`,
     );
     assert.match(lines[1]!, /^stage +kind +concurrency/);
-    assert.match(lines[2]!, /^charge +map +16 .* 2 +2 +0 +0 +0 +2 +✓$/);
+    assert.match(lines[2]!, /^charge +map +16 .* 2 +2 +\S+ +0 +0 +0 +2 +✓$/);
     assert.match(result.stdout, /^completed in .* · 2 source items · .* · 2 consumed by store$/m);
   });
 

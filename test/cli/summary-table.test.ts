@@ -6,11 +6,11 @@ import { runSummary, stageStats } from "./fixtures.js";
 describe("renderSummary", () => {
   test("renders one aligned row per stage with a conservation mark, then the footer", () => {
     assert.deepEqual(renderSummary(runSummary()), [
-      "stage     kind     concurrency  peak  ordered  buffer     in  out  filtered  failed  cancelled  emitted  conserved",
-      "fetch     map               64    64  no          128  1,000  990         0      10          0      990  ✓",
-      "validate  filter            16     1  no           32    990  900        90       0          0      900  ✓",
-      "batch     batch              1     -  yes           2    900  900         0       0          0        2  ✓",
-      "write     forEach            1     1  no            2      2    2         0       0          0        0  ✓",
+      "stage     kind     concurrency  peak  ordered  buffer     in  out  out/s  filtered  failed  cancelled  emitted  conserved",
+      "fetch     map               64    64  no          128  1,000  990  3.95k         0      10          0      990  ✓",
+      "validate  filter            16     1  no           32    990  900  3.59k        90       0          0      900  ✓",
+      "batch     batch              1     -  yes           2    900  900  3.59k         0       0          0        2  ✓",
+      "write     forEach            1     1  no            2      2    2      8         0       0          0        0  ✓",
       "",
       "completed in 250 ms · 1,000 source items · 3.99k/s · 2 consumed by write",
       "conserved: in = out + filtered + failed + cancelled, per stage",
