@@ -4,9 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-
-/** The machine's PostgreSQL, unless `--database` or `DATABASE_URL` says otherwise. */
-const DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/test";
+import { databaseArgument, integerArgument, tableArgument } from "../shared/arguments.js";
 
 /**
  * @param {readonly string[]} args
@@ -26,43 +24,14 @@ export function migrationOptions(args) {
     },
   });
   return {
-    database: values.database ?? process.env["DATABASE_URL"] ?? DEFAULT_DATABASE,
-    source: identifier("--source", values.source),
-    target: identifier("--target", values.target),
-    checkpointTable: identifier("--checkpoint-table", values["checkpoint-table"]),
-    rows: count("--rows", values.rows, 1),
-    page: count("--page", values.page, 1),
-    workers: count("--workers", values.workers, 1),
+    database: databaseArgument(values.database),
+    source: tableArgument("--source", values.source),
+    target: tableArgument("--target", values.target),
+    checkpointTable: tableArgument("--checkpoint-table", values["checkpoint-table"]),
+    rows: integerArgument("--rows", values.rows, 1),
+    page: integerArgument("--page", values.page, 1),
+    workers: integerArgument("--workers", values.workers, 1),
     /** 0: no limit. */
-    rowsPerSecond: count("--rows-per-second", values["rows-per-second"], 0),
+    rowsPerSecond: integerArgument("--rows-per-second", values["rows-per-second"], 0),
   };
-}
-
-/**
- * @param {string} option
- * @param {string} value
- * @param {number} min
- */
-function count(option, value, min) {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new TypeError(
-      `Expected ${option} to be an integer >= ${min}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-/**
- * A table name this example will put in SQL: letters, digits and underscores only.
- * @param {string} option
- * @param {string} value
- */
-function identifier(option, value) {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-    throw new TypeError(
-      `Expected ${option} to be a table name (letters, digits, _), got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }

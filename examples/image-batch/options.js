@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { integerArgument } from "../shared/arguments.js";
 
 /** Where images go unless `--dir` says otherwise (ignored by git). */
 const DEFAULT_DIR = join(fileURLToPath(new URL(".", import.meta.url)), ".data");
@@ -30,26 +31,11 @@ export function imageOptions(args) {
   return {
     input: join(values.dir, "input"),
     output: join(values.dir, "output"),
-    images: count("--images", values.images, 1),
-    width: count("--width", values.width, 16),
-    height: count("--height", values.height, 16),
-    decodeThreads: count("--decode-threads", values["decode-threads"], 1),
-    resizeThreads: count("--resize-threads", values["resize-threads"], 1),
-    encodeThreads: count("--encode-threads", values["encode-threads"], 1),
+    images: integerArgument("--images", values.images, 1),
+    width: integerArgument("--width", values.width, 16),
+    height: integerArgument("--height", values.height, 16),
+    decodeThreads: integerArgument("--decode-threads", values["decode-threads"], 1),
+    resizeThreads: integerArgument("--resize-threads", values["resize-threads"], 1),
+    encodeThreads: integerArgument("--encode-threads", values["encode-threads"], 1),
   };
-}
-
-/**
- * @param {string} option
- * @param {string} value
- * @param {number} min
- */
-function count(option, value, min) {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new TypeError(
-      `Expected ${option} to be an integer >= ${min}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
 }
