@@ -14,6 +14,7 @@ import {
   seekable,
 } from "../../src/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
+import { until } from "../helpers/until.js";
 
 /** A store in memory that records each save. */
 function memoryStore<P>(initial?: CheckpointState<P>) {
@@ -145,21 +146,43 @@ describe("checkpoint", () => {
     assert.deepEqual(current(), { position: 5, done: [] });
   });
 
-  test("saves by time save only when progress moved", async () => {
+  test("saves by time save only when progress moved", async (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
     const { store } = memoryStore<number>();
-    const items = Array.from({ length: 50 }, (_, i) => i);
-    await from(items, { checkpoint: checkpoint(store, { every: "5ms" }) })
-      .map(async (x) => {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        return x;
+    const release: (() => void)[] = [];
+    const gates = [0, 1, 2, 3].map(() => new Promise<void>((resolve) => release.push(resolve)));
+    const completed: number[] = [];
+    const run = from([0, 1, 2, 3], { checkpoint: checkpoint(store, { every: "5s" }) })
+      .map(
+        async (i) => {
+          await gates[i];
+          return i;
+        },
+        { concurrency: 4 },
+      )
+      .forEach((i) => {
+        completed.push(i);
       })
-      .forEach(() => {})
-      .run()
-      .drain();
-    const positions = store.saves.map((s) => s.position);
-    assert.ok(store.saves.length >= 2, `saved ${store.saves.length} times`);
-    assert.equal(new Set(positions).size, positions.length, "no save repeats the one before");
-    assert.equal(positions.at(-1), 50);
+      .run();
+    const drained = run.drain();
+    const saves = () => store.saves.map((saved) => saved.position);
+    release[0]!();
+    await until(() => completed.length === 1);
+    t.mock.timers.tick(5_000);
+    await until(() => store.saves.length === 1);
+    // No progress since: the next tick saves nothing.
+    t.mock.timers.tick(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(saves(), [1]);
+    release[2]!();
+    release[1]!();
+    await until(() => completed.length === 3);
+    t.mock.timers.tick(5_000);
+    await until(() => store.saves.length === 2);
+    release[3]!();
+    await drained;
+    // The last save is the run's own, as it settled.
+    assert.deepEqual(saves(), [1, 3, 4]);
   });
 
   test("a store that fails to save fails the run, naming the store, and the source is accounted for", async () => {
