@@ -83,6 +83,54 @@ describe("examples/db-migration", () => {
     }
   });
 
+  test("stopped by SIGTERM: it finishes the pages it holds, saves them, and the next run reads only the rest", async (t) => {
+    const db = await testPostgres(t);
+    if (db === undefined) return;
+    const prefix = `sluice_test_migration_term_${process.pid}`;
+    const tables = [
+      "--source",
+      `${prefix}_source`,
+      "--target",
+      `${prefix}_target`,
+      "--checkpoint-table",
+      `${prefix}_checkpoints`,
+    ];
+    try {
+      await runScript("db-migration/generate.js", [...tables, "--rows", String(ROWS)]);
+      const copied = async () =>
+        Number((await db.query(`SELECT count(*) AS n FROM ${prefix}_target`)).rows[0].n);
+      const stopped = await runExample("db-migration", [...tables, "--rows-per-second", "40000"], {
+        onSpawn: (child) => {
+          void until(async () => (await copied()) >= 20_000, 30_000).then(
+            () => child.kill("SIGTERM"),
+            () => child.kill("SIGKILL"),
+          );
+        },
+      });
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(
+        stopped.stderr,
+        /stopped on SIGTERM: it fetched no more and finished what it held/,
+      );
+      const atStop = await copied();
+      assert.ok(atStop < ROWS, `the run had finished (${atStop} rows)`);
+      // Everything it wrote, and nothing more, is in the checkpoint: the position is the last
+      // row written, with nothing done past it.
+      const saved = (await db.query(`SELECT position, done FROM ${prefix}_checkpoints`))
+        .rows[0] as { position: string; done: string[] };
+      assert.deepEqual(saved, { position: String(atStop), done: [] });
+      const resumed = await runExample("db-migration", tables);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const summary = JSON.parse(resumed.stdout) as { deliveries: { received: number } };
+      assert.equal(summary.deliveries.received, (ROWS - atStop) / PAGE);
+      assert.equal(await copied(), ROWS);
+    } finally {
+      await db.query(
+        `DROP TABLE IF EXISTS ${prefix}_source, ${prefix}_target, ${prefix}_checkpoints`,
+      );
+    }
+  });
+
   test("bad arguments are refused, naming the option", async () => {
     const run = await runExample("db-migration", ["--workers", "0"]);
     assert.equal(run.code, 1);
