@@ -1,6 +1,13 @@
 import type { CheckpointState } from "./checkpoint-store.js";
 
 /**
+ * Most positions a saved state lists past its watermark. An item that runs long while
+ * thousands after it complete would otherwise make every save larger; the ones left out are
+ * only done again after a kill (at least once, never lost).
+ */
+export const MAX_SAVED_DONE = 10_000;
+
+/**
  * A run's progress in source order: each item read gets a sequence number; as items complete
  * (in any order), the watermark moves over every run of completed ones, and the position of
  * the item at the watermark is what a resumed run reads after. Completed items past the
@@ -72,8 +79,14 @@ export class Progress<P> {
   snapshot(): CheckpointState<P> {
     this.#changes = 0;
     const done: P[] = [];
-    for (const seq of this.#completed) done.push(this.#positions.get(seq)!);
-    for (const position of this.#skip.values()) done.push(position);
+    for (const seq of this.#completed) {
+      if (done.length === MAX_SAVED_DONE) break;
+      done.push(this.#positions.get(seq)!);
+    }
+    for (const position of this.#skip.values()) {
+      if (done.length === MAX_SAVED_DONE) break;
+      done.push(position);
+    }
     return { position: this.#position, done };
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { Progress } from "../../src/checkpoint/progress.js";
+import { MAX_SAVED_DONE, Progress } from "../../src/checkpoint/progress.js";
 
 describe("Progress", () => {
   test("the watermark moves over each run of completed items, in any completion order", () => {
@@ -25,6 +25,17 @@ describe("Progress", () => {
     assert.equal(progress.completedBefore("d"), false, "asked once per item");
     progress.complete(progress.read("c"));
     assert.deepEqual(progress.snapshot(), { position: "c", done: ["f"] });
+  });
+
+  test("a save lists at most MAX_SAVED_DONE positions past the watermark", () => {
+    const progress = new Progress<number>(undefined);
+    const stuck = progress.read(0);
+    for (let i = 1; i <= MAX_SAVED_DONE + 5; i++) progress.complete(progress.read(i));
+    const { position, done } = progress.snapshot();
+    assert.equal(position, undefined);
+    assert.equal(done.length, MAX_SAVED_DONE);
+    progress.complete(stuck);
+    assert.deepEqual(progress.snapshot(), { position: MAX_SAVED_DONE + 5, done: [] });
   });
 
   test("changes count completions since the last snapshot", () => {
