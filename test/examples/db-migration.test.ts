@@ -1,31 +1,54 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
+import type pg from "pg";
 import { testPostgres } from "../helpers/postgres.js";
 import { until } from "../helpers/until.js";
 import { runExample, runScript } from "./run-example.js";
 
 const ROWS = 100_000;
 const PAGE = 1_000;
+const SMALL_PAGE = 100;
+
+/**
+ * Runs `body` with a generated source of {@link ROWS} rows: the example's table arguments,
+ * the target's row count, and the tables dropped afterwards.
+ */
+async function withMigration(
+  t: TestContext,
+  name: string,
+  body: (
+    db: pg.Pool,
+    tables: string[],
+    copied: () => Promise<number>,
+    prefix: string,
+  ) => Promise<void>,
+): Promise<void> {
+  const db = await testPostgres(t);
+  if (db === undefined) return;
+  const prefix = `sluice_test_${name}_${process.pid}`;
+  const tables = [
+    "--source",
+    `${prefix}_source`,
+    "--target",
+    `${prefix}_target`,
+    "--checkpoint-table",
+    `${prefix}_checkpoints`,
+  ];
+  try {
+    await runScript("db-migration/generate.js", [...tables, "--rows", String(ROWS)]);
+    const copied = async () =>
+      Number((await db.query(`SELECT count(*) AS n FROM ${prefix}_target`)).rows[0].n);
+    await body(db, tables, copied, prefix);
+  } finally {
+    await db.query(
+      `DROP TABLE IF EXISTS ${prefix}_source, ${prefix}_target, ${prefix}_checkpoints`,
+    );
+  }
+}
 
 describe("examples/db-migration", () => {
   test("killed midway (SIGKILL) and run again: every row exactly once, and the resumed run skips the pages done", async (t) => {
-    const db = await testPostgres(t);
-    if (db === undefined) return;
-    const prefix = `sluice_test_migration_${process.pid}`;
-    const tables = [
-      "--source",
-      `${prefix}_source`,
-      "--target",
-      `${prefix}_target`,
-      "--checkpoint-table",
-      `${prefix}_checkpoints`,
-    ];
-    const drop = `DROP TABLE IF EXISTS ${prefix}_source, ${prefix}_target, ${prefix}_checkpoints`;
-    try {
-      await runScript("db-migration/generate.js", [...tables, "--rows", String(ROWS)]);
-      const copied = async () =>
-        Number((await db.query(`SELECT count(*) AS n FROM ${prefix}_target`)).rows[0].n);
-
+    await withMigration(t, "migration", async (db, tables, copied, prefix) => {
       // 40,000 rows/s: the kill lands a second in, with pages done and pages in flight.
       const killed = await runExample("db-migration", [...tables, "--rows-per-second", "40000"], {
         onSpawn: (child) => {
@@ -78,35 +101,25 @@ describe("examples/db-migration", () => {
         currency: "EUR",
         day: "2026-01-01",
       });
-    } finally {
-      await db.query(drop);
-    }
+    });
   });
 
   test("stopped by SIGTERM: it finishes the pages it holds, saves them, and the next run reads only the rest", async (t) => {
-    const db = await testPostgres(t);
-    if (db === undefined) return;
-    const prefix = `sluice_test_migration_term_${process.pid}`;
-    const tables = [
-      "--source",
-      `${prefix}_source`,
-      "--target",
-      `${prefix}_target`,
-      "--checkpoint-table",
-      `${prefix}_checkpoints`,
-    ];
-    try {
-      await runScript("db-migration/generate.js", [...tables, "--rows", String(ROWS)]);
-      const copied = async () =>
-        Number((await db.query(`SELECT count(*) AS n FROM ${prefix}_target`)).rows[0].n);
-      const stopped = await runExample("db-migration", [...tables, "--rows-per-second", "40000"], {
-        onSpawn: (child) => {
-          void until(async () => (await copied()) >= 20_000, 30_000).then(
-            () => child.kill("SIGTERM"),
-            () => child.kill("SIGKILL"),
-          );
+    await withMigration(t, "migration_term", async (db, tables, copied, prefix) => {
+      // Pages of 100: the stages' buffers (~340 pages) hold a third of the table, so the
+      // stop comes while there is more to read than the run holds.
+      const stopped = await runExample(
+        "db-migration",
+        [...tables, "--page", String(SMALL_PAGE), "--rows-per-second", "40000"],
+        {
+          onSpawn: (child) => {
+            void until(async () => (await copied()) >= 20_000, 30_000).then(
+              () => child.kill("SIGTERM"),
+              () => child.kill("SIGKILL"),
+            );
+          },
         },
-      });
+      );
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.match(
         stopped.stderr,
@@ -119,16 +132,12 @@ describe("examples/db-migration", () => {
       const saved = (await db.query(`SELECT position, done FROM ${prefix}_checkpoints`))
         .rows[0] as { position: string; done: string[] };
       assert.deepEqual(saved, { position: String(atStop), done: [] });
-      const resumed = await runExample("db-migration", tables);
+      const resumed = await runExample("db-migration", [...tables, "--page", String(SMALL_PAGE)]);
       assert.equal(resumed.code, 0, resumed.stderr);
       const summary = JSON.parse(resumed.stdout) as { deliveries: { received: number } };
-      assert.equal(summary.deliveries.received, (ROWS - atStop) / PAGE);
+      assert.equal(summary.deliveries.received, (ROWS - atStop) / SMALL_PAGE);
       assert.equal(await copied(), ROWS);
-    } finally {
-      await db.query(
-        `DROP TABLE IF EXISTS ${prefix}_source, ${prefix}_target, ${prefix}_checkpoints`,
-      );
-    }
+    });
   });
 
   test("bad arguments are refused, naming the option", async () => {
