@@ -8,7 +8,6 @@ import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionStageSpec } from "../contract/stage-spec.js";
 import type { StageStats } from "../contract/summary.js";
-import type { StageContext } from "../contract/types.js";
 import type { StageError } from "../errors/stage-error.js";
 import { TimeoutError } from "../errors/timeout-error.js";
 import { WorkerCrashedError } from "../errors/worker-crashed-error.js";
@@ -21,7 +20,7 @@ import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { CallSampler } from "./call-sampler.js";
-import { type BatchSpans, CallSpans } from "./call-spans.js";
+import { CallSpans } from "./call-spans.js";
 import type { BatchJob, BatchOwner, LostCause, PoolThread } from "./pool-thread.js";
 import {
   type BatchMessage,
@@ -31,6 +30,8 @@ import {
   type ThreadKindCode,
 } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
+import { FailureContext } from "./failure-context.js";
+import { indexOf, keptOf, type Resend, type StageBatch } from "./stage-batch.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
 import { PackingSpares, packBytes } from "./packed-bytes.js";
@@ -47,49 +48,6 @@ const PLAIN_MAP = 1;
 const PLAIN_SINK = 2;
 
 let nextBatchId = 1;
-
-/** A batch of this stage in flight: the main thread's view of its items. */
-interface StageBatch extends BatchJob {
-  readonly items: readonly unknown[];
-  /** Item i's index: `indices[i]`, or `first + i` for a batch of new items (no array). */
-  readonly first: number;
-  readonly indices: readonly number[] | undefined;
-  /** Per item: whether it already ran once on a thread that died (none, if absent). */
-  readonly retried: readonly boolean[] | undefined;
-  /** Per item: how many times it has been sent, this time included (1 for all, if absent). */
-  readonly attempts: readonly number[] | undefined;
-  /** A traced stage's spans of the batch's calls, once it was sent; `undefined` if none. */
-  spans: BatchSpans | undefined;
-  /** The thread it went to, and when (`performance.now()`), once sent. */
-  thread: PoolThread | undefined;
-  sentAt: number;
-  /**
-   * Positions its thread keeps after the rest was taken for an idle thread (see #steal):
-   * only these answer; `undefined` while the batch is whole.
-   */
-  kept: number | undefined;
-  /** Whether a steal was tried: a batch is split at most once. */
-  stealTried: boolean;
-}
-
-/** Positions of `batch` its thread runs: all of them, or those it kept after a steal. */
-function keptOf(batch: StageBatch): number {
-  return batch.kept ?? batch.items.length;
-}
-
-/** Item `i`'s index in the stage's input. */
-function indexOf(batch: StageBatch, i: number): number {
-  return batch.indices === undefined ? batch.first + i : batch.indices[i]!;
-}
-
-/** An item waiting to be sent again (its thread died, or timed out on another item). */
-interface Resend {
-  readonly item: unknown;
-  readonly index: number;
-  readonly retried: boolean;
-  /** The attempt it will be (a tracer sees each send as one). */
-  readonly attempt: number;
-}
 
 /**
  * A function stage whose calls run on worker threads. Items leave the input in batches (one
@@ -1053,33 +1011,5 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     } else {
       this.#resolveDone();
     }
-  }
-}
-
-/** The `ctx` a dead-letter callback gets for a thread stage's failed item (main thread). */
-class FailureContext implements StageContext {
-  index = -1;
-  readonly attempt = 1;
-  /** Thread stages have no per-slot resources. */
-  readonly resource = undefined;
-  readonly stage: string;
-  readonly slot = -1;
-  readonly #controller = new AbortController();
-
-  constructor(stage: string, runSignal: AbortSignal) {
-    this.stage = stage;
-    if (runSignal.aborted) this.#controller.abort(runSignal.reason);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  get worker(): number {
-    return this.slot;
-  }
-
-  abort(reason: unknown): void {
-    this.#controller.abort(reason);
   }
 }

@@ -1,0 +1,49 @@
+/**
+ * A thread stage's record of a batch in flight, and of an item waiting to be sent again.
+ * @module
+ */
+import type { BatchSpans } from "./call-spans.js";
+import type { BatchJob, PoolThread } from "./pool-thread.js";
+
+/** A batch of this stage in flight: the main thread's view of its items. */
+export interface StageBatch extends BatchJob {
+  readonly items: readonly unknown[];
+  /** Item i's index: `indices[i]`, or `first + i` for a batch of new items (no array). */
+  readonly first: number;
+  readonly indices: readonly number[] | undefined;
+  /** Per item: whether it already ran once on a thread that died (none, if absent). */
+  readonly retried: readonly boolean[] | undefined;
+  /** Per item: how many times it has been sent, this time included (1 for all, if absent). */
+  readonly attempts: readonly number[] | undefined;
+  /** A traced stage's spans of the batch's calls, once it was sent; `undefined` if none. */
+  spans: BatchSpans | undefined;
+  /** The thread it went to, and when (`performance.now()`), once sent. */
+  thread: PoolThread | undefined;
+  sentAt: number;
+  /**
+   * Positions its thread keeps after the rest was taken for an idle thread (see #steal):
+   * only these answer; `undefined` while the batch is whole.
+   */
+  kept: number | undefined;
+  /** Whether a steal was tried: a batch is split at most once. */
+  stealTried: boolean;
+}
+
+/** Positions of `batch` its thread runs: all of them, or those it kept after a steal. */
+export function keptOf(batch: StageBatch): number {
+  return batch.kept ?? batch.items.length;
+}
+
+/** Item `i`'s index in the stage's input. */
+export function indexOf(batch: StageBatch, i: number): number {
+  return batch.indices === undefined ? batch.first + i : batch.indices[i]!;
+}
+
+/** An item waiting to be sent again (its thread died, or timed out on another item). */
+export interface Resend {
+  readonly item: unknown;
+  readonly index: number;
+  readonly retried: boolean;
+  /** The attempt it will be (a tracer sees each send as one). */
+  readonly attempt: number;
+}
