@@ -30,7 +30,6 @@ export class BatchStage implements Stage {
   #in = 0;
   #out = 0;
   #cancelled = 0;
-  #discarded = 0;
   #emitted = 0;
   #stopped = false;
   #resolveDone!: () => void;
@@ -59,7 +58,7 @@ export class BatchStage implements Stage {
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   /** A batch stage calls no function: no item fails in it. */
@@ -83,7 +82,7 @@ export class BatchStage implements Stage {
       retried: 0,
       hedged: 0,
       shed: 0,
-      discarded: this.#discarded,
+      discarded: this.#cursor.discarded,
       emitted: this.#emitted,
       maxInFlight: this.#in > 0 ? 1 : 0,
       inFlight: this.#batch.length > 0 ? 1 : 0,

@@ -136,7 +136,6 @@ export class FunctionStage
   #failed = 0;
   #cancelled = 0;
   #abandoned = 0;
-  #discarded = 0;
   #emitted = 0;
   #inFlight = 0;
   #maxInFlight = 0;
@@ -324,7 +323,7 @@ export class FunctionStage
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   failedBy(): Record<string, number> {
@@ -347,7 +346,7 @@ export class FunctionStage
       abandoned: this.#abandoned + (this.#guard?.abandonedCalls ?? 0),
       retried: this.#guard?.retried ?? 0,
       hedged: this.#guard?.hedged ?? 0,
-      discarded: this.#discarded,
+      discarded: this.#cursor.discarded,
       emitted: this.#emitted + this.#fastOut,
       maxInFlight: this.#maxInFlight,
       inFlight: this.#inFlight,

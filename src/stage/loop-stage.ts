@@ -58,7 +58,6 @@ export class LoopStage implements Stage {
   #failed = 0;
   #cancelled = 0;
   #retried = 0;
-  #discarded = 0;
   #stopped = false;
   readonly done: Promise<void>;
 
@@ -96,7 +95,7 @@ export class LoopStage implements Stage {
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   failedBy(): Record<string, number> {
@@ -115,7 +114,7 @@ export class LoopStage implements Stage {
       failed: this.#failed,
       cancelled: this.#cancelled,
       retried: this.#retried,
-      discarded: this.#discarded,
+      discarded: this.#cursor.discarded,
       emitted: this.output.pulled,
       maxInFlight: this.#in > 0 ? 1 : 0,
       inFlight: this.#inBody + this.#again.length,

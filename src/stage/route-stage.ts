@@ -51,7 +51,6 @@ export class RouteStage implements Stage {
   #out = 0;
   #failed = 0;
   #cancelled = 0;
-  #discarded = 0;
   #stopped = false;
   readonly #fed: Promise<void>;
   #startFeeding!: () => void;
@@ -92,7 +91,7 @@ export class RouteStage implements Stage {
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   failedBy(): Record<string, number> {
@@ -112,7 +111,7 @@ export class RouteStage implements Stage {
       out: this.#out,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      discarded: this.#discarded,
+      discarded: this.#cursor.discarded,
       emitted: this.output.pulled,
       maxInFlight: this.#in > 0 ? 1 : 0,
       inFlight: queued,

@@ -15,6 +15,8 @@ export class InputCursor<T> implements ChunkArrival {
   readonly #timed: boolean;
   /** Refills of an input read on demand before the next one reads the clock. */
   #clockCountdown = 1;
+  /** Items {@link discard} dropped: the stage's `discarded` counter. */
+  discarded = 0;
 
   constructor(input: StageInput<T>, timed = false) {
     this.#input = input;
@@ -86,12 +88,12 @@ export class InputCursor<T> implements ChunkArrival {
     return this.position < this.buffer.length ? depth - this.position : depth;
   }
 
-  /** Drops the rest of the current chunk and what is queued; returns how many. */
-  discard(): number {
+  /** Drops the rest of the current chunk and what is queued, counting them in `discarded`. */
+  discard(): void {
     const rest = this.buffer.length - this.position;
     if (rest > 0) this.#input.release(rest);
     this.buffer = [];
     this.position = 0;
-    return rest + this.#input.discard();
+    this.discarded += rest + this.#input.discard();
   }
 }

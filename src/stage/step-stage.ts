@@ -40,7 +40,6 @@ export class StepStage implements Stage {
   #out = 0;
   #filtered = 0;
   #failed = 0;
-  #discarded = 0;
   #emitted = 0;
   #stopped = false;
   #ended = false;
@@ -78,7 +77,7 @@ export class StepStage implements Stage {
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   failedBy(): Record<string, number> {
@@ -100,7 +99,7 @@ export class StepStage implements Stage {
       retried: 0,
       hedged: 0,
       shed: 0,
-      discarded: this.#discarded,
+      discarded: this.#cursor.discarded,
       emitted: this.#emitted,
       maxInFlight: this.#in > 0 ? 1 : 0,
       inFlight: 0,

@@ -109,7 +109,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #failed = 0;
   #cancelled = 0;
   #abandoned = 0;
-  #discarded = 0;
   #emitted = 0;
   #inFlight = 0;
   #maxInFlight = 0;
@@ -251,7 +250,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   }
 
   collectLeftovers(): void {
-    this.#discarded += this.#cursor.discard();
+    this.#cursor.discard();
   }
 
   failedBy(): Record<string, number> {
@@ -274,7 +273,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         abandoned: this.#abandoned,
         retried: 0,
         hedged: 0,
-        discarded: this.#discarded,
+        discarded: this.#cursor.discarded,
         emitted: this.#emitted,
         maxInFlight: this.#maxInFlight,
         inFlight: this.#inFlight,
