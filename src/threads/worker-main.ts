@@ -6,6 +6,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { isThenable } from "../stage/thenable.js";
 import { errorToRecord } from "./thread-error.js";
 import {
   type BatchMessage,
@@ -134,7 +135,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   }
   // Plain values (numbers, strings) have nothing to transfer and cannot alias the packing:
   // one scan tells both.
-  const plain = failures === undefined && mayReturnPacking(values, undefined);
+  const plain = mayReturnPacking(values, failures);
   const packing = batch.packed !== undefined && plain ? batch.packed.buffer : undefined;
   const ms = performance.now() - t0;
   // `times` only when calls were timed: without metrics the message keeps its shape.
@@ -266,14 +267,6 @@ class BatchCalls {
       }),
     );
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /**
