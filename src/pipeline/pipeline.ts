@@ -241,20 +241,12 @@ export class Pipeline<T> {
       body,
       "a function back => a pipeline built on back",
     );
-    if (isCheckpointed(this.#source)) {
-      throw new InvalidOptionError(
-        "Option `loop` cannot follow a checkpointed source: the checkpoint counts an item completed once it leaves the main path; give the stage a `retry` instead",
-        "loop",
-        undefined,
-      );
-    }
-    if (isAcknowledged(this.#source)) {
-      throw new InvalidOptionError(
-        "Option `loop` cannot follow a broker source: a broker redelivers a failed message itself (`maxDeliveries`), and a stage's `retry` retries a call",
-        "loop",
-        undefined,
-      );
-    }
+    this.#refuseAcknowledged("loop", {
+      checkpoint:
+        "the checkpoint counts an item completed once it leaves the main path; give the stage a `retry` instead",
+      broker:
+        "a broker redelivers a failed message itself (`maxDeliveries`), and a stage's `retry` retries a call",
+    });
     if (options === undefined) {
       throw invalid("loop", "an options object with `times`: { times: 3 }", options);
     }
@@ -320,20 +312,12 @@ export class Pipeline<T> {
     if (names.length === 0) {
       throw invalid("route.branches", "an object with one branch or more", branches);
     }
-    if (isCheckpointed(this.#source)) {
-      throw new InvalidOptionError(
-        "Option `route` cannot follow a checkpointed source: each branch runs on its own, and an item would count as completed before its branch had finished with it; use flatMap with a switch",
-        "route",
-        undefined,
-      );
-    }
-    if (isAcknowledged(this.#source)) {
-      throw new InvalidOptionError(
-        "Option `route` cannot follow a broker source: each branch runs on its own, and a message would be acked before its branch had finished with it; route in a worker of its own per message type (a subject or key each), or use flatMap with a switch",
-        "route",
-        undefined,
-      );
-    }
+    this.#refuseAcknowledged("route", {
+      checkpoint:
+        "each branch runs on its own, and an item would count as completed before its branch had finished with it; use flatMap with a switch",
+      broker:
+        "each branch runs on its own, and a message would be acked before its branch had finished with it; route in a worker of its own per message type (a subject or key each), or use flatMap with a switch",
+    });
     const raw = checkOptionsObject("route", options, ["buffer", "name"]);
     const buffer = integerOption("route.buffer", raw.buffer, 64, 1);
     const name = stringOption("route.name", raw.name, `route#${this.#position}`);
@@ -552,6 +536,22 @@ export class Pipeline<T> {
       observers,
       attachments,
       ledger,
+    );
+  }
+
+  /**
+   * Refuses `option` after an acknowledged source, with why: a checkpointed source's reason,
+   * or a broker's.
+   */
+  #refuseAcknowledged(option: string, why: { checkpoint: string; broker: string }): void {
+    if (!isAcknowledged(this.#source)) return;
+    const [source, reason] = isCheckpointed(this.#source)
+      ? ["a checkpointed source", why.checkpoint]
+      : ["a broker source", why.broker];
+    throw new InvalidOptionError(
+      `Option \`${option}\` cannot follow ${source}: ${reason}`,
+      option,
+      undefined,
     );
   }
 
