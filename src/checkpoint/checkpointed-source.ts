@@ -2,7 +2,7 @@ import type { AcknowledgedSource, Delivery, DeliveryContext } from "../contract/
 import { describeValue } from "../internal/describe-value.js";
 import { acknowledged } from "../ledger/acknowledged.js";
 import type { Checkpoint } from "./checkpoint.js";
-import type { CheckpointState, CheckpointStore } from "./checkpoint-store.js";
+import type { CheckpointState } from "./checkpoint-store.js";
 import { Progress } from "./progress.js";
 import type { Positioned, Seekable } from "./seekable.js";
 
@@ -34,7 +34,6 @@ export function isCheckpointed(source: unknown): boolean {
 class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
   readonly #source: Seekable<T, P>;
   readonly #checkpoint: Checkpoint<P>;
-  readonly #store: CheckpointStore<P>;
   readonly #context: DeliveryContext;
   #progress: Progress<P> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -49,7 +48,6 @@ class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
   constructor(source: Seekable<T, P>, checkpoint: Checkpoint<P>, context: DeliveryContext) {
     this.#source = source;
     this.#checkpoint = checkpoint;
-    this.#store = checkpoint.store;
     this.#context = context;
   }
 
@@ -75,18 +73,16 @@ class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
         progress.complete(seq);
         continue;
       }
-      yield {
-        value,
-        ack: () => this.#complete(seq),
-        nack: () => this.#complete(seq),
-      };
+      // Acked or nacked, the item is completed: a skipped failure is not run again.
+      const complete = () => this.#complete(seq);
+      yield { value, ack: complete, nack: complete };
     }
   }
 
   async #load(): Promise<CheckpointState<P> | undefined> {
     let saved: unknown;
     try {
-      saved = await this.#store.load();
+      saved = await this.#checkpoint.store.load();
     } catch (error) {
       throw new Error(`Could not load the checkpoint from ${this.#where()}: ${messageOf(error)}`, {
         cause: error,
@@ -126,7 +122,7 @@ class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
       return;
     }
     const state = this.#progress!.snapshot();
-    this.#saving = this.#store.save(state).then(
+    this.#saving = this.#checkpoint.store.save(state).then(
       () => {
         this.#saves++;
         this.#saving = undefined;
@@ -158,7 +154,7 @@ class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
         while (this.#saving !== undefined) await this.#saving;
       }
     } finally {
-      await Promise.all([this.#store.close?.(), this.#source.close?.()]);
+      await Promise.all([this.#checkpoint.store.close?.(), this.#source.close?.()]);
     }
     if (this.#saveError !== undefined) throw this.#saveError;
   }
@@ -168,7 +164,7 @@ class CheckpointDeliveries<T, P> implements AsyncIterable<Delivery<T>> {
   }
 
   #where(): string {
-    return this.#store.description ?? "the checkpoint store";
+    return this.#checkpoint.store.description ?? "the checkpoint store";
   }
 }
 
