@@ -52,6 +52,6 @@ export function identifier(path: string, name: unknown): string {
   }
   return name
     .split(".")
-    .map((part) => `"${part.replaceAll('"', '""')}"`)
+    .map((part) => pg.escapeIdentifier(part))
     .join(".");
 }
