@@ -8,6 +8,7 @@
  */
 import pg from "pg";
 import { migrationOptions } from "./options.js";
+import { progressStore } from "./progress-store.js";
 import { createTarget } from "./target.js";
 
 const options = migrationOptions(process.argv.slice(2));
@@ -39,12 +40,7 @@ try {
     [options.rows],
   );
   await createTarget(client, options.target);
-  await client.query(
-    `CREATE TABLE IF NOT EXISTS ${options.checkpointTable} (name text PRIMARY KEY, position jsonb, done jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
-  );
-  await client.query(`DELETE FROM ${options.checkpointTable} WHERE name = $1`, [
-    `migrate:${options.source}->${options.target}`,
-  ]);
+  await progressStore(client, options).clear();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`${options.source}: ${options.rows} rows; ${options.target}: empty (${seconds} s)`);
 } finally {

@@ -13,8 +13,9 @@
  */
 import pg from "pg";
 import { checkpoint, from } from "sluice";
-import { pgCheckpoint, pgKeyset } from "sluice/pg";
+import { pgKeyset } from "sluice/pg";
 import { migrationOptions } from "./options.js";
+import { progressStore } from "./progress-store.js";
 import { createTarget, insertPage } from "./target.js";
 import { transformRow } from "./transform.js";
 
@@ -28,14 +29,7 @@ export default async function migration(args) {
     allowExitOnIdle: true,
   });
   await createTarget(pool, options.target);
-  const progress = checkpoint(
-    pgCheckpoint({
-      connection: pool,
-      name: `migrate:${options.source}->${options.target}`,
-      table: options.checkpointTable,
-    }),
-    { every: 1 },
-  );
+  const progress = checkpoint(progressStore(pool, options), { every: 1 });
   /** @type {import("sluice").Pipeline<import("./transform.js").SourceRow[]>} */
   const pages = from(
     pgKeyset({ connection: pool, table: options.source, key: "id", page: options.page }),
