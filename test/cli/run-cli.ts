@@ -32,12 +32,14 @@ export interface RunCliOptions {
   readonly timeoutMs?: number;
   /** The child's working directory. Default: this process's. */
   readonly cwd?: string;
+  /** The script node runs. Default: the compiled CLI ({@link cliPath}). */
+  readonly script?: string;
 }
 
-/** Runs `node build/src/cli/main.js ...args` and resolves when it exits. */
+/** Runs `node build/src/cli/main.js ...args` (or `script`) and resolves when it exits. */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [options.script ?? cliPath, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 10_000,
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
