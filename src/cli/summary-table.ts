@@ -1,6 +1,6 @@
 import type { RunSummary, StageStats } from "../index.js";
 import { brokenHandoffs, isStageConserved } from "./conservation.js";
-import { formatCount, formatMs, formatRate } from "../internal/format.js";
+import { formatCount, formatMs, formatRate, formatShort } from "../internal/format.js";
 import { type Column, renderTable } from "../internal/text-table.js";
 
 interface SummaryColumn extends Column {
@@ -29,7 +29,7 @@ const COLUMNS: readonly SummaryColumn[] = [
     header: "out/s",
     align: "right",
     cell: (s, summary) =>
-      summary.durationMs > 0 ? formatRate((s.out * 1000) / summary.durationMs).slice(0, -2) : "-",
+      summary.durationMs > 0 ? formatShort((s.out * 1000) / summary.durationMs) : "-",
   },
   { header: "filtered", align: "right", cell: count((s) => s.filtered) },
   { header: "failed", align: "right", cell: count((s) => s.failed) },

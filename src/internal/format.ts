@@ -16,15 +16,22 @@ export function formatCountOf(value: number, singular: string, plural = `${singu
 }
 
 /**
- * A rate in a short form that fits a progress line: `850/s`, `98.7k/s`, `1.23M/s`. Three
- * significant digits are enough to see a trend and keep the column width steady.
+ * A number in a short form that keeps a column's width steady: `850`, `98.7k`, `1.23M`
+ * (three significant digits are enough to see a trend); `-` for one that is not finite or
+ * below zero.
  */
+export function formatShort(value: number): string {
+  if (!Number.isFinite(value) || value < 0) return "-";
+  // Thresholds at x99.5 so that rounding never shows "1000k" instead of "1.00M".
+  if (value < 999.5) return `${Math.round(value)}`;
+  if (value < 999_500) return `${significant(value / 1_000)}k`;
+  return `${significant(value / 1_000_000)}M`;
+}
+
+/** A rate in a short form that fits a progress line: `850/s`, `98.7k/s`, `1.23M/s`. */
 export function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond) || perSecond < 0) return "-";
-  // Thresholds at x99.5 so that rounding never shows "1000k/s" instead of "1.00M/s".
-  if (perSecond < 999.5) return `${Math.round(perSecond)}/s`;
-  if (perSecond < 999_500) return `${significant(perSecond / 1_000)}k/s`;
-  return `${significant(perSecond / 1_000_000)}M/s`;
+  const short = formatShort(perSecond);
+  return short === "-" ? short : `${short}/s`;
 }
 
 /** Milliseconds as a whole number with separators: `1234.6` → `"1,235 ms"`. */
