@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type AcknowledgedSource, from, type Run } from "../../src/index.js";
 
 /** An order of a customer: the partition tests' item, keyed by `customer`. */
 export interface Order {
@@ -29,4 +30,24 @@ export function assertEachInOrder(seen: ReadonlyMap<string, number[]>, perCustom
       `${customer}'s orders in order`,
     );
   }
+}
+
+/**
+ * A partition worker of the tests: each order handled in turn (1 ms each, so a worker holds
+ * its partitions a while), then given to `handled`.
+ */
+export function orderWorker(
+  source: AcknowledgedSource<Order>,
+  handled: (order: Order) => void,
+): Run<never> {
+  return from(source)
+    .map(
+      async (order: Order) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return order;
+      },
+      { concurrency: 1 },
+    )
+    .forEach(handled)
+    .run();
 }

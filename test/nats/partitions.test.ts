@@ -4,7 +4,7 @@ import { from } from "../../src/index.js";
 import { jetstream } from "../../src/nats/index.js";
 import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testNats } from "../helpers/nats.js";
-import { assertEachInOrder, type Order, orders, record } from "../helpers/orders.js";
+import { assertEachInOrder, type Order, orders, orderWorker, record } from "../helpers/orders.js";
 import { until } from "../helpers/until.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,7 +59,7 @@ describe("jetstream({ partitions })", () => {
     const seen = new Map<string, number[]>();
     let processed = 0;
     const worker = () =>
-      from(
+      orderWorker(
         jetstream<Order>({
           stream,
           durable: "workers",
@@ -68,19 +68,11 @@ describe("jetstream({ partitions })", () => {
           ackWait: 600,
           retryDelay: 50,
         }),
-      )
-        .map(
-          async (order: Order) => {
-            await sleep(1);
-            return order;
-          },
-          { concurrency: 1 },
-        )
-        .forEach((order) => {
+        (order) => {
           processed++;
           record(seen, order);
-        })
-        .run();
+        },
+      );
     const a = worker();
     const b = worker();
     const both = Promise.all([a.drain(), b.drain()]);

@@ -4,10 +4,8 @@ import { from } from "../../src/index.js";
 import { redisStream } from "../../src/redis/index.js";
 import { partitionOf } from "../../src/internal/partition-hash.js";
 import { testRedis } from "../helpers/redis.js";
-import { assertEachInOrder, type Order, orders, record } from "../helpers/orders.js";
+import { assertEachInOrder, type Order, orders, orderWorker, record } from "../helpers/orders.js";
 import { until } from "../helpers/until.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("redisStream({ partitions })", () => {
   test("a partitioned destination writes each item to the partition of its key", async (t) => {
@@ -47,7 +45,7 @@ describe("redisStream({ partitions })", () => {
     const seen = new Map<string, number[]>();
     let processed = 0;
     const worker = (name: string) =>
-      from(
+      orderWorker(
         redisStream<Order>({
           key,
           group: "g",
@@ -57,19 +55,11 @@ describe("redisStream({ partitions })", () => {
           retryDelay: 50,
           block: 20,
         }),
-      )
-        .map(
-          async (order: Order) => {
-            await sleep(1);
-            return order;
-          },
-          { concurrency: 1 },
-        )
-        .forEach((order) => {
+        (order) => {
           processed++;
           record(seen, order);
-        })
-        .run();
+        },
+      );
     const a = worker("a");
     const b = worker("b");
     const both = Promise.all([a.drain(), b.drain()]);
