@@ -8,6 +8,10 @@ const FIRST_BATCH = 8;
  * short enough that the reorder window does not wait long on the slowest.
  */
 const TARGET_BATCH_MS = 4;
+/** Work a thread claims at once from its batch: what a stolen tail may wait for, at most. */
+const CLAIM_MS = 0.05;
+/** Most positions claimed at once. */
+const MAX_CLAIM_STEP = 64;
 
 /**
  * Chooses how many items go to a thread per message from the measured cost of an item: the
@@ -32,6 +36,16 @@ export class BatchSizer {
   /** Items for the next batch. */
   get size(): number {
     return this.#size;
+  }
+
+  /**
+   * Positions a thread claims at a time (`BatchMessage.claimStep`): 1 until an item's
+   * cost is known, then as many as run in {@link CLAIM_MS}.
+   */
+  get claimStep(): number {
+    const perItem = this.#msPerItem;
+    if (perItem === undefined) return 1;
+    return Math.max(1, Math.min(MAX_CLAIM_STEP, Math.floor(CLAIM_MS / Math.max(perItem, 1e-6))));
   }
 
   /** A batch of `count` items took `ms` on its thread. */

@@ -548,6 +548,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       items: packed === undefined ? sent : [],
       packed,
       timeout: this.#executor.options.timeout,
+      claimStep: this.#sizer.claimStep,
     };
     return {
       // `sample` only on a batch with a call to time: without metrics, the message as before.

@@ -196,17 +196,34 @@ class BatchCalls {
     const values = this.values;
     const timed = batch.timeout > 0;
     const flat = batch.kind === ThreadKind.flatMap;
+    const step = batch.claimStep;
     let ctx = new ThreadCallContext(batch.stage, this.#state, id);
+    // Positions [next, claimed) are this thread's to run.
     let next = 0;
+    let claimed = claim === undefined ? count : 0;
+    // Untimed, only the pool reads the progress record, after the thread is gone: the batch
+    // id once, and a plain store of the position per call.
+    if (!timed) {
+      current[1] = 0;
+      Atomics.store(current, 0, id);
+    }
     for (;;) {
-      const i = claim === undefined ? next++ : Atomics.add(claims, claim, 1);
+      if (next >= claimed) {
+        next = Atomics.add(claims, claim!, step);
+        claimed = next + step;
+      }
+      const i = next++;
       if (i >= count) break;
       ctx.index = indices === undefined ? first + i : indices[i]!;
-      // Which call runs now: the watchdog reads it for timeouts, the pool after a crash (so
-      // only the call that was running is suspected). Two stores, and a clock read if timed.
-      Atomics.store(current, 1, i);
-      if (timed) startedAt[0] = Date.now();
-      Atomics.store(current, 0, id);
+      // Which call runs now: the pool reads it after a crash (so only the call that was
+      // running is suspected), the watchdog for timeouts (then with its start, in order).
+      if (timed) {
+        Atomics.store(current, 1, i);
+        startedAt[0] = Date.now();
+        Atomics.store(current, 0, id);
+      } else {
+        current[1] = i;
+      }
       const item = packed === undefined ? items[i] : packed.next();
       if (i === this.#nextSample) {
         // An async call keeps its ctx (it may read it after an await).

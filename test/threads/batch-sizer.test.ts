@@ -32,6 +32,21 @@ describe("BatchSizer", () => {
     assert.equal(sizer.size, Math.round(4 / (0.1 * 0.7 + 1 * 0.3)));
   });
 
+  test("claims one position at a time until an item's cost is known, then ~50 µs of work, at most 64", () => {
+    const sizer = new BatchSizer(undefined);
+    assert.equal(sizer.claimStep, 1);
+    sizer.observe(100, 0.2); // 2 µs per item: 25 at a time
+    assert.equal(sizer.claimStep, 25);
+    sizer.observe(1000, 0.1); // 0.1 µs per item: capped
+    assert.equal(sizer.claimStep, 64);
+    const heavy = new BatchSizer(undefined);
+    heavy.observe(8, 8); // 1 ms per item: one at a time
+    assert.equal(heavy.claimStep, 1);
+    const fixed = new BatchSizer(256);
+    fixed.observe(256, 0.1);
+    assert.equal(fixed.claimStep, 1, "a fixed batch measures nothing: one at a time");
+  });
+
   test("a fixed batch never changes", () => {
     const sizer = new BatchSizer(64);
     sizer.observe(64, 1000);

@@ -27,6 +27,23 @@ describe("work stealing", () => {
     assertConserved(summary);
   });
 
+  test("cheap items are claimed many at a time: a long call holds back at most its own claimed run", async () => {
+    // 4,000 items that cost microseconds teach the stage to claim up to 64 at a time; the
+    // long call's batch then gives up everything past the run it was claimed in.
+    const items = Array.from({ length: 6000 }, (_, i) => (i === 4000 ? 300 : 0));
+    const run = from(items)
+      .map(thread<(ms: number) => number>(busy, { threads: 2 }), { ordered: false })
+      .run();
+    const out = await run.toArray();
+    const stats = run.stats();
+    assert.equal(out.length, 6000, "every item once");
+    assert.equal(out.filter((ms) => ms === 300).length, 1);
+    const behind = out.length - 1 - out.indexOf(300);
+    assert.ok(behind < 64, `${behind} items finished after the long call`);
+    assert.ok(stats.stages[0]!.threads!.stolen >= 1, `${stats.stages[0]!.threads!.stolen} stolen`);
+    assertConserved(stats);
+  });
+
   test("ordered: the stolen items keep their places in the output", async () => {
     const items = Array.from({ length: 40 }, (_, i) => (i === 3 ? 300 : 1));
     const run = from(items)
