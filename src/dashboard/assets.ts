@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { beside } from "../internal/beside.js";
 
 /** One file of the page, ready to send. */
 export interface Asset {
@@ -12,11 +13,13 @@ export interface Asset {
 export type Assets = ReadonlyMap<string, Asset>;
 
 /**
- * Where `scripts/build-dashboard.mjs` puts the page: `page/` beside this module, so
- * `dist/dashboard/page/` for the package (`npm run build`) and `build/src/dashboard/page/`
- * for the tests' compiled tree.
+ * Where `scripts/build-dashboard.mjs` puts the page: `dist/dashboard/page/` for the package
+ * (`npm run build`, where this code sits in a bundled chunk), `page/` beside this module for
+ * the tests' compiled tree (`build/src/dashboard/page/`).
  */
-export const defaultAssetsDir = fileURLToPath(new URL("./page/", import.meta.url));
+export const defaultAssetsDir = fileURLToPath(
+  beside(import.meta.url, ["./page/", "../dashboard/page/"]),
+);
 
 const FILES = [
   { path: "/", file: "index.html", contentType: "text/html; charset=utf-8" },

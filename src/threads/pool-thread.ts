@@ -5,6 +5,7 @@ import {
   type WorkerOptions,
 } from "node:worker_threads";
 import { WorkerInitError } from "../errors/worker-init-error.js";
+import { beside } from "../internal/beside.js";
 import {
   type BatchMessage,
   CLAIM_SLOTS,
@@ -352,13 +353,17 @@ export class PoolThread {
 }
 
 /**
- * The code each thread runs, beside this module: `worker-main.js` in the built package. When
- * sluice itself runs from its TypeScript sources (under tsx), a small script registers tsx in
- * the thread first, then loads `worker-main.ts` (Node 20 does not pass loader hooks on).
+ * The code each thread runs: `worker-main.js` beside this module, or in `threads/` when this
+ * code was bundled into a chunk (the built package). When sluice itself runs from its
+ * TypeScript sources (under tsx), a small script registers tsx in the thread first, then
+ * loads `worker-main.ts` (Node 20 does not pass loader hooks on).
  */
 function workerEntry(): { entry: URL | string; eval: boolean } {
   if (!isTypeScriptUrl(import.meta.url)) {
-    return { entry: new URL("./worker-main.js", import.meta.url), eval: false };
+    return {
+      entry: beside(import.meta.url, ["./worker-main.js", "../threads/worker-main.js"]),
+      eval: false,
+    };
   }
   const main = new URL("./worker-main.ts", import.meta.url).href;
   const api = tsxApiUrl(import.meta.url);
