@@ -25,7 +25,8 @@ const MIN_PACKED_ITEMS = 2;
  * Packing buffers that threads sent back, kept for the next batches. A fresh buffer costs
  * the main thread a page fault per 4 KiB on first write (a 1 MiB buffer took 3–7 ms in a VM
  * on 2 cores, S4), so buffers are sized to the largest batch packed so far: once the batch
- * size has settled, every spare fits every batch and none is made after the first few.
+ * size has settled, every spare fits every batch and none is made after the first few. The
+ * last buffer back goes out first, its bytes the likeliest still in a cache.
  */
 export class PackingSpares {
   readonly #buffers: ArrayBuffer[] = [];
@@ -33,7 +34,7 @@ export class PackingSpares {
   /** The largest packing made so far, in bytes: what every new buffer is sized to. */
   #largest = 0;
 
-  /** @param keep how many spare buffers to hold at most (the smallest go first). */
+  /** @param keep how many spare buffers to hold at most. */
   constructor(keep: number) {
     this.#keep = keep;
   }
@@ -42,35 +43,23 @@ export class PackingSpares {
     return this.#buffers.length;
   }
 
-  /** A buffer of at least `bytes`: the smallest spare that fits, or a new one. */
+  /**
+   * A buffer of at least `bytes`: the last spare given back, or a new one. A spare too small
+   * for it is dropped (made before the batches grew, it would only be passed over again).
+   */
   take(bytes: number): ArrayBuffer {
     const buffers = this.#buffers;
-    let best = -1;
-    for (let i = 0; i < buffers.length; i++) {
-      const length = buffers[i]!.byteLength;
-      if (length >= bytes && (best < 0 || length < buffers[best]!.byteLength)) best = i;
-    }
-    if (best >= 0) {
-      const buffer = buffers[best]!;
-      buffers[best] = buffers[buffers.length - 1]!;
-      buffers.pop();
-      return buffer;
+    while (buffers.length > 0) {
+      const buffer = buffers.pop()!;
+      if (buffer.byteLength >= bytes) return buffer;
     }
     if (bytes > this.#largest) this.#largest = roundUp(bytes);
     return Buffer.allocUnsafeSlow(this.#largest).buffer as ArrayBuffer;
   }
 
-  /** Keeps a buffer a thread sent back; over the limit, the smallest is dropped. */
+  /** Keeps a buffer a thread sent back, unless {@link keep} are kept already. */
   give(buffer: ArrayBuffer): void {
-    const buffers = this.#buffers;
-    buffers.push(buffer);
-    if (buffers.length <= this.#keep) return;
-    let smallest = 0;
-    for (let i = 1; i < buffers.length; i++) {
-      if (buffers[i]!.byteLength < buffers[smallest]!.byteLength) smallest = i;
-    }
-    buffers[smallest] = buffers[buffers.length - 1]!;
-    buffers.pop();
+    if (this.#buffers.length < this.#keep) this.#buffers.push(buffer);
   }
 }
 

@@ -41,17 +41,18 @@ describe("packed bytes", () => {
     assert.equal(packBytes([bytes([1])], new PackingSpares(4)), undefined);
   });
 
-  test("packs into the smallest spare that fits and takes it off the list", () => {
+  test("packs into the last spare given back, dropping spares too small on the way", () => {
     const spares = new PackingSpares(4);
-    const big = new ArrayBuffer(4096);
+    const older = new ArrayBuffer(4096);
     const fits = new ArrayBuffer(16); // 8 bytes of end offsets, 4 of bytes
-    spares.give(big);
+    spares.give(older);
     spares.give(fits);
-    spares.give(new ArrayBuffer(4)); // too small
+    spares.give(new ArrayBuffer(4)); // too small: dropped when passed over
     const packed = packBytes([bytes([1, 2, 3]), bytes([4])], spares)!;
     assert.equal(packed.buffer, fits);
-    assert.equal(spares.size, 2);
-    assert.equal(packBytes([bytes([1, 2, 3]), bytes([4])], spares)!.buffer, big);
+    assert.equal(spares.size, 1);
+    assert.equal(packBytes([bytes([1, 2, 3]), bytes([4])], spares)!.buffer, older);
+    assert.equal(spares.size, 0);
   });
 
   test("sizes new buffers to the largest packing so far, so later batches reuse them all", () => {
@@ -64,7 +65,7 @@ describe("packed bytes", () => {
     assert.equal(spares.take(12_000), small);
   });
 
-  test("keeps at most its limit, dropping the smallest", () => {
+  test("keeps at most its limit: a buffer given back past it is let go", () => {
     const spares = new PackingSpares(2);
     const a = new ArrayBuffer(100);
     const b = new ArrayBuffer(50);
@@ -73,9 +74,10 @@ describe("packed bytes", () => {
     spares.give(b);
     spares.give(c);
     assert.equal(spares.size, 2);
-    assert.equal(spares.take(60), a);
-    assert.equal(spares.take(60), c);
-    assert.notEqual(spares.take(10), b, "the smallest was dropped");
+    assert.equal(spares.take(60), a, "b, too small, was dropped on the way");
+    assert.equal(spares.size, 0);
+    const made = spares.take(60);
+    assert.ok(made !== c && made.byteLength >= 60, "c was never kept: a new buffer");
   });
 
   test("a thread hands its packing back only when no result can share its memory", () => {
