@@ -11,26 +11,34 @@ export interface ImportGraph {
 }
 
 /**
- * Every module `entry` (relative to the compiled src/, default the core's `index.js`) loads,
- * following its static and dynamic imports, with the packages it imports on the way.
+ * Import statements at line starts (tsc's output and esbuild's alike), and dynamic imports
+ * of a literal; not import-like text inside strings (a bundle's messages name subpaths).
  */
-export function importGraph(entry = "index.js"): ImportGraph {
+const IMPORTS =
+  /^(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)";|^import\s*"([^"]+)";|\bimport\("([^"]+)"\)/gm;
+
+/**
+ * Every module `entry` (relative to `root`: by default the compiled src/, and the core's
+ * `index.js`) loads, following its static and dynamic imports, with the packages it
+ * imports on the way.
+ */
+export function importGraph(entry = "index.js", root = srcRoot): ImportGraph {
   const seen = new Set<string>();
   const packages = new Set<string>();
-  const queue = [join(srcRoot, entry)];
+  const queue = [join(root, entry)];
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(/(?:from\s*|import\s*\(\s*|import\s+)["']([^"']+)["']/g)) {
-      const target = match[1]!;
+    for (const match of text.matchAll(IMPORTS)) {
+      const target = (match[1] ?? match[2] ?? match[3])!;
       if (target.startsWith(".")) queue.push(join(dirname(file), target));
       else packages.add(target);
     }
   }
   return {
-    modules: [...seen].map((file) => relative(srcRoot, file)),
+    modules: [...seen].map((file) => relative(root, file)),
     packages: [...packages],
   };
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { send } from "../dashboard/http-client.js";
 import { runCli } from "../cli/run-cli.js";
+import { importGraph } from "../helpers/import-graph.js";
 import { packageJson } from "../helpers/subpath.js";
 
 /** The package as `npm run build` makes it (npm test builds it first). */
@@ -17,28 +18,6 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
-}
-
-/** The files `entry` (relative to dist/) loads, following static and dynamic imports. */
-function loads(entry: string): { files: string[]; imports: string[] } {
-  const seen = new Set<string>();
-  const imports = new Set<string>();
-  const queue = [join(dist, entry)];
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, "utf8");
-    // esbuild's output: import/export statements at line starts, dynamic imports of literals.
-    const statements =
-      /^(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)";|^import\s*"([^"]+)";|\bimport\("([^"]+)"\)/gm;
-    for (const match of text.matchAll(statements)) {
-      const target = (match[1] ?? match[2] ?? match[3])!;
-      if (target.startsWith(".")) queue.push(join(dirname(file), target));
-      else imports.add(target);
-    }
-  }
-  return { files: [...seen].map((file) => relative(dist, file)), imports: [...imports] };
 }
 
 describe("the built package (dist/, bundled)", () => {
@@ -60,7 +39,7 @@ describe("the built package (dist/, bundled)", () => {
   });
 
   test('import "sluice" loads no optional part: no thread runtime, no broker or metrics client', () => {
-    const { files, imports } = loads("index.js");
+    const { modules: files, packages: imports } = importGraph("index.js", dist);
     assert.ok(files.length < 20, `${files.length} files`);
     assert.deepEqual(
       files.filter((file) => !file.startsWith("chunks/") && file !== "index.js"),
