@@ -57,7 +57,7 @@ export class PackingSpares {
     return Buffer.allocUnsafeSlow(this.#largest).buffer as ArrayBuffer;
   }
 
-  /** Keeps a buffer a thread sent back, unless {@link keep} are kept already. */
+  /** Keeps a buffer a thread sent back, unless as many as `keep` are kept already. */
   give(buffer: ArrayBuffer): void {
     if (this.#buffers.length < this.#keep) this.#buffers.push(buffer);
   }
