@@ -51,6 +51,18 @@ describe("the built package (dist/, bundled)", () => {
     );
   });
 
+  test("every entry point exports what the module-by-module build exports", async () => {
+    const compiled = fileURLToPath(new URL("../../src/", import.meta.url));
+    for (const [subpath, target] of Object.entries(packageJson().exports)) {
+      const file = target?.["default"];
+      if (typeof file !== "string") continue;
+      const entry = file.replace("./dist/", "");
+      const bundled = Object.keys((await import(join(dist, entry))) as object).sort();
+      const expected = Object.keys((await import(join(compiled, entry))) as object).sort();
+      assert.deepEqual(bundled, expected, `sluice${subpath.slice(1)}`);
+    }
+  });
+
   test("a thread stage runs from the built package: the pool finds the thread runtime", () => {
     const script = `
       import { from } from ${JSON.stringify(join(dist, "index.js"))};
