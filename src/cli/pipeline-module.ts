@@ -117,7 +117,7 @@ export async function loadPipelineModule(
     throw new PipelineModuleError(
       "load-failed",
       path,
-      `Cannot load the pipeline module ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot load the pipeline module ${file}: ${error instanceof Error ? error.message : String(error)}${loadedAsCommonJs(path, error) ? COMMONJS_HINT : ""}`,
       error,
     );
   }
@@ -188,6 +188,22 @@ function checkPipeline(
 }
 
 /** Registers tsx in this process, or explains how to make a `.ts` module loadable. */
+/** What a `.ts` pipeline that loaded as CommonJS is told. */
+const COMMONJS_HINT =
+  '. A .ts file loads as CommonJS unless the nearest package.json says "type": "module": name it .mts, or set "type": "module"';
+
+/**
+ * Whether a `.ts` module failed because it was loaded as CommonJS (tsx follows the nearest
+ * package.json) while it imports ES modules, sluice's own included.
+ */
+function loadedAsCommonJs(path: string, error: unknown): boolean {
+  if (!path.endsWith(".ts")) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("ERR_REQUIRE_")) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /require\(\) ES Module|outside a module/.test(message);
+}
+
 async function registerTypeScript(
   file: string,
   path: string,

@@ -122,6 +122,20 @@ describe("loadPipelineModule()", () => {
     assert.equal(error.cause.message, "the database is down");
   });
 
+  test('a .ts module loaded as CommonJS (no "type": "module") that imports ES modules: the error says how to fix it', async () => {
+    const folder = join(scratch, "commonjs-ts");
+    mkdirSync(folder, { recursive: true });
+    const core = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+    const copy = join(folder, "pipeline.ts");
+    writeFileSync(
+      copy,
+      `import { from } from ${JSON.stringify(core)};\nexport default from([1, 2, 3]).map((x: number) => x * 2);\n`,
+    );
+    const repo = fileURLToPath(new URL("../../../", import.meta.url));
+    const error = await problem(loadPipelineModule(copy, { cwd: repo }), "load-failed");
+    assert.match(error.message, /name it \.mts, or set "type": "module"/);
+  });
+
   test("a .ts module where no tsx can be found", async () => {
     const copy = join(scratch, "pipeline.ts");
     copyFileSync(typescriptFixture, copy);
