@@ -114,10 +114,11 @@ export async function loadPipelineModule(
   try {
     namespace = (await import(url)) as { default?: unknown };
   } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
     throw new PipelineModuleError(
       "load-failed",
       path,
-      `Cannot load the pipeline module ${file}: ${error instanceof Error ? error.message : String(error)}${loadedAsCommonJs(path, error) ? COMMONJS_HINT : ""}`,
+      `Cannot load the pipeline module ${file}: ${loadedAsCommonJs(path, error) ? `${reason.replace(/\.$/, "")}${COMMONJS_HINT}` : reason}`,
       error,
     );
   }
