@@ -209,7 +209,9 @@ class BatchCalls {
     }
     for (;;) {
       if (next >= claimed) {
-        next = Atomics.add(claims, claim!, step);
+        // Without a claim slot the batch was all this thread's from the start.
+        if (claim === undefined) break;
+        next = Atomics.add(claims, claim, step);
         claimed = next + step;
       }
       const i = next++;

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { describe, test } from "node:test";
+import { Worker } from "node:worker_threads";
+import {
+  type BatchMessage,
+  CLAIM_SLOTS,
+  type DoneMessage,
+  PROGRESS_BYTES,
+  ThreadKind,
+} from "../../src/threads/protocol.js";
+
+const runtime = new URL("../../src/threads/worker-main.js", import.meta.url);
+const double = new URL("./fixtures/double.worker.js", import.meta.url).href;
+
+/** The thread runtime on its own, with the shared records a pool would give it. */
+async function startRuntime() {
+  const claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
+  const worker = new Worker(runtime, {
+    workerData: {
+      thread: 0,
+      progress: new SharedArrayBuffer(PROGRESS_BYTES),
+      claims: claims.buffer,
+    },
+  });
+  worker.postMessage({ t: "init", module: 1, url: double });
+  const [ready] = (await once(worker, "message")) as [{ t: string; error?: unknown }];
+  assert.deepEqual(ready, { t: "ready", module: 1 });
+  return { worker, claims };
+}
+
+function batch(items: number[], claim: number | undefined, claimStep: number): BatchMessage {
+  const message: BatchMessage = {
+    t: "batch",
+    id: 7,
+    module: 1,
+    stage: "double",
+    kind: ThreadKind.map,
+    first: 0,
+    indices: undefined,
+    items,
+    packed: undefined,
+    timeout: 0,
+    claimStep,
+  };
+  return claim === undefined ? message : { ...message, claim };
+}
+
+describe("the thread runtime (worker-main)", () => {
+  test("a batch without a claim slot runs every item once and touches no claim cursor", async () => {
+    const { worker, claims } = await startRuntime();
+    try {
+      // Slot 0 holds another batch's cursor, part way.
+      claims[0] = 1;
+      worker.postMessage(batch([1, 2, 3], undefined, 4));
+      const [done] = (await once(worker, "message")) as [DoneMessage];
+      assert.deepEqual(done.values, [2, 4, 6]);
+      assert.equal(Atomics.load(claims, 0), 1, "slot 0's cursor is not this batch's");
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  test("a batch with a claim slot claims its positions a run of claimStep at a time", async () => {
+    const { worker, claims } = await startRuntime();
+    try {
+      worker.postMessage(batch([1, 2, 3, 4, 5], 2, 2));
+      const [done] = (await once(worker, "message")) as [DoneMessage];
+      assert.deepEqual(done.values, [2, 4, 6, 8, 10]);
+      // Runs claimed at 0, 2 and 4; the last one reaches past the end, so no claim follows.
+      assert.equal(Atomics.load(claims, 2), 6);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
