@@ -118,7 +118,7 @@ export async function loadPipelineModule(
     throw new PipelineModuleError(
       "load-failed",
       path,
-      `Cannot load the pipeline module ${file}: ${loadedAsCommonJs(path, error) ? `${reason.replace(/\.$/, "")}${COMMONJS_HINT}` : reason}`,
+      `Cannot load the pipeline module ${file}: ${loadedAsCommonJs(path, error, reason) ? `${reason.replace(/\.$/, "")}${COMMONJS_HINT}` : reason}`,
       error,
     );
   }
@@ -188,7 +188,6 @@ function checkPipeline(
   );
 }
 
-/** Registers tsx in this process, or explains how to make a `.ts` module loadable. */
 /** What a `.ts` pipeline that loaded as CommonJS is told. */
 const COMMONJS_HINT =
   '. A .ts file loads as CommonJS unless the nearest package.json says "type": "module": name it .mts, or set "type": "module"';
@@ -197,13 +196,14 @@ const COMMONJS_HINT =
  * Whether a `.ts` module failed because it was loaded as CommonJS (tsx follows the nearest
  * package.json) while it imports ES modules, sluice's own included.
  */
-function loadedAsCommonJs(path: string, error: unknown): boolean {
+function loadedAsCommonJs(path: string, error: unknown, message: string): boolean {
   if (!path.endsWith(".ts")) return false;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && code.startsWith("ERR_REQUIRE_")) return true;
-  const message = error instanceof Error ? error.message : String(error);
   return /require\(\) ES Module|outside a module/.test(message);
 }
+
+/** Registers tsx in this process, or explains how to make a `.ts` module loadable. */
 
 async function registerTypeScript(
   file: string,
