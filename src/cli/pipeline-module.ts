@@ -204,7 +204,6 @@ function loadedAsCommonJs(path: string, error: unknown, message: string): boolea
 }
 
 /** Registers tsx in this process, or explains how to make a `.ts` module loadable. */
-
 async function registerTypeScript(
   file: string,
   path: string,
