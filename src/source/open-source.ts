@@ -4,6 +4,7 @@ import { SourceError } from "../errors/source-error.js";
 import { describeValue } from "../internal/describe-value.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Source } from "../contract/types.js";
+import { ArraySource, iteratesAsArray } from "./array-source.js";
 import { AsyncSource } from "./async-source.js";
 import type { SourceInput } from "./source-input.js";
 import { SyncSource } from "./sync-source.js";
@@ -45,6 +46,8 @@ export function openSource<T>(
     const { iterator, cancel } = openWebStream<T>(value as ReadableStream<T>, signal);
     return new AsyncSource(iterator, chunk, run, cancel);
   }
+  // An array is read by index: the same items, without an iterator result per item.
+  if (iteratesAsArray(value)) return new ArraySource(value as readonly T[], chunk, run);
   if (isIterable(value)) {
     const iterator = value[Symbol.iterator]() as Iterator<T>;
     claimOnce(value, (iterator as unknown) === value);

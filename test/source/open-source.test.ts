@@ -8,6 +8,7 @@ import {
   isSourceError,
   SourceError,
 } from "../../src/index.js";
+import { ArraySource } from "../../src/source/array-source.js";
 import { AsyncSource } from "../../src/source/async-source.js";
 import { openSource } from "../../src/source/open-source.js";
 import { SyncSource } from "../../src/source/sync-source.js";
@@ -21,11 +22,22 @@ const ONE_SHOT =
 
 describe("openSource", () => {
   test("reads an Iterable with the sync reader and an AsyncIterable with the async one", () => {
-    assert.ok(openSource([1], 4, fakeRun()) instanceof SyncSource);
+    assert.ok(openSource(new Set([1]), 4, fakeRun()) instanceof SyncSource);
     async function* gen(): AsyncGenerator<number> {}
     const asyncInput = openSource(gen(), 4, fakeRun());
     assert.ok(asyncInput instanceof AsyncSource);
     asyncInput.stop();
+  });
+
+  test("reads an array by index, unless its iteration was replaced", () => {
+    assert.ok(openSource([1], 4, fakeRun()) instanceof ArraySource);
+    class Reversed<T> extends Array<T> {
+      override *[Symbol.iterator](): ArrayIterator<T> {
+        for (let i = this.length - 1; i >= 0; i--) yield this[i]!;
+      }
+    }
+    const reversed = Reversed.from([1, 2, 3]) as Reversed<number>;
+    assert.ok(openSource(reversed, 4, fakeRun()) instanceof SyncSource);
   });
 
   test("calls a function source with the run's signal", () => {
