@@ -38,7 +38,8 @@ export function parseMaxRssKb(stderr) {
  * @returns {Promise<ChildRun>}
  */
 export function runInChild(fileUrl, contender, n, timeoutMs) {
-  const nodeArgs = [fileURLToPath(fileUrl), contender, String(n)];
+  // --expose-gc: the child collects what preparing left behind before it starts timing.
+  const nodeArgs = ["--expose-gc", fileURLToPath(fileUrl), contender, String(n)];
   const [cmd, args] = hasTime
     ? [TIME, ["-v", process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
