@@ -12,16 +12,26 @@ const TARGET_BATCH_MS = 4;
 const CLAIM_MS = 0.05;
 /** Most positions claimed at once. */
 const MAX_CLAIM_STEP = 64;
+/** Batches whose cost per item the estimate is the least of. */
+const WINDOW = 4;
 
 /**
  * Chooses how many items go to a thread per message from the measured cost of an item: the
- * thread reports how long each batch took (one clock read per batch), and the size follows a
- * moving average of the time per item. A fixed `batch` option turns this off.
+ * thread reports how long each batch took (one clock read per batch), and the cost of an item
+ * is the least of the last {@link WINDOW} batches' costs. A batch's time is a wall-clock
+ * time: a thread descheduled (2 threads and the main thread on 2 cores), a collection or a
+ * cold JIT only ever make it longer, so the least is the truest. An average followed them:
+ * one late batch of 1,024 hashes cut the next batches to 400–800 items, each costing a round
+ * trip and splitting the stage's width into pieces that outlived it (S4). Dearer items are
+ * believed once every batch of the window says so. A fixed `batch` option turns this off.
  */
 export class BatchSizer {
   #size: number;
   readonly #fixed: boolean;
   #msPerItem: number | undefined;
+  /** The last batches' costs per item, a ring. */
+  readonly #recent = new Float64Array(WINDOW).fill(Number.POSITIVE_INFINITY);
+  #next = 0;
 
   constructor(fixed: number | undefined) {
     this.#fixed = fixed !== undefined;
@@ -51,12 +61,12 @@ export class BatchSizer {
   /** A batch of `count` items took `ms` on its thread. */
   observe(count: number, ms: number): void {
     if (this.#fixed || count === 0 || !(ms >= 0)) return;
-    const perItem = ms / count;
-    const last = this.#msPerItem;
-    // Cheaper than thought: believe it at once (the first batches run cold, before the JIT
-    // has compiled the function, and a slow climb costs many small round trips). Dearer:
-    // move a third of the way, so one slow batch does not halve the next.
-    this.#msPerItem = last === undefined || perItem < last ? perItem : last * 0.7 + perItem * 0.3;
+    const recent = this.#recent;
+    recent[this.#next] = ms / count;
+    this.#next = (this.#next + 1) % WINDOW;
+    let least = recent[0]!;
+    for (let i = 1; i < WINDOW; i++) if (recent[i]! < least) least = recent[i]!;
+    this.#msPerItem = least;
     const size = Math.round(TARGET_BATCH_MS / Math.max(this.#msPerItem, 1e-6));
     this.#size = Math.max(1, Math.min(MAX_BATCH, size));
   }

@@ -22,14 +22,29 @@ describe("BatchSizer", () => {
     assert.equal(heavy.size, 1);
   });
 
-  test("believes cheaper items at once, dearer ones a third of the way", () => {
+  test("believes cheaper items at once, dearer ones once the last 4 batches all say so", () => {
     const sizer = new BatchSizer(undefined);
     sizer.observe(100, 100); // 1 ms per item: 4
     assert.equal(sizer.size, 4);
     sizer.observe(100, 10); // 0.1 ms per item, believed at once: 40
     assert.equal(sizer.size, 40);
-    sizer.observe(10, 10); // 1 ms per item again: the average moves to 0.37 ms, not 1 ms
-    assert.equal(sizer.size, Math.round(4 / (0.1 * 0.7 + 1 * 0.3)));
+    // Late batches (a thread descheduled, a collection): the cheapest of the last 4 holds.
+    for (let i = 0; i < 3; i++) {
+      sizer.observe(40, 40);
+      assert.equal(sizer.size, 40);
+    }
+    // The fourth dear batch in a row: the 0.1 ms batch has left the window.
+    sizer.observe(40, 40);
+    assert.equal(sizer.size, 4);
+  });
+
+  test("a late batch among cheap ones leaves the size at its largest", () => {
+    const sizer = new BatchSizer(undefined);
+    for (let i = 0; i < 10; i++) sizer.observe(1024, 1.3);
+    assert.equal(sizer.size, MAX_BATCH);
+    sizer.observe(1024, 25); // 20 times as long: descheduled
+    assert.equal(sizer.size, MAX_BATCH);
+    assert.equal(sizer.msPerItem, 1.3 / 1024);
   });
 
   test("claims one position at a time until an item's cost is known, then ~50 µs of work, at most 64", () => {
