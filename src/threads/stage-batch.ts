@@ -47,3 +47,20 @@ export interface Resend {
   /** The attempt it will be (a tracer sees each send as one). */
   readonly attempt: number;
 }
+
+/**
+ * Positions `from` on of a batch that never ran them, as items to send again: the same
+ * attempt, since they were never run.
+ */
+export function unsent(batch: StageBatch, from: number): Resend[] {
+  const items: Resend[] = [];
+  for (let i = from; i < batch.items.length; i++) {
+    items.push({
+      item: batch.items[i],
+      index: indexOf(batch, i),
+      retried: batch.retried?.[i] === true,
+      attempt: batch.attempts?.[i] ?? 1,
+    });
+  }
+  return items;
+}

@@ -31,7 +31,7 @@ import {
 } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
 import { FailureContext } from "./failure-context.js";
-import { indexOf, keptOf, type Resend, type StageBatch } from "./stage-batch.js";
+import { indexOf, keptOf, type Resend, type StageBatch, unsent } from "./stage-batch.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
 import { PackingSpares, packBytes } from "./packed-bytes.js";
@@ -355,6 +355,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
           return;
         }
       }
+      // Taking the batch released input space, and the stage before this one, woken by
+      // that there and then, may have failed the run (it stopped this stage too).
+      if (this.gate.stopped) {
+        this.#dropUnsent(batch);
+        return;
+      }
       // Counted in flight before it goes: the pool may report on it at once (a thread whose
       // start of the module failed answers `initFailed` from inside `trySend`).
       this.#track(batch);
@@ -366,9 +372,13 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         this.#unsendable(batch, error);
         continue;
       }
-      // `hasRoom()` said yes just above, and nothing ran in between.
       if (thread === undefined) {
-        throw new Error("sluice internal error: a thread pool with room sent nothing");
+        // The room `hasRoom()` saw is gone: the stage before this one, on the same shared
+        // pool and woken by the space the batch's taking released, sent a batch into it
+        // first. This batch's items go first in line for the next room.
+        this.#untrack(batch);
+        this.#putBack(batch);
+        continue;
       }
       this.#sentBatches++;
       batch.thread = thread;
@@ -441,17 +451,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     victim.kept = kept;
     this.#inFlight -= count - kept;
     this.#stolen += count - kept;
-    const moved: Resend[] = [];
-    for (let i = kept; i < count; i++) {
-      moved.push({
-        item: victim.items[i],
-        index: indexOf(victim, i),
-        retried: victim.retried?.[i] === true,
-        // It never ran: the same attempt.
-        attempt: victim.attempts?.[i] ?? 1,
-      });
-    }
-    this.#sendAgain(moved);
+    this.#sendAgain(unsent(victim, kept));
     return true;
   }
 
@@ -469,6 +469,25 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #untrack(batch: StageBatch): void {
     this.#batches.delete(batch.message.id);
     this.#inFlight -= keptOf(batch);
+  }
+
+  /** A batch taken but not sent goes back to the head of the line, whole. */
+  #putBack(batch: StageBatch): void {
+    this.#givePacking(batch);
+    this.#resend = unsent(batch, 0).concat(this.#resend);
+  }
+
+  /** A batch taken but not sent after all, the stage having stopped: its items are cancelled. */
+  #dropUnsent(batch: StageBatch): void {
+    this.#givePacking(batch);
+    this.#cancelled += batch.items.length;
+    this.#inside -= batch.items.length;
+  }
+
+  /** The packing buffer of a batch that was never posted, kept for the next batch. */
+  #givePacking(batch: StageBatch): void {
+    const packed = batch.message.packed;
+    if (packed !== undefined) this.#spares.give(packed.buffer);
   }
 
   /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */

@@ -103,3 +103,64 @@ test("with thread stages: cancelling at any point settles and accounts for every
     { numRuns: 30 },
   );
 });
+
+test("with thread stages: a stage woken by the next one's read into the shared pool's last room loses nothing (found by the property above)", async () => {
+  // Stage 1 saw room in the pool, then took its batch from stage 0's output; the space that
+  // freed woke stage 0, which sent a batch into that room first. Stage 1 threw an internal
+  // error ("a thread pool with room sent nothing") from the thread's message handler.
+  const plan: StagePlan[] = [
+    {
+      kind: "tap",
+      concurrency: 2,
+      buffer: 1,
+      ordered: false,
+      modes: ["micro"],
+      failEvery: 0,
+      salt: 805,
+      control: "weight-rate",
+      threaded: true,
+    },
+    {
+      kind: "map",
+      concurrency: 2,
+      buffer: 4,
+      ordered: true,
+      modes: ["turn"],
+      failEvery: 0,
+      salt: 346,
+      control: "retry",
+      threaded: true,
+    },
+    {
+      kind: "tap",
+      concurrency: 8,
+      buffer: 9,
+      ordered: true,
+      modes: ["sync", "timer", "turn"],
+      failEvery: 3,
+      salt: 696,
+      control: "per-key",
+      threaded: true,
+    },
+  ] as StagePlan[];
+  const input = Array.from({ length: 12 }, (_, i) => i * 7);
+  for (let round = 0; round < 40; round++) {
+    await assertNoLeaks(async () => {
+      const run = buildPipeline(
+        plan,
+        () => input,
+        new InFlightProbe(plan.length),
+        undefined,
+        threads,
+      ).run();
+      let seen = 0;
+      for await (const _ of run) if (seen++ >= 9) break;
+      const summary = await run.settled;
+      assertConserved(summary);
+      assert.ok(
+        summary.outcome === "completed" || summary.outcome === "cancelled",
+        summary.outcome,
+      );
+    });
+  }
+});

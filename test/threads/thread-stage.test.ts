@@ -427,6 +427,30 @@ describe("thread stages: cancellation and pools", () => {
     assert.throws(() => thread(fixture("double"), { pool }), /a pool that is not closed/);
   });
 
+  test("a batch taken while the stage before it fails the run is cancelled, not sent", async () => {
+    // Taking the batch releases space in the first stage's output; the first stage, woken
+    // there and then, calls its function on the next item, which throws and fails the run:
+    // this stage stops (its own pool closing) while it holds a batch it has not sent.
+    for (let failAt = 1; failAt < 24; failAt++) {
+      for (const batch of [1, 2]) {
+        const run = from(range(40))
+          .map(
+            (x) => {
+              if (x === failAt) throw new Error(`bad item ${x}`);
+              return x;
+            },
+            { concurrency: 1, buffer: 1 },
+          )
+          .map(thread(fixture("double"), { threads: 1, batch }), { concurrency: 4, buffer: 1 })
+          .run();
+        await assert.rejects(run.collect(), (error) => isStageError(error));
+        const summary = await run.settled;
+        assert.equal(summary.outcome, "failed");
+        assertConserved(summary);
+      }
+    }
+  });
+
   test("closing a shared pool under a running stage fails the run and loses no item", async () => {
     await assertNoLeaks(async () => {
       const pool = threadPool({ threads: 1 });
