@@ -9,6 +9,11 @@ const CODE = "ERR_SLUICE_WORKER_CRASHED";
  * top level (or leaves a rejection unhandled), calls `process.exit`, or runs past its
  * `resourceLimits`. The item goes through the stage's `onError` like any failure; what the
  * thread threw, if anything, is `cause`.
+ *
+ * With `thread(url, { transfer: true })` an item's bytes moved to the thread that got it,
+ * so an item held by a thread that is lost (it died, or the pool terminated it for a call
+ * past the timeout) fails at once, with `transferred` set: there is nothing left to send
+ * again.
  */
 export class WorkerCrashedError extends Error {
   /** Always `"ERR_SLUICE_WORKER_CRASHED"`. */
@@ -17,20 +22,32 @@ export class WorkerCrashedError extends Error {
   readonly stage: string;
   /** The item's position in the stage's input (0-based). */
   readonly index: number;
-  /** The thread's exit code (1 after an uncaught error). */
+  /** The thread's exit code (1 after an uncaught error, or when the pool terminated it). */
   readonly exitCode: number;
+  /** Whether the item had been transferred to the thread (`transfer: true`), and died with it. */
+  readonly transferred: boolean;
 
   declare readonly [kErrorCode]: string;
 
-  constructor(stage: string, index: number, exitCode: number, cause?: unknown) {
+  constructor(
+    stage: string,
+    index: number,
+    exitCode: number,
+    cause?: unknown,
+    transferred = false,
+  ) {
+    const why = cause === undefined ? "" : `: ${describeCause(cause)}`;
     super(
-      `Stage "${stage}": the thread running item #${index} died (exit code ${exitCode}), and again on a fresh thread${cause === undefined ? "" : `: ${describeCause(cause)}`}`,
+      transferred
+        ? `Stage "${stage}": the thread holding item #${index} was lost (exit code ${exitCode}), and the item with it: its bytes had moved there (\`transfer: true\`), so it cannot be sent again${why}`
+        : `Stage "${stage}": the thread running item #${index} died (exit code ${exitCode}), and again on a fresh thread${why}`,
       { cause },
     );
     this.name = "WorkerCrashedError";
     this.stage = stage;
     this.index = index;
     this.exitCode = exitCode;
+    this.transferred = transferred;
     Object.defineProperty(this, kErrorCode, { value: CODE });
   }
 

@@ -38,8 +38,10 @@ export interface ThreadOptions {
   /**
    * Moves each item's memory to its thread instead of copying it: an `ArrayBuffer`, or a typed
    * array spanning its whole buffer. The main thread's copy is then detached, so only `map`,
-   * `flatMap` and `forEach` accept it, and an item held by a thread that dies fails at once
-   * (its bytes died with the thread) instead of being retried. Default: false (copy).
+   * `flatMap` and `forEach` accept it, and nothing can send an item again: an item held by a
+   * thread that is lost (it dies, or is terminated for a call past `timeout`) fails at once
+   * with a `WorkerCrashedError` (`transferred: true`), and a batch held up by a long call
+   * keeps its tail (no work stealing). Default: false (copy).
    */
   readonly transfer?: boolean;
 }

@@ -420,7 +420,13 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
    * belong to their first batch).
    */
   #steal(pool: ThreadPool): boolean {
-    if (this.#spans !== undefined || this.#batches.size === 0 || !pool.hasIdleThread()) {
+    // Not with `transfer`: the tail's bytes have moved to the thread that holds the batch.
+    if (
+      this.#executor.options.transfer ||
+      this.#spans !== undefined ||
+      this.#batches.size === 0 ||
+      !pool.hasIdleThread()
+    ) {
       return false;
     }
     const now = performance.now();
@@ -749,10 +755,16 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         const error = this.#timeoutError(index, cause.elapsedMs);
         if (spans !== undefined) this.#spans!.failed(spans, i, error);
         this.#fail(item, index, error);
+      } else if (this.#executor.options.transfer) {
+        // Its bytes moved to the lost thread: nothing is left here to send again.
+        const timedOut = cause.reason === "timeout" ? indexOf(batch, cause.position) : undefined;
+        const error = transferredLost(this.name, index, cause, timedOut);
+        if (spans !== undefined) this.#spans!.failed(spans, i, error);
+        this.#fail(item, index, error);
       } else if (cause.reason !== "crash" || !suspect(i)) {
         if (spans !== undefined) this.#spans!.failed(spans, i, this.#lostError(cause, index));
         resend.push({ item, index, retried: batch.retried?.[i] === true, attempt });
-      } else if (batch.retried?.[i] === true || this.#executor.options.transfer) {
+      } else if (batch.retried?.[i] === true) {
         const error = new WorkerCrashedError(this.name, index, cause.exitCode, cause.error);
         if (spans !== undefined) this.#spans!.failed(spans, i, error);
         this.#fail(item, index, error);
@@ -1034,4 +1046,23 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#resolveDone();
     }
   }
+}
+
+/** The error of an item transferred to a thread that was lost before it answered. */
+function transferredLost(
+  stage: string,
+  index: number,
+  cause: Exclude<LostCause, { reason: "closed" }>,
+  timedOut: number | undefined,
+): WorkerCrashedError {
+  if (cause.reason === "crash") {
+    return new WorkerCrashedError(stage, index, cause.exitCode, cause.error, true);
+  }
+  // Terminated by the pool (exit code 1) for a call past the timeout: this one's, or another
+  // batch's on the same thread.
+  const why =
+    timedOut === undefined
+      ? "the pool terminated it when another batch's call ran past the timeout"
+      : `the pool terminated it when item #${timedOut} ran past the timeout`;
+  return new WorkerCrashedError(stage, index, 1, new Error(why), true);
 }

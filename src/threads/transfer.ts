@@ -37,7 +37,13 @@ export function transferListOf(
   return marked.get(value) ?? (auto ? wholeBuffer(value) : undefined);
 }
 
-/** What `values` need moved, each buffer once (twice would fail the send); or `undefined`. */
+/**
+ * What `values` need moved, each buffer once (twice would fail the send); or `undefined`.
+ * An empty `ArrayBuffer` is left out: there is nothing to move, and a detached one (moved
+ * already) in a transfer list is not refused by `postMessage` but lost on the other side (the
+ * receiver gets a "messageerror", not the message). Left out, it is cloned, and a detached
+ * one fails the send at once with a `DataCloneError` that names it.
+ */
 export function collectTransfers(
   values: readonly unknown[],
   auto: boolean,
@@ -46,8 +52,10 @@ export function collectTransfers(
   for (const value of values) {
     const moving = transferListOf(value, auto);
     if (moving === undefined) continue;
-    list ??= new Set();
-    for (const item of moving) list.add(item);
+    for (const item of moving) {
+      if (item instanceof ArrayBuffer && item.byteLength === 0) continue;
+      (list ??= new Set()).add(item);
+    }
   }
   return list === undefined ? undefined : [...list];
 }
