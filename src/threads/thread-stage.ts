@@ -613,12 +613,19 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         rest.push({ item, index, retried: batch.retried?.[i] === true, attempt });
       } catch (cloneError) {
         const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
+        // Detached here: moved to a thread already, by this stage (the same buffer earlier in
+        // the input) or by the caller.
+        const hint =
+          this.#executor.options.transfer && isDetached(item)
+            ? "; with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice (copy it, or leave `transfer` off)"
+            : "";
         this.#fail(
           item,
           index,
-          new TypeError(`Stage "${this.name}" cannot send item #${index} to a thread: ${reason}`, {
-            cause: cloneError,
-          }),
+          new TypeError(
+            `Stage "${this.name}" cannot send item #${index} to a thread: ${reason}${hint}`,
+            { cause: cloneError },
+          ),
         );
       }
     }
@@ -1065,4 +1072,10 @@ function transferredLost(
       ? "the pool terminated it when another batch's call ran past the timeout"
       : `the pool terminated it when item #${timedOut} ran past the timeout`;
   return new WorkerCrashedError(stage, index, 1, new Error(why), true);
+}
+
+/** Whether `item` is an `ArrayBuffer`, or a view over one, that was moved away (detached). */
+function isDetached(item: unknown): boolean {
+  const buffer = ArrayBuffer.isView(item) ? item.buffer : item;
+  return buffer instanceof ArrayBuffer && buffer.byteLength === 0;
 }

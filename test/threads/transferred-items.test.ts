@@ -36,7 +36,10 @@ describe("thread stages with transfer: true", () => {
         [true, true, false],
       );
       const failed = out[2] as { ok: false; error: Error };
-      assert.match(failed.error.message, /cannot send item #2 to a thread: .*detached/);
+      assert.match(
+        failed.error.message,
+        /cannot send item #2 to a thread: .*detached.*with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice/,
+      );
       assertConserved(await run.settled);
     },
   );
