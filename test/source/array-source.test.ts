@@ -47,26 +47,6 @@ describe("ArraySource", () => {
     assert.equal(source.takeChunk(), undefined);
   });
 
-  test("a getter that throws mid-chunk hands over the items before it, then fails the run with a SourceError counting them", () => {
-    const cause = new Error("bad index");
-    const items = [1, 2, 3, 4];
-    Object.defineProperty(items, 2, {
-      get() {
-        throw cause;
-      },
-    });
-    const run = fakeRun();
-    const source = new ArraySource(items, 8, run);
-    assert.deepEqual(source.takeChunk(), [1, 2]);
-    assert.equal(run.failures.length, 0);
-    assert.equal(source.takeChunk(), undefined);
-    assert.equal(run.failures.length, 1);
-    const [error] = run.failures;
-    assert.ok(error instanceof SourceError);
-    assert.equal(error.pulled, 2);
-    assert.equal(error.cause, cause);
-  });
-
   test("a getter that throws first fails the run at once", () => {
     const cause = new Error("bad index");
     const items: number[] = [];

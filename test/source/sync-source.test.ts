@@ -48,27 +48,6 @@ describe("SyncSource", () => {
     assert.equal(source.pulled, 4);
   });
 
-  test("a throw mid-chunk hands over the items before it and fails the run with a SourceError counting them", () => {
-    const cause = new Error("bad line");
-    const run = fakeRun();
-    const source = new SyncSource(
-      (function* () {
-        yield 1;
-        yield 2;
-        throw cause;
-      })(),
-      8,
-      run,
-    );
-    assert.deepEqual(source.takeChunk(), [1, 2]);
-    assert.equal(source.takeChunk(), undefined);
-    assert.equal(run.failures.length, 1);
-    const [error] = run.failures;
-    assert.ok(error instanceof SourceError);
-    assert.equal(error.pulled, 2);
-    assert.equal(error.cause, cause);
-  });
-
   test("stop() closes an unfinished iterator once, and a finished one never", () => {
     const open = counter();
     const source = new SyncSource(open, 2, fakeRun());
