@@ -13,6 +13,7 @@ import {
   type FromThread,
   PROGRESS_BYTES,
   type ReadyMessage,
+  type UnreadableMessage,
 } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
 import { tsxApiUrl } from "./typescript-loader.js";
@@ -41,6 +42,8 @@ export type LostCause =
 export interface BatchOwner {
   batchDone(job: BatchJob, message: DoneMessage): void;
   batchLost(job: BatchJob, cause: LostCause): void;
+  /** The thread could not read the batch's message: none of its items ran. */
+  batchUnreadable(job: BatchJob, error: Error): void;
   /** The batch's module failed to start on a (replacement) thread. */
   initFailed(job: BatchJob, error: WorkerInitError): void;
 }
@@ -92,6 +95,12 @@ export class PoolThread {
   readonly #slotOf = new Int32Array(CLAIM_SLOTS);
   readonly #modules = new Map<number, ModuleStart>();
   readonly #events: ThreadEvents;
+  /** Messages posted to the thread so far (the thread counts what it receives alike). */
+  #posted = 0;
+  /** What the batch and init messages still unanswered were, by their number. */
+  readonly #sentAt = new Map<number, { batch: number } | { module: number }>();
+  /** The number of each held batch's message. */
+  readonly #seqOf = new Map<number, number>();
   /** Set when the pool terminates the thread: its exit is then not a crash. */
   #killed: "timeout" | "close" | undefined;
   #lastError: unknown;
@@ -136,7 +145,8 @@ export class PoolThread {
     this.#worker.unref();
     this.#worker.on("message", (message: FromThread) => {
       if (message.t === "done") this.#done(message);
-      else this.#ready(message);
+      else if (message.t === "ready") this.#ready(message);
+      else if (message.t === "unreadable") this.#unreadable(message);
     });
     this.#worker.on("error", (error) => {
       this.#lastError = error;
@@ -156,6 +166,7 @@ export class PoolThread {
       start = { url, waiters: [], error: undefined, ready: false };
       this.#modules.set(module, start);
       this.#worker.postMessage({ t: "init", module, url });
+      this.#sentAt.set(++this.#posted, { module });
     }
     if (start.ready || start.error !== undefined) return Promise.resolve(start.error);
     this.#updateRef();
@@ -209,6 +220,9 @@ export class PoolThread {
     }
     // Sent first: an item that cannot be cloned throws here, and nothing is recorded.
     this.#worker.postMessage(sent, job.transfer);
+    const seq = ++this.#posted;
+    this.#sentAt.set(seq, { batch: message.id });
+    this.#seqOf.set(message.id, seq);
     if (slot >= 0) this.#slotOf[slot] = message.id;
     this.batches.set(message.id, job);
     if (!this.#referenced) this.#updateRef();
@@ -227,10 +241,15 @@ export class PoolThread {
     return Math.min(count, Atomics.exchange(this.#claims, slot, count));
   }
 
-  /** Frees the claim slot of a batch that answered or was lost. */
+  /** Frees the claim slot, and the message number, of a batch that answered or was lost. */
   #freeSlot(id: number): void {
     const slot = this.#slotOf.indexOf(id);
     if (slot >= 0) this.#slotOf[slot] = 0;
+    const seq = this.#seqOf.get(id);
+    if (seq !== undefined) {
+      this.#seqOf.delete(id);
+      this.#sentAt.delete(seq);
+    }
   }
 
   /** Asks the thread to abort the signals of a batch's calls. */
@@ -243,6 +262,7 @@ export class PoolThread {
       sent = String(reason);
     }
     this.#worker.postMessage({ t: "cancel", id, reason: sent });
+    this.#posted++;
   }
 
   /**
@@ -308,7 +328,42 @@ export class PoolThread {
     this.#events.freed(this);
   }
 
+  /**
+   * A message the thread could not read: a batch's (its owner fails its items, none of which
+   * ran) or a module start's (the module failed to start here). A cancel's is of no matter.
+   */
+  #unreadable(message: UnreadableMessage): void {
+    const sent = this.#sentAt.get(message.seq);
+    if (sent === undefined) return;
+    this.#sentAt.delete(message.seq);
+    const cause = recordToError(message.error);
+    const error = new Error(
+      `the thread could not read the message: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    if ("module" in sent) {
+      this.#ready({ t: "ready", module: sent.module, error: message.error });
+      return;
+    }
+    const id = sent.batch;
+    this.#freeSlot(id);
+    if (this.#forgotten.delete(id)) {
+      this.#updateRef();
+      this.#events.freed(this);
+      return;
+    }
+    const job = this.batches.get(id);
+    if (job === undefined) return;
+    this.batches.delete(id);
+    if (this.batches.size === 0) this.#updateRef();
+    job.owner.batchUnreadable(job, error);
+    this.#events.freed(this);
+  }
+
   #ready(message: ReadyMessage): void {
+    for (const [seq, sent] of this.#sentAt) {
+      if ("module" in sent && sent.module === message.module) this.#sentAt.delete(seq);
+    }
     const start = this.#modules.get(message.module);
     if (start === undefined) return;
     if (message.error === undefined) start.ready = true;

@@ -91,8 +91,20 @@ export interface DoneMessage {
   readonly times?: number[];
 }
 
+/**
+ * A message the thread was sent could not be read there (its `"messageerror"`): `seq` counts
+ * the messages the pool posted to this thread, the unreadable one included. Without it the
+ * batch would be lost without a word and its run would never settle.
+ */
+export interface UnreadableMessage {
+  readonly t: "unreadable";
+  readonly seq: number;
+  /** Why it could not be read (a cloned error record). */
+  readonly error: unknown;
+}
+
 /** What a thread sends. */
-export type FromThread = ReadyMessage | DoneMessage;
+export type FromThread = ReadyMessage | DoneMessage | UnreadableMessage;
 
 /** A failure that is an async call which ran past the timeout (its signal was aborted). */
 export interface CallTimedOut {

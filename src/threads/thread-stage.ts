@@ -815,6 +815,29 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     );
   }
 
+  /**
+   * @internal The thread could not read the batch's message: none of its items ran, and the
+   * same message would fail the same way again. Each item fails through the error policy.
+   */
+  batchUnreadable(job: BatchJob, error: Error): void {
+    const batch = job as StageBatch;
+    if (!this.#batches.delete(batch.message.id)) return;
+    const kept = keptOf(batch);
+    this.#inFlight -= kept;
+    const spans = batch.spans;
+    for (let i = 0; i < kept; i++) {
+      const index = indexOf(batch, i);
+      const failure = new TypeError(
+        `Stage "${this.name}": the thread could not read the batch holding item #${index}: ${error.message}`,
+        { cause: error },
+      );
+      if (spans !== undefined) this.#spans!.failed(spans, i, failure);
+      this.#fail(batch.items[i], index, failure);
+    }
+    this.#spans?.flush();
+    this.#event();
+  }
+
   /** @internal The stage's module failed to start on a replacement thread. */
   initFailed(job: BatchJob, error: WorkerInitError): void {
     const batch = job as StageBatch;

@@ -43,7 +43,16 @@ const modules = new Map<number, Promise<LoadedModule>>();
 const controllers = new Map<number, AbortController>();
 const cancelled = new Map<number, unknown>();
 
+/** Messages received, read or not: the pool numbers what it posts the same way. */
+let received = 0;
+
+port.on("messageerror", (error: Error) => {
+  received++;
+  port.postMessage({ t: "unreadable", seq: received, error: errorToRecord(error) });
+});
+
 port.on("message", (message: ToThread) => {
+  received++;
   switch (message.t) {
     case "init":
       modules.set(message.module, load(message));

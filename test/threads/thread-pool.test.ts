@@ -4,6 +4,8 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isWorkerInitError } from "../../src/index.js";
 import { threadPool } from "../../src/threads/index.js";
+import type { BatchJob, BatchOwner } from "../../src/threads/pool-thread.js";
+import { type BatchMessage, type DoneMessage, ThreadKind } from "../../src/threads/protocol.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url).href;
 
@@ -63,6 +65,59 @@ describe("threadPool", () => {
       const child = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
       assert.equal(child.status, 0, child.stderr);
       assert.match(child.stdout, /^ready$/m, args.join(" "));
+    }
+  });
+  test("a batch its thread could not read goes back to its owner as unreadable; the thread goes on", async () => {
+    const pool = threadPool({ threads: 1 });
+    const url = fixture("double");
+    try {
+      await pool.prepare(url);
+      const heard: string[] = [];
+      let settle = (): void => {};
+      const owner: BatchOwner = {
+        batchDone: (job, message: DoneMessage) => {
+          heard.push(`done ${job.message.id}: ${JSON.stringify(message.values)}`);
+          settle();
+        },
+        batchLost: (job) => heard.push(`lost ${job.message.id}`),
+        batchUnreadable: (job, error) => {
+          heard.push(`unreadable ${job.message.id}: ${error.message}`);
+        },
+        initFailed: (job) => heard.push(`init failed ${job.message.id}`),
+      };
+      const message = (id: number, items: unknown[]): BatchMessage => ({
+        t: "batch",
+        id,
+        module: pool.moduleId(url),
+        stage: "double",
+        kind: ThreadKind.map,
+        first: 0,
+        indices: undefined,
+        items,
+        packed: undefined,
+        timeout: 0,
+        claimStep: 1,
+      });
+      // A view over a buffer moved away already: postMessage takes it, and the thread
+      // cannot read the message.
+      const detached = new Uint8Array(8);
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      const unreadable: BatchJob = {
+        message: message(9001, [detached]),
+        owner,
+        transfer: [detached.buffer as ArrayBuffer],
+      };
+      const fine: BatchJob = { message: message(9002, [21]), owner, transfer: undefined };
+      const answered = new Promise<void>((resolve) => (settle = resolve));
+      assert.ok(pool.trySend(unreadable, url));
+      assert.ok(pool.trySend(fine, url));
+      await answered;
+      assert.equal(heard.length, 2);
+      assert.match(heard[0]!, /^unreadable 9001: the thread could not read the message: /);
+      assert.equal(heard[1], "done 9002: [42]");
+      assert.equal(pool.hasIdleThread(), true, "both batches let go of their room");
+    } finally {
+      await pool.close();
     }
   });
 });

@@ -46,6 +46,16 @@ function batch(items: number[], claim: number | undefined, claimStep: number): B
   return claim === undefined ? message : { ...message, claim };
 }
 
+/**
+ * A view over an `ArrayBuffer` moved away already: sent with that buffer in the transfer
+ * list, it makes the message unreadable on the other side.
+ */
+function detachedView(): Uint8Array {
+  const view = new Uint8Array(8);
+  structuredClone(view.buffer, { transfer: [view.buffer] });
+  return view;
+}
+
 describe("the thread runtime (worker-main)", () => {
   test("a batch without a claim slot runs every item once and touches no claim cursor", async () => {
     const { worker, claims } = await startRuntime();
@@ -69,6 +79,25 @@ describe("the thread runtime (worker-main)", () => {
       assert.deepEqual(done.values, [2, 4, 6, 8, 10]);
       // Runs claimed at 0, 2 and 4; the last one reaches past the end, so no claim follows.
       assert.equal(Atomics.load(claims, 2), 6);
+    } finally {
+      await worker.terminate();
+    }
+  });
+  test("a message it cannot read is reported with its number, and the next one runs", async () => {
+    const { worker } = await startRuntime();
+    try {
+      // postMessage does not refuse a detached buffer in the transfer list; the thread's
+      // "messageerror" is all that shows it. Message 1 was the init.
+      const detached = detachedView();
+      worker.postMessage({ ...batch([1], undefined, 1), items: [detached] }, [detached.buffer as ArrayBuffer]);
+      const [unreadable] = (await once(worker, "message")) as [
+        { t: string; seq: number; error: unknown },
+      ];
+      assert.equal(unreadable.t, "unreadable");
+      assert.equal(unreadable.seq, 2);
+      worker.postMessage(batch([5], undefined, 1));
+      const [done] = (await once(worker, "message")) as [DoneMessage];
+      assert.deepEqual(done.values, [10]);
     } finally {
       await worker.terminate();
     }
