@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { isWorkerInitError } from "../../src/index.js";
 import { threadPool } from "../../src/threads/index.js";
 import type { BatchJob, BatchOwner } from "../../src/threads/pool-thread.js";
-import { type BatchMessage, type DoneMessage, ThreadKind } from "../../src/threads/protocol.js";
+import type { DoneMessage } from "../../src/threads/protocol.js";
+import { batchMessage } from "../helpers/batch-message.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url).href;
 
@@ -85,19 +86,8 @@ describe("threadPool", () => {
         },
         initFailed: (job) => heard.push(`init failed ${job.message.id}`),
       };
-      const message = (id: number, items: unknown[]): BatchMessage => ({
-        t: "batch",
-        id,
-        module: pool.moduleId(url),
-        stage: "double",
-        kind: ThreadKind.map,
-        first: 0,
-        indices: undefined,
-        items,
-        packed: undefined,
-        timeout: 0,
-        claimStep: 1,
-      });
+      const message = (id: number, items: unknown[]) =>
+        batchMessage({ id, module: pool.moduleId(url), items });
       // A view over a buffer moved away already: postMessage takes it, and the thread
       // cannot read the message.
       const detached = new Uint8Array(8);

@@ -7,8 +7,8 @@ import {
   CLAIM_SLOTS,
   type DoneMessage,
   PROGRESS_BYTES,
-  ThreadKind,
 } from "../../src/threads/protocol.js";
+import { batchMessage } from "../helpers/batch-message.js";
 
 const runtime = new URL("../../src/threads/worker-main.js", import.meta.url);
 const double = new URL("./fixtures/double.worker.js", import.meta.url).href;
@@ -30,20 +30,7 @@ async function startRuntime() {
 }
 
 function batch(items: number[], claim: number | undefined, claimStep: number): BatchMessage {
-  const message: BatchMessage = {
-    t: "batch",
-    id: 7,
-    module: 1,
-    stage: "double",
-    kind: ThreadKind.map,
-    first: 0,
-    indices: undefined,
-    items,
-    packed: undefined,
-    timeout: 0,
-    claimStep,
-  };
-  return claim === undefined ? message : { ...message, claim };
+  return batchMessage({ id: 7, module: 1, items, claim, claimStep });
 }
 
 /**
@@ -89,7 +76,9 @@ describe("the thread runtime (worker-main)", () => {
       // postMessage does not refuse a detached buffer in the transfer list; the thread's
       // "messageerror" is all that shows it. Message 1 was the init.
       const detached = detachedView();
-      worker.postMessage({ ...batch([1], undefined, 1), items: [detached] }, [detached.buffer as ArrayBuffer]);
+      worker.postMessage({ ...batch([1], undefined, 1), items: [detached] }, [
+        detached.buffer as ArrayBuffer,
+      ]);
       const [unreadable] = (await once(worker, "message")) as [
         { t: string; seq: number; error: unknown },
       ];
