@@ -26,7 +26,6 @@ export function iteratesAsArray(value: unknown): value is readonly unknown[] {
  */
 export class ArraySource<T> extends ChunkedSyncSource<T> {
   readonly #array: readonly T[];
-  #position = 0;
 
   constructor(array: readonly T[], chunk: number, run: RunControl) {
     super(chunk, run);
@@ -35,7 +34,8 @@ export class ArraySource<T> extends ChunkedSyncSource<T> {
 
   protected read(chunk: T[], size: number, read: ChunkRead): void {
     const array = this.#array;
-    let position = this.#position;
+    // Every item read so far was read by index, in order: the next index is the count.
+    let position = this.pulled;
     let count = 0;
     try {
       for (; count < size; count++) {
@@ -50,7 +50,6 @@ export class ArraySource<T> extends ChunkedSyncSource<T> {
       // An index getter that threw.
       read.thrown = { error };
     }
-    this.#position = position;
     read.count = count;
   }
 }

@@ -54,11 +54,6 @@ export abstract class ChunkedSyncSource<T> implements SourceInput<T> {
     return this.#finished;
   }
 
-  /** Whether the source ended (or was stopped). */
-  protected get finished(): boolean {
-    return this.#finished;
-  }
-
   start(): void {}
 
   takeChunk(): T[] | undefined {
@@ -85,7 +80,6 @@ export abstract class ChunkedSyncSource<T> implements SourceInput<T> {
     this.#pulled += count;
     if (thrown !== undefined) {
       const failure = new SourceError(thrown.error, this.#pulled);
-      read.thrown = undefined;
       if (count === 0) {
         this.#finished = true;
         this.run.fail(failure);
