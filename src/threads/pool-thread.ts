@@ -314,17 +314,25 @@ export class PoolThread {
   }
 
   #done(message: DoneMessage): void {
-    this.#freeSlot(message.id);
-    if (this.#forgotten.delete(message.id)) {
+    this.#letGo(message.id, (job) => job.owner.batchDone(job, message));
+  }
+
+  /**
+   * Lets go of batch `id`, which the thread is done with: its room is free again, and its
+   * owner hears how it ended through `tell`, unless the stage had forgotten it.
+   */
+  #letGo(id: number, tell: (job: BatchJob) => void): void {
+    this.#freeSlot(id);
+    if (this.#forgotten.delete(id)) {
       this.#updateRef();
       this.#events.freed(this);
       return;
     }
-    const job = this.batches.get(message.id);
+    const job = this.batches.get(id);
     if (job === undefined) return;
-    this.batches.delete(message.id);
+    this.batches.delete(id);
     if (this.batches.size === 0) this.#updateRef();
-    job.owner.batchDone(job, message);
+    tell(job);
     this.#events.freed(this);
   }
 
@@ -336,28 +344,16 @@ export class PoolThread {
     const sent = this.#sentAt.get(message.seq);
     if (sent === undefined) return;
     this.#sentAt.delete(message.seq);
+    if ("module" in sent) {
+      this.#ready({ t: "ready", module: sent.module, error: message.error });
+      return;
+    }
     const cause = recordToError(message.error);
     const error = new Error(
       `the thread could not read the message: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
-    if ("module" in sent) {
-      this.#ready({ t: "ready", module: sent.module, error: message.error });
-      return;
-    }
-    const id = sent.batch;
-    this.#freeSlot(id);
-    if (this.#forgotten.delete(id)) {
-      this.#updateRef();
-      this.#events.freed(this);
-      return;
-    }
-    const job = this.batches.get(id);
-    if (job === undefined) return;
-    this.batches.delete(id);
-    if (this.batches.size === 0) this.#updateRef();
-    job.owner.batchUnreadable(job, error);
-    this.#events.freed(this);
+    this.#letGo(sent.batch, (job) => job.owner.batchUnreadable(job, error));
   }
 
   #ready(message: ReadyMessage): void {

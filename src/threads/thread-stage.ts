@@ -35,7 +35,7 @@ import { indexOf, keptOf, type Resend, type StageBatch, unsent } from "./stage-b
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
 import { PackingSpares, packBytes } from "./packed-bytes.js";
-import { collectTransfers } from "./transfer.js";
+import { collectTransfers, holdsNoBytes } from "./transfer.js";
 
 /** Largest chunk handed downstream at once. */
 const MAX_CHUNK = 1024;
@@ -613,10 +613,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         rest.push({ item, index, retried: batch.retried?.[i] === true, attempt });
       } catch (cloneError) {
         const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
-        // Detached here: moved to a thread already, by this stage (the same buffer earlier in
-        // the input) or by the caller.
+        // It failed to clone and has no bytes: detached, moved to a thread already, by this
+        // stage (the same buffer earlier in the input) or by the caller.
         const hint =
-          this.#executor.options.transfer && isDetached(item)
+          this.#executor.options.transfer && holdsNoBytes(item)
             ? "; with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice (copy it, or leave `transfer` off)"
             : "";
         this.#fail(
@@ -1095,10 +1095,4 @@ function transferredLost(
       ? "the pool terminated it when another batch's call ran past the timeout"
       : `the pool terminated it when item #${timedOut} ran past the timeout`;
   return new WorkerCrashedError(stage, index, 1, new Error(why), true);
-}
-
-/** Whether `item` is an `ArrayBuffer`, or a view over one, that was moved away (detached). */
-function isDetached(item: unknown): boolean {
-  const buffer = ArrayBuffer.isView(item) ? item.buffer : item;
-  return buffer instanceof ArrayBuffer && buffer.byteLength === 0;
 }

@@ -39,10 +39,10 @@ export function transferListOf(
 
 /**
  * What `values` need moved, each buffer once (twice would fail the send); or `undefined`.
- * An empty `ArrayBuffer` is left out: there is nothing to move, and a detached one (moved
- * already) in a transfer list is not refused by `postMessage` but lost on the other side (the
- * receiver gets a "messageerror", not the message). Left out, it is cloned, and a detached
- * one fails the send at once with a `DataCloneError` that names it.
+ * An empty `ArrayBuffer` is left out: there is nothing to move, and `postMessage` does not
+ * refuse a detached one (moved already) in a transfer list: a view over it makes the message
+ * unreadable on the other side (a "messageerror", not the message). Left out, it is cloned,
+ * and a view over a detached one fails the send at once with a `DataCloneError`.
  */
 export function collectTransfers(
   values: readonly unknown[],
@@ -53,11 +53,20 @@ export function collectTransfers(
     const moving = transferListOf(value, auto);
     if (moving === undefined) continue;
     for (const item of moving) {
-      if (item instanceof ArrayBuffer && item.byteLength === 0) continue;
+      if (holdsNoBytes(item)) continue;
       (list ??= new Set()).add(item);
     }
   }
   return list === undefined ? undefined : [...list];
+}
+
+/**
+ * Whether `value` is an `ArrayBuffer`, or a view over one, with no bytes: empty, or detached
+ * (moved to another thread already). Node 20 cannot tell the two apart.
+ */
+export function holdsNoBytes(value: unknown): boolean {
+  const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
+  return buffer instanceof ArrayBuffer && buffer.byteLength === 0;
 }
 
 function wholeBuffer(value: object): readonly TransferListItem[] | undefined {
