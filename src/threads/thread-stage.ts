@@ -623,7 +623,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
           item,
           index,
           new TypeError(
-            `Stage "${this.name}" cannot send item #${index} to a thread: ${reason}${hint}`,
+            `Stage "${this.name}" cannot send item #${index} to a thread: ${hint === "" ? reason : reason.replace(/\.$/, "") + hint}`,
             { cause: cloneError },
           ),
         );

@@ -38,7 +38,7 @@ describe("thread stages with transfer: true", () => {
       const failed = out[2] as { ok: false; error: Error };
       assert.match(
         failed.error.message,
-        /cannot send item #2 to a thread: .*detached.*with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice/,
+        /cannot send item #2 to a thread: .*detached[^.;]*; with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice/,
       );
       assertConserved(await run.settled);
     },
