@@ -5,8 +5,8 @@
  * Run one contender: `node bench/scenarios/s4-cpu.js <contender> [n]`.
  * @module
  */
-import { Worker } from "node:worker_threads";
 import { isMain, runChild } from "../lib/child.js";
+import { packedBytes, rawWorkers } from "../lib/raw-workers.js";
 import { loadSluiceThreads, threadsUnavailable } from "../lib/sluice.js";
 import { hexKey, randomBuffers } from "../lib/source.js";
 import {
@@ -23,7 +23,7 @@ import sha256Hex from "../workers/sha256-hex.worker.js";
 
 const ITEM_BYTES = 1024;
 const SEED = 0x5eed4;
-/** raw-workers: items per message, and messages in flight per thread. */
+/** raw-workers (`../lib/raw-workers.js`): items per message, and messages in flight per thread. */
 const RAW_BATCH = 1024;
 const RAW_IN_FLIGHT = 2;
 /** piscina-batched: items per task, and tasks in flight (two per thread waiting in its queue). */
@@ -47,68 +47,6 @@ function prepare(n) {
 /** Bare: a plain loop on the main thread. */
 function mainThread(_n, _lib, sink, input) {
   for (const buf of input) sink.add(sha256Hex(buf));
-}
-
-/**
- * Bare: hand-written `worker_threads`, what a careful engineer would write for this one job.
- * One worker per thread; each batch of 1,024 buffers is copied into one `ArrayBuffer` (plus a
- * `Uint32Array` of end offsets), both transferred rather than cloned, and transferred back
- * with the results to be packed again: a fresh 1 MiB buffer per batch costs the main thread
- * its page faults (~0.7 µs an item, a third of a hash), and on 2 cores every µs the main
- * thread spends is taken from a worker. Two batches in flight per thread, so a thread finds its next batch waiting when
- * it posts a result; a batch's results come back as one array, and each reply refills its
- * thread before the sink runs.
- */
-async function rawWorkers(_n, _lib, sink, input) {
-  const workers = Array.from(
-    { length: THREADS },
-    () => new Worker(workerUrl("raw-sha256.worker.js")),
-  );
-  /** Packing buffers back from the threads, to reuse. */
-  const spare = [];
-  let next = 0;
-  /** Packs the next batch and posts it to `worker`; false when the input is used up. */
-  const post = (worker) => {
-    if (next >= input.length) return false;
-    const end = Math.min(next + RAW_BATCH, input.length);
-    let total = 0;
-    for (let i = next; i < end; i++) total += input[i].length;
-    let packing = spare.pop();
-    if (!packing || packing.bytes.length < total) {
-      packing = { bytes: new Uint8Array(total), ends: new Uint32Array(RAW_BATCH) };
-    }
-    const { bytes, ends } = packing;
-    let at = 0;
-    for (let i = next; i < end; i++) {
-      bytes.set(input[i], at);
-      ends[i - next] = at += input[i].length;
-    }
-    worker.postMessage({ bytes, ends, count: end - next }, [bytes.buffer, ends.buffer]);
-    next = end;
-    return true;
-  };
-  const drive = (worker) =>
-    new Promise((resolve, reject) => {
-      let pending = 0;
-      worker.on("message", ({ out, bytes, ends }) => {
-        spare.push({ bytes, ends });
-        pending--;
-        if (post(worker)) pending++;
-        for (const hex of out) sink.add(hex);
-        if (pending === 0) resolve();
-      });
-      worker.on("error", reject);
-      worker.on("exit", (code) => {
-        if (pending > 0) reject(new Error(`worker exited (code ${code}) with ${pending} batches`));
-      });
-      for (let k = 0; k < RAW_IN_FLIGHT; k++) if (post(worker)) pending++;
-      if (pending === 0) resolve();
-    });
-  try {
-    await Promise.all(workers.map(drive));
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
 }
 
 /** piscina: batches of 256 buffers packed by hand, one `run(batch)` each, 4 per thread in flight. */
@@ -165,7 +103,11 @@ export const scenario = {
       name: "raw-workers",
       label: `raw worker_threads (${RAW_BATCH}-item transferred batches, ${RAW_IN_FLIGHT} in flight per thread)`,
       kind: "bare",
-      run: rawWorkers,
+      run: rawWorkers("raw-sha256.worker.js", {
+        batch: RAW_BATCH,
+        inFlight: RAW_IN_FLIGHT,
+        encoding: packedBytes(RAW_BATCH),
+      }),
     },
     {
       name: "sluice-thread",

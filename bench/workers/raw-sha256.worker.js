@@ -1,5 +1,5 @@
 /**
- * The thread side of S4's "raw-workers" baseline, hand-written on `node:worker_threads`. Each
+ * The thread side of S4's and S8a's "raw-workers" baseline, hand-written on `node:worker_threads`. Each
  * message is one batch packed into one transferred `ArrayBuffer` (`bytes`, with `ends[i]` the
  * end offset of item i); the reply is the batch's hex digests in order (`out`), with `bytes`
  * and `ends` transferred back so the main thread packs its next batch into them.
