@@ -18,7 +18,7 @@ import { OrderedCollector, Slot } from "../stage/ordered-collector.js";
 import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
-import { BatchSizer } from "./batch-sizer.js";
+import { BatchSizer, MAX_BATCH } from "./batch-sizer.js";
 import { CallSampler } from "./call-sampler.js";
 import { CallSpans } from "./call-spans.js";
 import type { BatchJob, BatchOwner, LostCause, PoolThread } from "./pool-thread.js";
@@ -99,7 +99,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   readonly #batches = new Map<number, StageBatch>();
   /** Packing buffers threads sent back, to pack later batches into. */
-  readonly #spares = new PackingSpares(SPARE_PACKINGS);
+  readonly #spares: PackingSpares;
   #resend: Resend[] = [];
   #deadLetters = 0;
 
@@ -170,6 +170,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       ? new OrderedCollector(this.capacity, this.#deliverInOrder)
       : undefined;
     this.#sizer = new BatchSizer(executor.options.batch);
+    this.#spares = new PackingSpares(SPARE_PACKINGS, executor.options.batch ?? MAX_BATCH);
     // A tracked stage settles each item's lineage in #completed: no fast path around it.
     const plain = !spec.ordered && !this.#collect && !this.#tracked;
     this.#plain = !plain

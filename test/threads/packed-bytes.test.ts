@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { from } from "../../src/index.js";
 import { thread } from "../../src/threads/index.js";
 import {
+  PackedKind,
   PackingSpares,
   mayReturnPacking,
   packBytes,
@@ -16,7 +17,7 @@ describe("packed bytes", () => {
     const items = [Buffer.from([1, 2]), Buffer.from([]), Buffer.from([3, 4, 5])];
     const packed = packBytes(items, new PackingSpares(4))!;
     assert.equal(packed.count, 3);
-    assert.equal(packed.buffers, true);
+    assert.equal(packed.kind, PackedKind.buffers);
     const back = unpackBytes(structuredClone(packed));
     assert.deepEqual(
       back.map((b) => [...b]),
@@ -57,12 +58,29 @@ describe("packed bytes", () => {
 
   test("sizes new buffers to the largest packing so far, so later batches reuse them all", () => {
     const spares = new PackingSpares(4);
-    const large = spares.take(10_000);
+    const large = spares.take(1, 10_000);
     assert.equal(large.byteLength, 12_288, "whole pages");
-    const small = spares.take(100);
+    const small = spares.take(1, 100);
     assert.equal(small.byteLength, 12_288, "as large as the largest so far");
     spares.give(small);
-    assert.equal(spares.take(12_000), small);
+    assert.equal(spares.take(1, 12_000), small);
+  });
+
+  test("makes room in a new buffer for a whole batch of items the size of these", () => {
+    const spares = new PackingSpares(4, 1024);
+    // The first batches hold 8 items of 1 KiB; the full ones 1,024 (4 KiB of offsets first).
+    const first = spares.take(8, 8 * 1024);
+    assert.equal(first.byteLength, 4096 + 1024 * 1024);
+    spares.give(first);
+    assert.equal(spares.take(1024, 1024 * 1024), first, "the full batch reuses it");
+  });
+
+  test("reserves at most 8 MiB beyond the batch at hand for large items", () => {
+    const spares = new PackingSpares(4, 1024);
+    const itemBytes = 8 * 65_536;
+    const buffer = spares.take(8, itemBytes);
+    // 8 offsets (32 bytes), the items, and 8 MiB more, in whole pages.
+    assert.equal(buffer.byteLength, Math.ceil((32 + itemBytes + 8 * 1024 * 1024) / 4096) * 4096);
   });
 
   test("keeps at most its limit: a buffer given back past it is let go", () => {
@@ -74,10 +92,30 @@ describe("packed bytes", () => {
     spares.give(b);
     spares.give(c);
     assert.equal(spares.size, 2);
-    assert.equal(spares.take(60), a, "b, too small, was dropped on the way");
+    assert.equal(spares.take(1, 52), a, "b, too small, was dropped on the way");
     assert.equal(spares.size, 0);
-    const made = spares.take(60);
+    const made = spares.take(1, 52);
     assert.ok(made !== c && made.byteLength >= 60, "c was never kept: a new buffer");
+  });
+
+  test("packs long Latin-1 strings as one byte per character and reads the same strings back", () => {
+    const items = ["a".repeat(2000), "é€".slice(0, 1).repeat(1500) + "ÿ\u0000x", "{}".repeat(600)];
+    const packed = packBytes(items, new PackingSpares(4))!;
+    assert.equal(packed.kind, PackedKind.latin1);
+    assert.equal(new Uint32Array(packed.buffer, 0, 3)[2], 2000 + 1503 + 1200, "a byte a character");
+    assert.deepEqual(unpackBytes(structuredClone(packed)), items);
+  });
+
+  test("leaves strings to structured clone when short, beyond Latin-1, or mixed with others", () => {
+    const spares = new PackingSpares(4);
+    const long = "x".repeat(4096);
+    assert.equal(packBytes(["short", "strings"], spares), undefined, "under 1 KiB on average");
+    assert.equal(packBytes([long, `${long}€`], spares), undefined, "€ is beyond Latin-1");
+    assert.equal(packBytes([long, "\ud83d\ude00".repeat(600)], spares), undefined, "an emoji");
+    assert.equal(packBytes([long, "\ud800".repeat(600)], spares), undefined, "a lone surrogate");
+    assert.equal(packBytes([long, 7], spares), undefined);
+    assert.equal(packBytes([long, Buffer.from(long)], spares), undefined);
+    assert.equal(packBytes([long], spares), undefined, "one item: nothing to gain");
   });
 
   test("a thread hands its packing back only when no result can share its memory", () => {
@@ -99,5 +137,26 @@ describe("packed bytes", () => {
       out,
       items.map((b) => `Buffer:${b.byteLength}:${b.byteLength * (b[0] ?? 0)}`),
     );
+  });
+
+  test("thread stages see long strings as the same strings, packed or cloned, batch after batch", async () => {
+    const texts = [
+      (i: number) => `${'{"k":1}'.repeat(200)}${i}`,
+      (i: number) => `café ${"ü".repeat(1100)} ${i}`,
+      (i: number) => `€ ${"beyond Latin-1 ".repeat(80)}${i}`,
+      (i: number) => `short ${i}`,
+    ];
+    const items = Array.from({ length: 400 }, (_, i) => texts[Math.floor(i / 50) % 4]!(i));
+    const describe = new URL("./fixtures/describe-text.worker.js", import.meta.url);
+    const out = await from(items)
+      .map(thread(describe, { batch: 16 }), { ordered: true })
+      .run()
+      .collect();
+    const expected = items.map((item) => {
+      let sum = 0;
+      for (let i = 0; i < item.length; i++) sum += item.charCodeAt(i);
+      return { type: "string", length: item.length, sum };
+    });
+    assert.deepEqual(out, expected);
   });
 });
