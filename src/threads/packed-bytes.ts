@@ -128,8 +128,9 @@ export function packBytes(
   const count = items.length;
   if (count < MIN_PACKED_ITEMS) return undefined;
   const first = items[0];
-  if (typeof first === "string") return packStrings(items, spares);
-  if (!(first instanceof Uint8Array)) return undefined;
+  if (!(first instanceof Uint8Array)) {
+    return typeof first === "string" ? packStrings(items, spares) : undefined;
+  }
   // One class for the whole batch (Buffer, or Uint8Array): a constructor compare per item.
   const kind = first.constructor;
   // `length`, not `byteLength`: the same for byte arrays, and measurably cheaper per item.
