@@ -37,6 +37,13 @@ export interface PackedBytes {
 const MIN_PACKED_ITEMS = 2;
 
 /**
+ * Batches holding more bytes than this go through structured clone: one allocation that
+ * large may fail where the serializer's item-by-item copy does not, and the end offsets
+ * are 32-bit.
+ */
+const MAX_PACKED_BYTES = 2 ** 30;
+
+/**
  * Strings shorter than this on average go through structured clone: the serializer handles
  * short strings well, and the thread would make each one with a call of its own.
  */
@@ -140,6 +147,7 @@ export function packBytes(
     if (item === undefined || item === null || item.constructor !== kind) return undefined;
     total += item.length;
   }
+  if (total > MAX_PACKED_BYTES) return undefined;
   const base = headerBytes(count);
   const buffer = spares.take(count, total);
   const ends = new Uint32Array(buffer, 0, count);
@@ -167,7 +175,7 @@ function packStrings(items: readonly unknown[], spares: PackingSpares): PackedBy
     if (typeof item !== "string") return undefined;
     total += item.length;
   }
-  if (total < count * MIN_PACKED_STRING_CHARS) return undefined;
+  if (total < count * MIN_PACKED_STRING_CHARS || total > MAX_PACKED_BYTES) return undefined;
   for (let i = 0; i < count; i++) if (BEYOND_LATIN1.test(items[i] as string)) return undefined;
   const base = headerBytes(count);
   const buffer = spares.take(count, total);

@@ -118,6 +118,18 @@ describe("packed bytes", () => {
     assert.equal(packBytes([long], spares), undefined, "one item: nothing to gain");
   });
 
+  test("leaves a batch of more than 1 GiB to structured clone", () => {
+    // 17 views of one 64 MiB buffer: 1.06 GiB to pack, and nothing much to clone.
+    const view = new Uint8Array(new ArrayBuffer(64 * 1024 * 1024));
+    assert.equal(
+      packBytes(
+        Array.from({ length: 17 }, () => view),
+        new PackingSpares(4),
+      ),
+      undefined,
+    );
+  });
+
   test("a thread hands its packing back only when no result can share its memory", () => {
     assert.equal(mayReturnPacking(["a", 1, null, undefined], undefined), true);
     assert.equal(mayReturnPacking(undefined, undefined), true);
