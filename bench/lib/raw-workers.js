@@ -103,3 +103,33 @@ export function rawWorkers(file, { batch, inFlight, encoding }) {
     }
   };
 }
+
+/**
+ * The raw-workers contender of a scenario: `file` (in `bench/workers/`) fed `batch`-item
+ * batches, `inFlight` of them per thread, encoded by `encoding`; `how` says how a batch
+ * travels, for the label.
+ * @param {string} file
+ * @param {{ batch: number, inFlight: number, encoding: RawEncoding, how: string }} options
+ * @returns {import("./child.js").Contender}
+ */
+export function rawWorkersContender(file, { batch, inFlight, encoding, how }) {
+  return {
+    name: "raw-workers",
+    label: `raw worker_threads (${batch}-item ${how} batches, ${inFlight} in flight per thread)`,
+    kind: "bare",
+    run: rawWorkers(file, { batch, inFlight, encoding }),
+  };
+}
+
+/**
+ * S4's and S8a's raw-workers contender: `raw-sha256.worker.js` fed {@link packedBytes}.
+ * @param {number} batch
+ * @param {number} inFlight
+ */
+export const rawSha256Contender = (batch, inFlight) =>
+  rawWorkersContender("raw-sha256.worker.js", {
+    batch,
+    inFlight,
+    encoding: packedBytes(batch),
+    how: "transferred",
+  });

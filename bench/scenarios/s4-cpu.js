@@ -6,7 +6,7 @@
  * @module
  */
 import { isMain, runChild } from "../lib/child.js";
-import { packedBytes, rawWorkers } from "../lib/raw-workers.js";
+import { rawSha256Contender } from "../lib/raw-workers.js";
 import { loadSluiceThreads, threadsUnavailable } from "../lib/sluice.js";
 import { hexKey, randomBuffers } from "../lib/source.js";
 import {
@@ -99,16 +99,7 @@ export const scenario = {
   ordered: false,
   contenders: [
     { name: "main-thread", label: "main thread, plain loop", kind: "bare", run: mainThread },
-    {
-      name: "raw-workers",
-      label: `raw worker_threads (${RAW_BATCH}-item transferred batches, ${RAW_IN_FLIGHT} in flight per thread)`,
-      kind: "bare",
-      run: rawWorkers("raw-sha256.worker.js", {
-        batch: RAW_BATCH,
-        inFlight: RAW_IN_FLIGHT,
-        encoding: packedBytes(RAW_BATCH),
-      }),
-    },
+    rawSha256Contender(RAW_BATCH, RAW_IN_FLIGHT),
     {
       name: "sluice-thread",
       label: "sluice thread() (unordered)",

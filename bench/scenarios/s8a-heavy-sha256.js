@@ -8,7 +8,7 @@
  * @module
  */
 import { isMain, runChild } from "../lib/child.js";
-import { packedBytes, rawWorkers } from "../lib/raw-workers.js";
+import { rawSha256Contender } from "../lib/raw-workers.js";
 import { loadSluiceThreads, threadsUnavailable } from "../lib/sluice.js";
 import { hexKey, randomBuffers } from "../lib/source.js";
 import {
@@ -23,7 +23,10 @@ import sha256Hex from "../workers/sha256-hex.worker.js";
 const ITEM_BYTES = 64 * 1024;
 const DISTINCT = 256;
 const SEED = 0x5eed8a;
-/** raw-workers: items per message (about 4 ms of work, as sluice\'s batches aim for), and messages in flight per thread. */
+/**
+ * raw-workers: items per message (about 4 ms of work, as sluice's batches aim for), and
+ * messages in flight per thread.
+ */
 const RAW_BATCH = 64;
 const RAW_IN_FLIGHT = 2;
 const SHA_WORKER = workerUrl("sha256-hex.worker.js");
@@ -71,16 +74,7 @@ export const scenario = {
   ordered: false,
   contenders: [
     { name: "main-thread", label: "main thread, plain loop", kind: "bare", run: mainThread },
-    {
-      name: "raw-workers",
-      label: `raw worker_threads (${RAW_BATCH}-item transferred batches, ${RAW_IN_FLIGHT} in flight per thread)`,
-      kind: "bare",
-      run: rawWorkers("raw-sha256.worker.js", {
-        batch: RAW_BATCH,
-        inFlight: RAW_IN_FLIGHT,
-        encoding: packedBytes(RAW_BATCH),
-      }),
-    },
+    rawSha256Contender(RAW_BATCH, RAW_IN_FLIGHT),
     {
       name: "sluice-thread",
       label: "sluice thread() (unordered)",

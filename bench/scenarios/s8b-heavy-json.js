@@ -8,7 +8,7 @@
  * @module
  */
 import { isMain, runChild } from "../lib/child.js";
-import { clonedItems, rawWorkers } from "../lib/raw-workers.js";
+import { clonedItems, rawWorkersContender } from "../lib/raw-workers.js";
 import { loadSluiceThreads, threadsUnavailable } from "../lib/sluice.js";
 import { jsonDocument } from "../lib/source.js";
 import {
@@ -22,7 +22,10 @@ import countItems from "../workers/json-parse.worker.js";
 
 const DOC_BYTES = 100 * 1024;
 const SEED = 0x5eed8b;
-/** raw-workers: items per message (about 4 ms of work, as sluice\'s batches aim for), and messages in flight per thread. */
+/**
+ * raw-workers: items per message (about 4 ms of work, as sluice's batches aim for), and
+ * messages in flight per thread.
+ */
 const RAW_BATCH = 6;
 const RAW_IN_FLIGHT = 2;
 const JSON_WORKER = workerUrl("json-parse.worker.js");
@@ -68,16 +71,12 @@ export const scenario = {
   ordered: false,
   contenders: [
     { name: "main-thread", label: "main thread, plain loop", kind: "bare", run: mainThread },
-    {
-      name: "raw-workers",
-      label: `raw worker_threads (${RAW_BATCH}-item cloned batches, ${RAW_IN_FLIGHT} in flight per thread)`,
-      kind: "bare",
-      run: rawWorkers("raw-json.worker.js", {
-        batch: RAW_BATCH,
-        inFlight: RAW_IN_FLIGHT,
-        encoding: clonedItems,
-      }),
-    },
+    rawWorkersContender("raw-json.worker.js", {
+      batch: RAW_BATCH,
+      inFlight: RAW_IN_FLIGHT,
+      encoding: clonedItems,
+      how: "cloned",
+    }),
     {
       name: "sluice-thread",
       label: "sluice thread() (unordered)",
