@@ -430,6 +430,28 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     ) {
       return false;
     }
+    // A batch whose thread has claimed every position gives up nothing: the next late one
+    // is tried (a batch queued behind a long call on the same thread, say).
+    for (;;) {
+      const victim = this.#lateBatch();
+      if (victim === undefined) return false;
+      victim.stealTried = true;
+      const count = victim.items.length;
+      const kept = victim.thread!.steal(victim.message.id, count);
+      if (kept === undefined || kept >= count) continue;
+      victim.kept = kept;
+      this.#inFlight -= count - kept;
+      this.#stolen += count - kept;
+      this.#sendAgain(unsent(victim, kept));
+      return true;
+    }
+  }
+
+  /**
+   * The batch sent first among those running late and not tried yet; when none is late, the
+   * stage looks again once the first of them would be, unless a batch answers before.
+   */
+  #lateBatch(): StageBatch | undefined {
     const now = performance.now();
     const perItem = this.#sizer.msPerItem ?? 1;
     let victim: StageBatch | undefined;
@@ -444,22 +466,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       }
       if (victim === undefined || batch.sentAt < victim.sentAt) victim = batch;
     }
-    if (victim === undefined) {
-      // Look again when the first of them would be late, unless a batch answers before.
-      if (Number.isFinite(soonest) && this.#stealTimer === undefined) {
-        this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(soonest));
-      }
-      return false;
+    if (victim === undefined && Number.isFinite(soonest) && this.#stealTimer === undefined) {
+      this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(soonest));
     }
-    victim.stealTried = true;
-    const count = victim.items.length;
-    const kept = victim.thread!.steal(victim.message.id, count);
-    if (kept === undefined || kept >= count) return false;
-    victim.kept = kept;
-    this.#inFlight -= count - kept;
-    this.#stolen += count - kept;
-    this.#sendAgain(unsent(victim, kept));
-    return true;
+    return victim;
   }
 
   readonly #stealLater = (): void => {

@@ -44,6 +44,24 @@ describe("work stealing", () => {
     assertConserved(stats);
   });
 
+  test("a batch with nothing left to steal does not stop the steal: the batch queued behind it on the same thread is taken", async () => {
+    // Batches of 8, two per thread: thread 0 holds items 0–7 and 16–23. Item 7, the last it
+    // claims of its first batch, spins 300 ms; by the time thread 1 is idle, that batch has
+    // no unclaimed position left, and items 16–23 wait behind the long call.
+    const items = Array.from({ length: 32 }, (_, i) => (i === 7 ? 300 : 1));
+    const run = from(items)
+      .map(thread<(ms: number) => number>(busy, { threads: 2, batch: 8 }), {
+        concurrency: 32,
+        ordered: false,
+      })
+      .run();
+    const out = await run.toArray();
+    assert.equal(out.length, 32, "every item once");
+    assert.equal(out.at(-1), 300, "the long call finishes last: nothing waited behind it");
+    assert.equal(run.stats().stages[0]!.threads!.stolen, 8, "the queued batch, whole");
+    assertConserved(run.stats());
+  });
+
   test("ordered: the stolen items keep their places in the output", async () => {
     const items = Array.from({ length: 40 }, (_, i) => (i === 3 ? 300 : 1));
     const run = from(items)
