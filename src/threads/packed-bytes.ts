@@ -208,6 +208,19 @@ export function mayReturnPacking(
 }
 
 /**
+ * The packing buffer a thread hands back with a batch's results: a byte packing only when the
+ * results are `plain` ({@link mayReturnPacking}), since a result may be a view over it; a
+ * string packing always, since each string was a copy.
+ */
+export function packingToReturn(
+  packed: PackedBytes | undefined,
+  plain: boolean,
+): ArrayBuffer | undefined {
+  if (packed === undefined) return undefined;
+  return plain || packed.kind === PackedKind.latin1 ? packed.buffer : undefined;
+}
+
+/**
  * Reads packed items in order on the thread, one item per `next()`: a view over the packed
  * bytes (no bytes copied), or a string. An item is made only when its call starts: a batch's
  * 1,024 views made up front all outlived a young collection and doubled the thread's GC time

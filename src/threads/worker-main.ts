@@ -15,7 +15,7 @@ import {
   ThreadKind,
   type ToThread,
 } from "./protocol.js";
-import { PackedItems, PackedKind, mayReturnPacking } from "./packed-bytes.js";
+import { PackedItems, mayReturnPacking, packingToReturn } from "./packed-bytes.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl } from "./typescript-url.js";
 
@@ -143,13 +143,9 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     for (const [position] of failures) values[position] = undefined;
   }
   // Plain values (numbers, strings) have nothing to transfer and cannot alias the packing:
-  // one scan tells both. Nothing can alias packed strings: each item was a copy.
+  // one scan tells both.
   const plain = mayReturnPacking(values, failures);
-  const packed = batch.packed;
-  const packing =
-    packed !== undefined && (plain || packed.kind === PackedKind.latin1)
-      ? packed.buffer
-      : undefined;
+  const packing = packingToReturn(batch.packed, plain);
   const ms = performance.now() - t0;
   // `times` only when calls were timed: without metrics the message keeps its shape.
   send(

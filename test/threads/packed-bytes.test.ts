@@ -7,6 +7,7 @@ import {
   PackingSpares,
   mayReturnPacking,
   packBytes,
+  packingToReturn,
   unpackBytes,
 } from "../../src/threads/packed-bytes.js";
 
@@ -135,6 +136,14 @@ describe("packed bytes", () => {
     assert.equal(mayReturnPacking(undefined, undefined), true);
     assert.equal(mayReturnPacking([{ view: 1 }], undefined), false);
     assert.equal(mayReturnPacking(["a"], [[0, "boom"]]), false);
+    const spares = new PackingSpares(4);
+    const bytePacking = packBytes([bytes([1]), bytes([2])], spares)!;
+    const long = "x".repeat(2048);
+    const stringPacking = packBytes([long, long], spares)!;
+    assert.equal(packingToReturn(bytePacking, true), bytePacking.buffer);
+    assert.equal(packingToReturn(bytePacking, false), undefined, "a result may view its bytes");
+    assert.equal(packingToReturn(stringPacking, false), stringPacking.buffer, "strings are copies");
+    assert.equal(packingToReturn(undefined, true), undefined);
   });
 
   test("thread stages see Buffer items as Buffers with their own bytes, batch after batch", async () => {
