@@ -26,7 +26,7 @@ import { THREADS, workerUrl } from "./threads.js";
  * @param {number} batch the most items a batch holds
  * @returns {RawEncoding}
  */
-export function packedBytes(batch) {
+function packedBytes(batch) {
   return {
     encode(input, start, end, spare) {
       let total = 0;
@@ -63,7 +63,7 @@ export const clonedItems = {
  * @param {string} file
  * @param {{ batch: number, inFlight: number, encoding: RawEncoding }} options
  */
-export function rawWorkers(file, { batch, inFlight, encoding }) {
+function rawWorkers(file, { batch, inFlight, encoding }) {
   return async function raw(_n, _lib, sink, input) {
     const workers = Array.from({ length: THREADS }, () => new Worker(workerUrl(file)));
     /** What threads sent back, for the next batches. */
