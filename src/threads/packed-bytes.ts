@@ -26,7 +26,7 @@ export type PackedKindCode = (typeof PackedKind)[keyof typeof PackedKind];
 
 /** The packed items of a batch: their end offsets first, then their bytes. */
 export interface PackedBytes {
-  /** `[count × Uint32 end offsets][pad to 8][bytes]`. */
+  /** `[count × Uint32 end offsets][pad to 64][bytes]`. */
   readonly buffer: ArrayBuffer;
   readonly count: number;
   /** Plain `Uint8Array`s, Node `Buffer`s, or strings of one byte per character. */
@@ -286,7 +286,11 @@ export function unpackBytes(packed: PackedBytes): (Uint8Array | string)[] {
   return items;
 }
 
-/** The end offsets' bytes, rounded up to 8 so the bytes start aligned. */
+/**
+ * The end offsets' bytes, rounded up to a 64-byte cache line, where the items' bytes start.
+ * Rounded up to 8, half the batches started their bytes at 8 mod 16, and copying 64 KiB
+ * items there took ~14% longer (a `memmove` whose stores straddle lines; S8a).
+ */
 function headerBytes(count: number): number {
-  return (count * 4 + 7) & ~7;
+  return (count * 4 + 63) & ~63;
 }
