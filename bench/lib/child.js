@@ -6,6 +6,7 @@
  * Exit code 0 when the check passes, 1 when it fails, 2 on bad arguments.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { KeyedSink, Sink } from "./sink.js";
 import { expectedSum } from "./source.js";
@@ -105,6 +106,7 @@ export async function runChild(scenario) {
   let error;
   let info;
   const cpu0 = process.cpuUsage();
+  const mainCpu0 = mainThreadCpuMs();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   try {
@@ -117,6 +119,7 @@ export async function runChild(scenario) {
   // CPU of every thread of the process, and the main thread's share of the window it spent
   // busy: on 2 cores, main-thread work of a threaded contender is taken from its threads.
   const cpu = process.cpuUsage(cpu0);
+  const mainCpu1 = mainThreadCpuMs();
   const elu = performance.eventLoopUtilization(elu0);
 
   const problems = [];
@@ -145,6 +148,7 @@ export async function runChild(scenario) {
     maxRssKb: process.resourceUsage().maxRSS,
     cpuMs: (cpu.user + cpu.system) / 1000,
     mainBusyMs: elu.active,
+    ...(mainCpu0 !== undefined && mainCpu1 !== undefined ? { mainCpuMs: mainCpu1 - mainCpu0 } : {}),
     ...(info ? { info } : {}),
   };
   console.log(JSON.stringify(result));
@@ -155,6 +159,23 @@ export async function runChild(scenario) {
     console.error(`${scenario.id}/${contender.name}: process did not exit by itself`);
     process.exit(3);
   }, 5000).unref();
+}
+
+/**
+ * CPU time the main thread has run, in ms, from Linux's `/proc/self/task/<pid>/schedstat`
+ * (nanoseconds); `undefined` elsewhere. Unlike the event loop's busy time, it leaves out the
+ * time the thread was runnable but descheduled: with two threads and the main thread on two
+ * cores, a busy main thread waits its turn often.
+ * @returns {number | undefined}
+ */
+function mainThreadCpuMs() {
+  try {
+    return (
+      Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the missing `--expose-gc` was reported already. */
