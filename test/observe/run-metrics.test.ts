@@ -4,6 +4,7 @@ import { from, type RunMetrics, StageError } from "../../src/index.js";
 import { assertInvalid } from "../helpers/assert-invalid.js";
 import { assertNoLeaks } from "../helpers/resources.js";
 import { describeValue } from "../../src/internal/describe-value.js";
+import { StageTiming } from "../../src/observe/stage-timing.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -67,6 +68,23 @@ describe("run.metrics()", () => {
     }
     assert.ok(metrics.eventLoopDelay !== undefined);
     assert.ok(metrics.eventLoopDelay.maxMs >= 0);
+  });
+
+  test("an async stage times exactly the calls its gaps pick, whether a slot or the dispatcher starts them", async () => {
+    // The first call is timed, then the gaps, drawn from a fixed seed, pick the next ones:
+    // the calls timed over n calls are known in advance.
+    const n = 2_000;
+    const gaps = new StageTiming(8);
+    let expected = 0;
+    for (let call = 1; call <= n; call += gaps.nextGap()) expected++;
+    for (const concurrency of [1, 4, 16]) {
+      const run = from(range(n))
+        .map(async (x: number) => x, { concurrency })
+        .run({ metrics: { sampleEvery: 8, maxSamplesPerSecond: Infinity } });
+      assert.equal((await run.collect()).length, n);
+      const [stage] = run.metrics().stages;
+      assert.equal(stage!.processingMs.count, expected, `concurrency ${concurrency}`);
+    }
   });
 
   test("metrics: true times one call in 64; a retried item's queue time is taken once", async () => {
