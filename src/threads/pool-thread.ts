@@ -104,6 +104,8 @@ export class PoolThread {
   /** Set when the pool terminates the thread: its exit is then not a crash. */
   #killed: "timeout" | "close" | undefined;
   #lastError: unknown;
+  /** A message from the thread could not be read: it is being terminated, as a crash. */
+  #unreadableReply = false;
   #referenced = false;
   /** Set once the thread has exited. */
   gone = false;
@@ -126,7 +128,7 @@ export class PoolThread {
 
   /** Whether the thread takes batches: not exited, and not being terminated. */
   get usable(): boolean {
-    return !this.gone && this.#killed === undefined;
+    return !this.gone && this.#killed === undefined && !this.#unreadableReply;
   }
 
   constructor(number: number, resourceLimits: ResourceLimits | undefined, events: ThreadEvents) {
@@ -150,6 +152,20 @@ export class PoolThread {
     });
     this.#worker.on("error", (error) => {
       this.#lastError = error;
+    });
+    // A message from the thread that the main thread cannot read (an ArrayBuffer result too
+    // large to allocate here, say) would leave its batch unanswered and the run waiting
+    // forever: which batch it answered is unknown, so the thread is treated as crashed. Each
+    // item it held is retried once on a fresh thread, then fails with this as the cause.
+    this.#worker.on("messageerror", (error: Error) => {
+      if (this.#killed !== undefined || this.gone || this.#unreadableReply) return;
+      this.#unreadableReply = true;
+      this.#lastError = new Error(
+        `a message from the thread could not be read on the main thread: ${error.message}`,
+        { cause: error },
+      );
+      this.#holdUntilExit();
+      void this.#worker.terminate();
     });
     this.exited = new Promise((resolve) => {
       this.#worker.once("exit", (code) => {
@@ -190,6 +206,9 @@ export class PoolThread {
    * forgotten batch a waiting stage needs the room of), and lets it exit while idle.
    */
   #updateRef(): void {
+    // A thread being terminated for an unreadable answer is held until it exits (and is
+    // replaced): its lost batches are retried only then.
+    if (this.#unreadableReply) return;
     // A forgotten batch is owed only while a stage waits for the room it will free.
     let owed = this.batches.size > 0 || (this.#forgotten.size > 0 && this.#events.waiting());
     if (!owed) {

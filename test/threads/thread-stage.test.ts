@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import {
   from,
@@ -286,6 +287,80 @@ describe("thread stages: crashes and timeouts", () => {
     assert.equal(error.index, 9);
     assert.equal(error.exitCode, 7);
     assert.match(error.message, /Stage "crashy": the thread running item #9 died \(exit code 7\)/);
+    assert.equal(summary.stages[0]!.failed, 1);
+  });
+
+  /**
+   * Turns the thread's answer that carries `marker` among its values into a `"messageerror"`,
+   * as the main thread raises for a message it cannot read (an ArrayBuffer result too large
+   * to allocate, say): `times` answers at most, then they arrive as sent.
+   */
+  async function withUnreadableAnswers<T>(marker: number, times: number, body: () => Promise<T>) {
+    const emit = Worker.prototype.emit;
+    let left = times;
+    Worker.prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+      const message = args[0] as { t?: string; values?: unknown[] } | undefined;
+      if (
+        event === "message" &&
+        left > 0 &&
+        message?.t === "done" &&
+        message.values?.includes(marker)
+      ) {
+        left--;
+        return emit.call(this, "messageerror", new RangeError("Array buffer allocation failed"));
+      }
+      return emit.call(this, event, ...args);
+    } as typeof emit;
+    try {
+      return await body();
+    } finally {
+      Worker.prototype.emit = emit;
+    }
+  }
+
+  test("an answer the main thread cannot read replaces the thread and runs its batch again: none lost, none twice", async () => {
+    await assertNoLeaks(async () => {
+      const { values, summary } = await withUnreadableAnswers(154, 1, () =>
+        runAll(
+          from(range(100))
+            .map(thread(fixture("double"), { threads: 2, batch: 8 }))
+            .run(),
+        ),
+      );
+      assert.deepEqual(
+        [...values].sort((a, b) => (a as number) - (b as number)),
+        range(100).map((i) => i * 2),
+      );
+      assert.equal(summary.stages[0]!.threads?.crashes, 1);
+      assert.ok((summary.stages[0]!.threads?.retried ?? 0) >= 1);
+    });
+  });
+
+  test("an answer that is unreadable twice fails its item with a WorkerCrashedError naming why", async () => {
+    const failures: unknown[] = [];
+    const { values, summary } = await withUnreadableAnswers(154, 2, () =>
+      runAll(
+        from(range(100))
+          .map(thread(fixture("double"), { threads: 2, batch: 1 }), {
+            name: "unreadable",
+            onError: "skip",
+            deadLetter: (_item, error) => {
+              failures.push(error);
+            },
+          })
+          .run(),
+      ),
+    );
+    assert.equal(values.length, 99);
+    assert.ok(!values.includes(154));
+    assert.equal(failures.length, 1);
+    const error = failures[0];
+    assert.ok(isWorkerCrashedError(error));
+    assert.equal(error.index, 77);
+    assert.match(
+      String((error.cause as Error).message),
+      /could not be read on the main thread: Array buffer allocation failed/,
+    );
     assert.equal(summary.stages[0]!.failed, 1);
   });
 
