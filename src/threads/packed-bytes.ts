@@ -208,16 +208,17 @@ export function mayReturnPacking(
 }
 
 /**
- * The packing buffer a thread hands back with a batch's results: a byte packing only when the
- * results are `plain` ({@link mayReturnPacking}), since a result may be a view over it; a
- * string packing always, since each string was a copy.
+ * The packing buffer a thread hands back with a batch's results: a byte packing only when no
+ * result views it (`unaliased`: the results are plain, {@link mayReturnPacking}, or were
+ * given bytes of their own, `ownBytes`); a string packing always, since each string was a
+ * copy.
  */
 export function packingToReturn(
   packed: PackedBytes | undefined,
-  plain: boolean,
+  unaliased: boolean,
 ): ArrayBuffer | undefined {
   if (packed === undefined) return undefined;
-  return plain || packed.kind === PackedKind.latin1 ? packed.buffer : undefined;
+  return unaliased || packed.kind === PackedKind.latin1 ? packed.buffer : undefined;
 }
 
 /**

@@ -15,7 +15,8 @@ import {
   ThreadKind,
   type ToThread,
 } from "./protocol.js";
-import { PackedItems, mayReturnPacking, packingToReturn } from "./packed-bytes.js";
+import { PackedItems, PackedKind, mayReturnPacking, packingToReturn } from "./packed-bytes.js";
+import { ownBytes } from "./own-bytes.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl } from "./typescript-url.js";
 
@@ -145,7 +146,16 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   // Plain values (numbers, strings) have nothing to transfer and cannot alias the packing:
   // one scan tells both.
   const plain = mayReturnPacking(values, failures);
-  const packing = packingToReturn(batch.packed, plain);
+  // Other values (and failures, whose errors may carry them) are looked into: a view of the
+  // packed bytes among them gets bytes of its own, and the packing can still go back.
+  const packed = batch.packed;
+  let unaliased = plain;
+  if (!plain && packed !== undefined && packed.kind !== PackedKind.latin1) {
+    const valuesOwn = values === undefined || ownBytes(values, packed.buffer);
+    const failuresOwn = failures === undefined || ownBytes(failures, packed.buffer);
+    unaliased = valuesOwn && failuresOwn;
+  }
+  const packing = packingToReturn(batch.packed, unaliased);
   const ms = performance.now() - t0;
   // `times` only when calls were timed: without metrics the message keeps its shape.
   send(
