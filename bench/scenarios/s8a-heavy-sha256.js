@@ -42,6 +42,15 @@ function prepare(n) {
   const keys = distinct.map((buf) => hexKey(sha256Hex(buf)));
   const input = Array.from({ length: n }, (_, i) => distinct[i % distinct.length]);
   const expected = Uint32Array.from({ length: n }, (_, i) => keys[i % keys.length]);
+  // The same items, their bytes in one SharedArrayBuffer instead, for the contender that
+  // shows sluice's no-copy path (every other contender gets the private Buffers above).
+  const shared = new SharedArrayBuffer(distinct.length * ITEM_BYTES);
+  const sharedDistinct = distinct.map((buf, i) => {
+    const view = Buffer.from(shared, i * ITEM_BYTES, ITEM_BYTES);
+    buf.copy(view);
+    return view;
+  });
+  input.shared = Array.from({ length: n }, (_, i) => sharedDistinct[i % sharedDistinct.length]);
   return { input, expected };
 }
 
@@ -53,6 +62,22 @@ function mainThread(_n, _lib, sink, input) {
 /** sluice: a `thread()` stage, unordered, its defaults (threads = CPU quota, adaptive batches). */
 async function sluiceThread(_n, { from, thread }, sink, input) {
   const run = from(input)
+    .map(thread(new URL("../workers/sha256-hex.worker.js", import.meta.url)), { ordered: false })
+    .forEach((y) => {
+      sink.add(y);
+    })
+    .run();
+  await run.drain();
+  return threadStageInfo(run);
+}
+
+/**
+ * sluice: the same stage over the same bytes, kept in a `SharedArrayBuffer`: the threads read
+ * them where they are, with no copy (not the target's contender: the scenario's items are
+ * private Buffers, which must be copied to reach a thread).
+ */
+async function sluiceThreadShared(_n, { from, thread }, sink, input) {
+  const run = from(input.shared)
     .map(thread(new URL("../workers/sha256-hex.worker.js", import.meta.url)), { ordered: false })
     .forEach((y) => {
       sink.add(y);
@@ -82,6 +107,14 @@ export const scenario = {
       load: loadSluiceThreads,
       unavailable: threadsUnavailable,
       run: sluiceThread,
+    },
+    {
+      name: "sluice-thread-shared",
+      label: "sluice thread(), the items' bytes in a SharedArrayBuffer (not copied)",
+      kind: "sluice",
+      load: loadSluiceThreads,
+      unavailable: threadsUnavailable,
+      run: sluiceThreadShared,
     },
     {
       name: "piscina-per-item",

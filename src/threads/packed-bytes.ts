@@ -138,6 +138,8 @@ export function packBytes(
   if (!(first instanceof Uint8Array)) {
     return typeof first === "string" ? packStrings(items, spares) : undefined;
   }
+  // Views of shared memory cross as they are, without a copy (see sharedBufferItems).
+  if (first.buffer instanceof SharedArrayBuffer) return undefined;
   // One class for the whole batch (Buffer, or Uint8Array): a constructor compare per item.
   const kind = first.constructor;
   // `length`, not `byteLength`: the same for byte arrays, and measurably cheaper per item.
@@ -164,6 +166,20 @@ export function packBytes(
     count,
     kind: Buffer.isBuffer(first) ? PackedKind.buffers : PackedKind.bytes,
   };
+}
+
+/**
+ * Whether a batch's items are all `Buffer`s, the first viewing a `SharedArrayBuffer`. Such
+ * items are not packed: structured clone sends a view of shared memory as a view of the same
+ * memory, so the thread reads the caller's bytes with no copy at all (S8a: a copy of a 64 KiB
+ * item cost the main thread 5–6 µs). Clone makes each a plain `Uint8Array`; the thread makes
+ * it a `Buffer` again ({@link SharedBufferItems}).
+ */
+export function sharedBufferItems(items: readonly unknown[]): boolean {
+  const first = items[0];
+  if (!Buffer.isBuffer(first) || !(first.buffer instanceof SharedArrayBuffer)) return false;
+  for (let i = 1; i < items.length; i++) if (!Buffer.isBuffer(items[i])) return false;
+  return true;
 }
 
 /** {@link packBytes} for a batch that starts with a string. */
@@ -260,6 +276,26 @@ export class PackedItems {
       default:
         return this.#text!.toString("latin1", this.#base + start, this.#base + end);
     }
+  }
+}
+
+/**
+ * Reads the items of a batch of {@link sharedBufferItems} in order on the thread: each the
+ * `Buffer` it was on the main thread, over the same shared memory.
+ */
+export class SharedBufferItems {
+  readonly count: number;
+  readonly #items: readonly Uint8Array[];
+  #index = 0;
+
+  constructor(items: readonly unknown[]) {
+    this.count = items.length;
+    this.#items = items as readonly Uint8Array[];
+  }
+
+  next(): Uint8Array {
+    const item = this.#items[this.#index++]!;
+    return new BufferView(item.buffer as ArrayBuffer, item.byteOffset, item.length);
   }
 }
 

@@ -31,6 +31,11 @@ export interface BatchMessage {
   readonly items: readonly unknown[];
   /** The items packed as bytes instead (`items` is then empty); see packed-bytes.ts. */
   readonly packed: PackedBytes | undefined;
+  /**
+   * The items are `Buffer`s viewing shared memory, which crossed as plain `Uint8Array`s: the
+   * thread makes each a `Buffer` again (`sharedBufferItems`). Absent otherwise.
+   */
+  readonly sharedBuffers?: true;
   /** The stage's timeout in ms (0: none): the thread then records when each call starts. */
   readonly timeout: number;
   /**

@@ -34,7 +34,7 @@ import { FailureContext } from "./failure-context.js";
 import { indexOf, keptOf, type Resend, type StageBatch, unsent } from "./stage-batch.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
-import { PackingSpares, packBytes } from "./packed-bytes.js";
+import { PackingSpares, packBytes, sharedBufferItems } from "./packed-bytes.js";
 import { collectTransfers, holdsNoBytes } from "./transfer.js";
 
 /** Largest chunk handed downstream at once. */
@@ -589,9 +589,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       timeout: this.#executor.options.timeout,
       claimStep: this.#sizer.claimStep,
     };
+    // Extra fields only when set: the common message keeps one shape.
+    let outgoing: BatchMessage = message;
+    if (packed === undefined && !transfer && sharedBufferItems(sent)) {
+      outgoing = { ...outgoing, sharedBuffers: true };
+    }
     return {
       // `sample` only on a batch with a call to time: without metrics, the message as before.
-      message: sample === undefined ? message : { ...message, sample },
+      message: sample === undefined ? outgoing : { ...outgoing, sample },
       owner: this,
       transfer: packed === undefined ? collectTransfers(sent, transfer) : [packed.buffer],
       items,

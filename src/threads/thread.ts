@@ -27,9 +27,11 @@ export type ThreadFunction<I = never, O = unknown, S = unknown> = (
  * on all threads in parallel before the stage takes its first item; one that throws fails
  * the run with a `WorkerInitError` naming the module and the thread.
  *
- * Items and results cross by structured clone, in batches (one message each way per batch);
- * see {@link ThreadOptions} for the pool, the batch size, timeouts, memory limits and
- * transfer. Type the stage by the module's function:
+ * Items and results cross by structured clone, in batches (one message each way per batch),
+ * except byte items and long Latin-1 strings, packed into one transferred buffer per batch,
+ * and `Buffer`s in a `SharedArrayBuffer`, which are not copied at all: the thread reads them
+ * where they are. See {@link ThreadOptions} for the pool, the batch size, timeouts, memory
+ * limits and transfer. Type the stage by the module's function:
  * `thread<typeof import("./hash.worker.js").default>(url)`.
  *
  * Costs: on the main thread, a slice of the input and one message per batch, and one result

@@ -15,7 +15,13 @@ import {
   ThreadKind,
   type ToThread,
 } from "./protocol.js";
-import { PackedItems, PackedKind, mayReturnPacking, packingToReturn } from "./packed-bytes.js";
+import {
+  PackedItems,
+  PackedKind,
+  SharedBufferItems,
+  mayReturnPacking,
+  packingToReturn,
+} from "./packed-bytes.js";
 import { ownBytes } from "./own-bytes.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl } from "./typescript-url.js";
@@ -180,8 +186,8 @@ class BatchCalls {
   readonly #batch: BatchMessage;
   readonly #fn: WorkerFn;
   readonly #state: unknown;
-  /** Packed byte items are read one view at a time, as their calls start. */
-  readonly #packed: PackedItems | undefined;
+  /** Packed byte items (or shared-memory Buffers) are read one view at a time, as their calls start. */
+  readonly #packed: PackedItems | SharedBufferItems | undefined;
   readonly #count: number;
   // Metrics: the calls the main thread picked to time (ascending). Without them,
   // `#nextSample` stays -1: one comparison per call, no clock read.
@@ -192,7 +198,12 @@ class BatchCalls {
     this.#batch = batch;
     this.#fn = loaded.fn;
     this.#state = loaded.state;
-    this.#packed = batch.packed === undefined ? undefined : new PackedItems(batch.packed);
+    this.#packed =
+      batch.packed !== undefined
+        ? new PackedItems(batch.packed)
+        : batch.sharedBuffers === true
+          ? new SharedBufferItems(batch.items)
+          : undefined;
     this.#count = this.#packed === undefined ? batch.items.length : this.#packed.count;
     const kind = batch.kind;
     this.values =

@@ -8,6 +8,7 @@ import {
   mayReturnPacking,
   packBytes,
   packingToReturn,
+  sharedBufferItems,
   unpackBytes,
 } from "../../src/threads/packed-bytes.js";
 
@@ -169,6 +170,40 @@ describe("packed bytes", () => {
       out,
       items.map((b) => `Buffer:${b.byteLength}:${b.byteLength * (b[0] ?? 0)}`),
     );
+  });
+
+  test("leaves items in shared memory unpacked: they cross as views of the same memory", () => {
+    const sab = new SharedArrayBuffer(64);
+    const buffers = [Buffer.from(sab, 0, 8), Buffer.from(sab, 8, 8)];
+    assert.equal(packBytes(buffers, new PackingSpares(4)), undefined);
+    assert.equal(sharedBufferItems(buffers), true);
+    const views = [new Uint8Array(sab, 0, 8), new Uint8Array(sab, 8, 8)];
+    assert.equal(packBytes(views, new PackingSpares(4)), undefined);
+    assert.equal(sharedBufferItems(views), false, "plain Uint8Arrays stay what clone makes them");
+    assert.equal(sharedBufferItems([buffers[0], views[1]]), false);
+    assert.equal(sharedBufferItems([Buffer.alloc(8), buffers[1]]), false, "the first decides");
+    assert.equal(sharedBufferItems([]), false);
+  });
+
+  test("thread stages see Buffers in shared memory as Buffers over that memory, with no copy", async () => {
+    const sab = new SharedArrayBuffer(300 * 8);
+    const shared = Array.from({ length: 300 }, (_, i) => Buffer.from(sab, i * 8, 8).fill(i % 251));
+    const worker = new URL("./fixtures/shared-bytes.worker.js", import.meta.url);
+    const out = await from(shared)
+      .map(thread(worker, { batch: 16 }), { ordered: true })
+      .run()
+      .collect();
+    assert.deepEqual(
+      out,
+      shared.map((b) => `Buffer:true:8:${8 * b[0]!}`),
+    );
+    // A batch mixing shared and private Buffers is cloned: each keeps its class and bytes.
+    const mixed = [shared[1]!, Buffer.alloc(8, 2), shared[3]!];
+    const mixedOut = await from(mixed)
+      .map(thread(worker, { batch: 3 }), { ordered: true })
+      .run()
+      .collect();
+    assert.deepEqual(mixedOut, ["Buffer:true:8:8", "Buffer:false:8:16", "Buffer:true:8:24"]);
   });
 
   test("thread stages see long strings as the same strings, packed or cloned, batch after batch", async () => {
