@@ -12,26 +12,25 @@
 
 /**
  * Replaces, in `values` and in the arrays, objects, `Map`s and `Set`s they hold, every view
- * over `packing` (and `packing` itself) with a copy of its bytes, the same copy wherever the
- * same view recurs. Short copies share one new buffer of exactly their bytes, one allocation
- * per batch as the packing was, not one per result (200k results of 1 KiB each, copied one
- * by one, took 1.8× as long). True when nothing in `values` views `packing` any more; false
- * when the views cover half of it or more (nothing is copied), or when a view sits where it
- * cannot be replaced (a frozen container, a property that refuses the write): the packing
- * then crosses whole, under the views, as structured clone sends a view's buffer.
+ * over `packing` with a copy of its bytes, the same copy wherever the same view recurs.
+ * Short copies share one new buffer of exactly their bytes, one allocation per batch as the
+ * packing was, not one per result (200k results of 1 KiB each, copied one by one, took 1.8×
+ * as long). True when nothing in `values` views `packing` any more. False when the views
+ * cover half of it or more (`packing` itself among the results covers it all), and nothing
+ * is copied; or when a view sits where it cannot be replaced (a frozen container, a property
+ * that refuses the write). The packing then crosses whole, under the views, as structured
+ * clone sends a view's buffer.
  */
 export function ownBytes(values: unknown[], packing: ArrayBuffer): boolean {
   const search = new OwnBytesWalk(packing, undefined, values.length);
   search.walk(values);
-  // Past its depth or its budget, a view may be left unseen: the packing stays here.
-  if (search.exhausted) return false;
+  // Past its depth or its budget, a view may be left unseen: the packing stays here. Views
+  // of half the packing or more cross with it, as they are (the walk stops there): copying
+  // them would cost more than the bytes it saves (results returning their whole items: 1.2×
+  // as long).
+  if (search.exhausted || search.covered) return false;
   const found = search.found;
   if (found === undefined) return true;
-  // Views of half the packing or more cross with it, as they are: the copy would cost more
-  // than the bytes it saves (results returning their whole items: 1.2× as long).
-  let viewed = 0;
-  for (const view of found) viewed += view.byteLength;
-  if (viewed * 2 >= packing.byteLength) return false;
   const replace = new OwnBytesWalk(packing, copiesOf(found, packing), values.length);
   replace.walk(values);
   return !replace.aliased && !replace.exhausted;
@@ -63,6 +62,10 @@ class OwnBytesWalk {
   aliased = false;
   /** Whether the walk stopped short: too deep, or past its budget. */
   exhausted = false;
+  /** Whether the views found (finding pass) cover half the packing or more: it stopped. */
+  covered = false;
+  /** Bytes of the packing the views found cover (overlaps counted twice). */
+  #viewed = 0;
 
   constructor(packing: ArrayBuffer, copies: Map<object, object> | undefined, values: number) {
     this.#packing = packing;
@@ -71,10 +74,19 @@ class OwnBytesWalk {
   }
 
   walk(values: unknown[]): void {
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < values.length && !this.covered; i++) {
       const value = values[i];
       if (typeof value === "object" && value !== null) this.#child(values, i, value, 0);
     }
+  }
+
+  /** A view of the packing met in the finding pass. */
+  #note(view: ArrayBuffer | ArrayBufferView): void {
+    const found = (this.found ??= new Set());
+    if (found.has(view)) return;
+    found.add(view);
+    this.#viewed += view.byteLength;
+    if (this.#viewed * 2 >= this.#packing.byteLength) this.covered = true;
   }
 
   /** `value`, held by `container` under `key` at `depth`: replaced, noted, or looked into. */
@@ -85,7 +97,7 @@ class OwnBytesWalk {
       // An inherited property does not cross: structured clone copies own ones.
       if (!Object.hasOwn(container, key)) return;
       if (this.#copies === undefined) {
-        (this.found ??= new Set()).add(value);
+        this.#note(value);
         return;
       }
       const own = this.#copies.get(value)!;
@@ -102,6 +114,7 @@ class OwnBytesWalk {
 
   /** Looks into a container at `depth`, unless too deep, past the budget, or seen already. */
   #enter(value: object, depth: number): void {
+    if (this.covered) return;
     if (depth >= MAX_DEPTH || --this.#budget < 0) {
       this.exhausted = true;
       return;
@@ -183,7 +196,7 @@ class OwnBytesWalk {
       const buffer = value instanceof ArrayBuffer ? value : value.buffer;
       if (buffer !== this.#packing) return value;
       if (this.#copies !== undefined) return this.#copies.get(value)!;
-      (this.found ??= new Set()).add(value);
+      this.#note(value);
       return value;
     }
     this.#enter(value, depth);
@@ -203,7 +216,7 @@ const OWN_BUFFER_BYTES = 4096;
  * A copy of each view's bytes, as the same kind of view structured clone would make on the
  * other side (a `Buffer` arrives as a `Uint8Array`): short views share one new buffer (each at
  * an offset aligned for any element size), long ones have one each. Views that overlap get
- * copies that do not. The packing itself, as a result, gets a whole copy of its own.
+ * copies that do not.
  */
 function copiesOf(
   views: Set<ArrayBuffer | ArrayBufferView>,
@@ -219,9 +232,10 @@ function copiesOf(
   const copies = new Map<object, object>();
   let at = 0;
   for (const view of views) {
-    if (view instanceof ArrayBuffer) {
-      copies.set(view, packing.slice(0));
-    } else if (view.byteLength >= OWN_BUFFER_BYTES) {
+    // The packing itself is never among them: it covers the whole packing, so ownBytes
+    // copies nothing when it is a result.
+    if (view instanceof ArrayBuffer) continue;
+    if (view.byteLength >= OWN_BUFFER_BYTES) {
       const end = view.byteOffset + view.byteLength;
       copies.set(view, viewLike(view, packing.slice(view.byteOffset, end), 0));
     } else {

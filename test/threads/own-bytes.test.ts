@@ -91,7 +91,7 @@ describe("ownBytes", () => {
     assert.deepEqual(bytesOf(ownData), [128, 129, 130, 131, 132]);
   });
 
-  test("copies the packing itself, returned whole, apart from the views", () => {
+  test("leaves the packing itself as a result, and the views beside it, as they are", () => {
     const buffer = packing(64 * 1024);
     const values: unknown[] = [buffer, new Uint8Array(buffer, 0, 4)];
     // The packing's own bytes count: it covers more than half, so nothing is copied.
