@@ -76,15 +76,8 @@ async function sluiceThread(_n, { from, thread }, sink, input) {
  * them where they are, with no copy (not the target's contender: the scenario's items are
  * private Buffers, which must be copied to reach a thread).
  */
-async function sluiceThreadShared(_n, { from, thread }, sink, input) {
-  const run = from(input.shared)
-    .map(thread(new URL("../workers/sha256-hex.worker.js", import.meta.url)), { ordered: false })
-    .forEach((y) => {
-      sink.add(y);
-    })
-    .run();
-  await run.drain();
-  return threadStageInfo(run);
+function sluiceThreadShared(n, lib, sink, input) {
+  return sluiceThread(n, lib, sink, input.shared);
 }
 
 /** @type {import("../lib/child.js").Scenario} */
