@@ -149,6 +149,12 @@ async function runBatch(batch: BatchMessage): Promise<void> {
   if (failures !== undefined && values !== undefined) {
     for (const [position] of failures) values[position] = undefined;
   }
+  if (batch.kind === ThreadKind.filter && values !== undefined) {
+    // The main thread reads a filter's answers for their truth only: booleans cross where
+    // what the predicate returned (an object, a view of the item, a function) may be dear
+    // to clone, or not cloneable at all.
+    for (let i = 0; i < values.length; i++) values[i] = Boolean(values[i]);
+  }
   // Plain values (numbers, strings) have nothing to transfer and cannot alias the packing:
   // one scan tells both.
   const plain = mayReturnPacking(values, failures);

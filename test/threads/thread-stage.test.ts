@@ -125,6 +125,19 @@ describe("thread stages: results", () => {
     assert.equal(summary.outcome, "completed");
     assert.equal(summary.consumed, 10);
   });
+  test("a filter reads its predicate's answer for truth only, so any truthy answer keeps the item", async () => {
+    // A function cannot be cloned: sent back as it was, every even item used to fail.
+    const { values, summary } = await runAll(
+      from(range(40))
+        .filter(thread(fixture("truthy"), { threads: 2, batch: 8 }))
+        .run(),
+    );
+    assert.deepEqual(
+      [...values].sort((a, b) => a - b),
+      range(40).filter((x) => x % 2 === 0),
+    );
+    assert.equal(summary.stages[0]!.failed, 0);
+  });
 });
 
 describe("thread stages: errors", () => {
