@@ -91,13 +91,13 @@ class OwnBytesWalk {
 
   /** `value`, held by `container` under `key` at `depth`: replaced, noted, or looked into. */
   #child(container: object, key: string | number, value: object, depth: number): void {
-    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-      const buffer = value instanceof ArrayBuffer ? value : value.buffer;
+    const buffer = bufferUnder(value);
+    if (buffer !== undefined) {
       if (buffer !== this.#packing) return;
       // An inherited property does not cross: structured clone copies own ones.
       if (!Object.hasOwn(container, key)) return;
       if (this.#copies === undefined) {
-        this.#note(value);
+        this.#note(value as ArrayBuffer | ArrayBufferView);
         return;
       }
       const own = this.#copies.get(value)!;
@@ -192,16 +192,22 @@ class OwnBytesWalk {
    */
   #inEntry(value: unknown, depth: number): unknown {
     if (typeof value !== "object" || value === null) return value;
-    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-      const buffer = value instanceof ArrayBuffer ? value : value.buffer;
+    const buffer = bufferUnder(value);
+    if (buffer !== undefined) {
       if (buffer !== this.#packing) return value;
       if (this.#copies !== undefined) return this.#copies.get(value)!;
-      this.#note(value);
+      this.#note(value as ArrayBuffer | ArrayBufferView);
       return value;
     }
     this.#enter(value, depth);
     return value;
   }
+}
+
+/** The buffer `value` is, or views; `undefined` for any other object. */
+function bufferUnder(value: object): ArrayBufferLike | undefined {
+  if (value instanceof ArrayBuffer) return value;
+  return ArrayBuffer.isView(value) ? value.buffer : undefined;
 }
 
 type ViewClass = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;

@@ -167,7 +167,7 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     const failuresOwn = failures === undefined || ownBytes(failures, packed.buffer);
     unaliased = valuesOwn && failuresOwn;
   }
-  const packing = packingToReturn(batch.packed, unaliased);
+  const packing = packingToReturn(packed, unaliased);
   const ms = performance.now() - t0;
   // `times` only when calls were timed: without metrics the message keeps its shape.
   send(
@@ -192,7 +192,10 @@ class BatchCalls {
   readonly #batch: BatchMessage;
   readonly #fn: WorkerFn;
   readonly #state: unknown;
-  /** Packed byte items (or shared-memory Buffers) are read one view at a time, as their calls start. */
+  /**
+   * Packed byte items (or Buffers in shared memory) are read one view at a time, as their
+   * calls start.
+   */
   readonly #packed: PackedItems | SharedBufferItems | undefined;
   readonly #count: number;
   // Metrics: the calls the main thread picked to time (ascending). Without them,
