@@ -258,6 +258,8 @@ function copiesOf(
 
 /** A view of `view`'s kind over `buffer` from `byteOffset`, as long as `view`. */
 function viewLike(view: ArrayBufferView, buffer: ArrayBuffer, byteOffset: number): object {
+  // A Buffer stays one: its place is marked, and the main thread gets a Buffer (buffer-marks).
+  if (Buffer.isBuffer(view)) return Buffer.from(buffer, byteOffset, view.byteLength);
   if (view instanceof DataView) return new DataView(buffer, byteOffset, view.byteLength);
   const name = (view as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
   const View = (globalThis as unknown as Record<string, ViewClass | undefined>)[name];

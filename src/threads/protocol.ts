@@ -1,3 +1,4 @@
+import type { BufferPath } from "./buffer-marks.js";
 import type { PackedBytes } from "./packed-bytes.js";
 
 /**
@@ -36,6 +37,11 @@ export interface BatchMessage {
    * thread makes each a `Buffer` again (`sharedBufferItems`). Absent otherwise.
    */
   readonly sharedBuffers?: true;
+  /**
+   * Where the cloned items hold `Buffer`s (clone makes them `Uint8Array`s): the thread makes
+   * each a `Buffer` again (`restoreBuffers`). Absent when there are none.
+   */
+  readonly buffers?: readonly BufferPath[];
   /** The stage's timeout in ms (0: none): the thread then records when each call starts. */
   readonly timeout: number;
   /**
@@ -94,6 +100,8 @@ export interface DoneMessage {
    * asked for none. A call lost with its thread has no entry.
    */
   readonly times?: number[];
+  /** Where `values` hold `Buffer`s, to be made `Buffer`s again; absent when there are none. */
+  readonly buffers?: readonly BufferPath[];
 }
 
 /**

@@ -19,6 +19,7 @@ import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
 import { BatchSizer, MAX_BATCH } from "./batch-sizer.js";
+import { markBuffers, restoreBuffers } from "./buffer-marks.js";
 import { CallSampler } from "./call-sampler.js";
 import { CallSpans } from "./call-spans.js";
 import type { BatchJob, BatchOwner, LostCause, PoolThread } from "./pool-thread.js";
@@ -591,8 +592,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     };
     // Extra fields only when set: the common message keeps one shape.
     let outgoing: BatchMessage = message;
-    if (packed === undefined && !transfer && sharedBufferItems(sent)) {
-      outgoing = { ...outgoing, sharedBuffers: true };
+    if (packed === undefined) {
+      if (!transfer && sharedBufferItems(sent)) {
+        outgoing = { ...outgoing, sharedBuffers: true };
+      } else {
+        // Clone sends a Buffer as a Uint8Array: where they are goes with them.
+        const buffers = markBuffers(sent);
+        if (buffers !== undefined) outgoing = { ...outgoing, buffers };
+      }
     }
     return {
       // `sample` only on a batch with a call to time: without metrics, the message as before.
@@ -668,6 +675,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#spares.give(message.packing);
     }
     const values = message.values;
+    if (message.buffers !== undefined && values !== undefined) {
+      restoreBuffers(values, message.buffers);
+    }
     const errors = message.failures === undefined ? undefined : this.#errors(batch, message);
     // Metrics and tracing apart, one check here: this method's loop is the ordered path's.
     if (message.times !== undefined || batch.spans !== undefined) {

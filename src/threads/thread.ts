@@ -30,8 +30,10 @@ export type ThreadFunction<I = never, O = unknown, S = unknown> = (
  * Items and results cross by structured clone, in batches (one message each way per batch),
  * except byte items and long Latin-1 strings, packed into one transferred buffer per batch,
  * and `Buffer`s in a `SharedArrayBuffer`, which are not copied at all: the thread reads them
- * where they are. See {@link ThreadOptions} for the pool, the batch size, timeouts, memory
- * limits and transfer. Type the stage by the module's function:
+ * where they are. A `Buffer` crosses as a `Buffer` both ways (clone alone would make it a
+ * `Uint8Array`), at the top level or inside arrays, objects, `Map`s and `Set`s. See
+ * {@link ThreadOptions} for the pool, the batch size, timeouts, memory limits and transfer.
+ * Type the stage by the module's function:
  * `thread<typeof import("./hash.worker.js").default>(url)`.
  *
  * Costs: on the main thread, a slice of the input and one message per batch, and one result

@@ -23,6 +23,7 @@ import {
   packingToReturn,
 } from "./packed-bytes.js";
 import { ownBytes } from "./own-bytes.js";
+import { markBuffers, restoreBuffers } from "./buffer-marks.js";
 import { collectTransfers } from "./transfer.js";
 import { isTypeScriptUrl } from "./typescript-url.js";
 
@@ -168,14 +169,14 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     unaliased = valuesOwn && failuresOwn;
   }
   const packing = packingToReturn(packed, unaliased);
+  // Clone sends a Buffer as a Uint8Array: where they are goes with them.
+  const buffers = plain || values === undefined ? undefined : markBuffers(values);
   const ms = performance.now() - t0;
-  // `times` only when calls were timed: without metrics the message keeps its shape.
-  send(
-    times === undefined
-      ? { t: "done", id: batch.id, values, failures, ms, packing }
-      : { t: "done", id: batch.id, values, failures, ms, packing, times },
-    plain,
-  );
+  // `times` and `buffers` only when there are some: the common message keeps its shape.
+  let message: DoneMessage = { t: "done", id: batch.id, values, failures, ms, packing };
+  if (times !== undefined) message = { ...message, times };
+  if (buffers !== undefined) message = { ...message, buffers };
+  send(message, plain);
 }
 
 /**
@@ -214,6 +215,8 @@ class BatchCalls {
           ? new SharedBufferItems(batch.items)
           : undefined;
     this.#count = this.#packed === undefined ? batch.items.length : this.#packed.count;
+    // Cloned items held Buffers where the main thread marked them: Buffers again here.
+    if (batch.buffers !== undefined) restoreBuffers(batch.items as unknown[], batch.buffers);
     const kind = batch.kind;
     this.values =
       kind !== ThreadKind.tap && kind !== ThreadKind.forEach

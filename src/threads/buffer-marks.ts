@@ -1,0 +1,227 @@
+/**
+ * `Buffer`s keep their class across a thread boundary.
+ *
+ * Structured clone sends a `Buffer` as a plain `Uint8Array`: a worker function returning
+ * `createHash(…).digest()` gave the main thread a `Uint8Array`, whose `toString()` printed
+ * "73,84,69,…" where the same stage on the event loop gave text. The sender marks where its
+ * `Buffer`s are, in the batch's items or results and in the arrays, objects, `Map`s and `Set`s
+ * they hold; the receiver makes each one a `Buffer` again, a view of the same bytes (no copy).
+ * @module
+ */
+
+/**
+ * One step from a container to what it holds: an array index, an object's own key, the key
+ * (`key: true`) or the value of a `Map`'s entry by position, or a `Set`'s member by position.
+ */
+export type BufferStep = number | string | MapEntryStep | SetMemberStep;
+
+/** A `Map` entry's key or value, by the entry's position (clone keeps the order). */
+export interface MapEntryStep {
+  readonly entry: number;
+  readonly key: boolean;
+}
+
+/** A `Set`'s member, by its position (clone keeps the order). */
+export interface SetMemberStep {
+  readonly member: number;
+}
+
+/** Where one `Buffer` is: the position in the batch, then the steps into that value. */
+export type BufferPath = readonly [number, ...BufferStep[]];
+
+/** Containers above this depth are walked without a set of those seen (shallow results). */
+const SHALLOW = 3;
+/** Deepest container looked into. */
+const MAX_DEPTH = 64;
+/** Containers looked into per value of the batch, at most (shared ones count each time). */
+const CONTAINERS_PER_VALUE = 256;
+
+/**
+ * The paths of the `Buffer`s in `values` (a batch's items or results), or `undefined` when
+ * there are none. Primitives are passed over with one `typeof` each, so a batch of numbers or
+ * strings costs a scan and nothing else. A `Buffer` deeper than {@link MAX_DEPTH}, or past
+ * the walk's budget (256 containers per value), is left unmarked and arrives as a
+ * `Uint8Array`, as it would without marks.
+ */
+export function markBuffers(values: readonly unknown[]): BufferPath[] | undefined {
+  let paths: BufferPath[] | undefined;
+  let budget = CONTAINERS_PER_VALUE * values.length + 1024;
+  let seen: Set<object> | undefined;
+  // [position, ...steps]: pushes and pops balance, so between values only the head changes.
+  const path: BufferStep[] = [0];
+
+  const visit = (value: object, depth: number): void => {
+    const record = (value as { constructor?: unknown }).constructor === Object;
+    if (!record && !Array.isArray(value)) {
+      if (Buffer.isBuffer(value)) {
+        (paths ??= []).push([...path] as unknown as BufferPath);
+        return;
+      }
+      if (ArrayBuffer.isView(value) || !isContainer(value)) return;
+    }
+    if (depth >= MAX_DEPTH || budget <= 0) return;
+    budget--;
+    if (depth >= SHALLOW) {
+      seen ??= new Set();
+      if (seen.has(value)) return;
+      seen.add(value);
+    }
+    const next = depth + 1;
+    if (record) {
+      // Its own enumerable keys, what clone copies (a record inherits none); no array made.
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key];
+        if (typeof child !== "object" || child === null) continue;
+        path.push(key);
+        visit(child, next);
+        path.pop();
+      }
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child: unknown = value[i];
+        if (typeof child !== "object" || child === null) continue;
+        path.push(i);
+        visit(child, next);
+        path.pop();
+      }
+    } else if (value instanceof Map) {
+      let i = 0;
+      for (const [key, entryValue] of value) {
+        into(key, { entry: i, key: true }, next);
+        into(entryValue, { entry: i, key: false }, next);
+        i++;
+      }
+    } else if (value instanceof Set) {
+      let i = 0;
+      for (const member of value) into(member, { member: i++ }, next);
+    } else {
+      // A class instance (or a null-prototype object) crosses as a record of its own keys.
+      for (const key of Object.keys(value)) {
+        into((value as Record<string, unknown>)[key], key, next);
+      }
+    }
+  };
+  const into = (value: unknown, step: BufferStep, depth: number): void => {
+    if (typeof value !== "object" || value === null) return;
+    path.push(step);
+    visit(value, depth);
+    path.pop();
+  };
+
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== "object" || value === null) continue;
+    path[0] = i;
+    visit(value, 0);
+  }
+  return paths;
+}
+
+/**
+ * Makes each `Uint8Array` at `paths` in `values` a `Buffer` over the same bytes. The same
+ * `Uint8Array` met twice (clone keeps identity) becomes the same `Buffer`. `Map` keys and
+ * `Set` members are replaced in place with the container's order kept.
+ */
+export function restoreBuffers(values: unknown[], paths: readonly BufferPath[]): void {
+  const made = new Map<Uint8Array, Buffer>();
+  const asBuffer = (bytes: Uint8Array): Buffer => {
+    let buffer = made.get(bytes);
+    if (buffer === undefined) {
+      buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      made.set(bytes, buffer);
+    }
+    return buffer;
+  };
+  for (const [position, ...steps] of paths) {
+    if (steps.length === 0) {
+      const bytes = values[position];
+      if (isPlainBytes(bytes)) values[position] = asBuffer(bytes);
+      continue;
+    }
+    let container: unknown = values[position];
+    for (let s = 0; s < steps.length - 1 && container !== undefined; s++) {
+      container = stepInto(container, steps[s]!);
+    }
+    if (typeof container === "object" && container !== null) {
+      replaceAt(container, steps[steps.length - 1]!, asBuffer);
+    }
+  }
+}
+
+/** Whether `value` is a `Uint8Array` that is not (yet) a `Buffer`. */
+function isPlainBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value);
+}
+
+/** What `container` holds at `step`, or `undefined` when the step does not fit it. */
+function stepInto(container: unknown, step: BufferStep): unknown {
+  if (typeof container !== "object" || container === null) return undefined;
+  if (typeof step === "number" || typeof step === "string") {
+    return (container as Record<string | number, unknown>)[step];
+  }
+  if ("member" in step) {
+    return container instanceof Set ? nth(container.values(), step.member) : undefined;
+  }
+  if (!(container instanceof Map)) return undefined;
+  const entry = nth(container.entries(), step.entry) as [unknown, unknown] | undefined;
+  return entry === undefined ? undefined : step.key ? entry[0] : entry[1];
+}
+
+/** Replaces the bytes `container` holds at `step` with a `Buffer` over them. */
+function replaceAt(container: object, step: BufferStep, asBuffer: (bytes: Uint8Array) => Buffer) {
+  if (typeof step === "number" || typeof step === "string") {
+    const record = container as Record<string | number, unknown>;
+    const bytes = record[step];
+    if (isPlainBytes(bytes)) record[step] = asBuffer(bytes);
+    return;
+  }
+  if ("member" in step) {
+    if (!(container instanceof Set)) return;
+    const members = [...container];
+    const bytes = members[step.member];
+    if (!isPlainBytes(bytes)) return;
+    members[step.member] = asBuffer(bytes);
+    container.clear();
+    for (const member of members) container.add(member);
+    return;
+  }
+  if (!(container instanceof Map)) return;
+  const entries = [...container];
+  const entry = entries[step.entry];
+  if (entry === undefined) return;
+  const bytes = step.key ? entry[0] : entry[1];
+  if (!isPlainBytes(bytes)) return;
+  if (!step.key) {
+    container.set(entry[0], asBuffer(bytes));
+    return;
+  }
+  entries[step.entry] = [asBuffer(bytes), entry[1]];
+  container.clear();
+  for (const [key, value] of entries) container.set(key, value);
+}
+
+function nth<T>(iterator: Iterator<T>, index: number): T | undefined {
+  for (let i = 0; ; i++) {
+    const next = iterator.next();
+    if (next.done === true) return undefined;
+    if (i === index) return next.value;
+  }
+}
+
+/**
+ * Whether structured clone copies `value`'s contents as a container: arrays, `Map`s, `Set`s
+ * and plain or class objects (sent as plain ones). Dates, regular expressions, errors, boxed
+ * primitives and buffers hold no `Buffer` that could cross.
+ */
+function isContainer(value: object): boolean {
+  return !(
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof Error ||
+    value instanceof ArrayBuffer ||
+    value instanceof SharedArrayBuffer ||
+    value instanceof Number ||
+    value instanceof String ||
+    value instanceof Boolean
+  );
+}
