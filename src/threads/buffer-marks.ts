@@ -41,7 +41,8 @@ const CONTAINERS_PER_VALUE = 256;
  * there are none. Primitives are passed over with one `typeof` each, so a batch of numbers or
  * strings costs a scan and nothing else. A `Buffer` deeper than {@link MAX_DEPTH}, or past
  * the walk's budget (256 containers per value), is left unmarked and arrives as a
- * `Uint8Array`, as it would without marks.
+ * `Uint8Array`, as it would without marks. Never throws: a value whose getter throws is
+ * passed over (clone refuses it with the same error, and it fails alone).
  */
 export function markBuffers(values: readonly unknown[]): BufferPath[] | undefined {
   let paths: BufferPath[] | undefined;
@@ -112,7 +113,12 @@ export function markBuffers(values: readonly unknown[]): BufferPath[] | undefine
     const value = values[i];
     if (typeof value !== "object" || value === null) continue;
     path[0] = i;
-    visit(value, 0);
+    try {
+      visit(value, 0);
+    } catch {
+      // A getter threw: clone reads it too and refuses the value, which then fails alone.
+      path.length = 1;
+    }
   }
   return paths;
 }

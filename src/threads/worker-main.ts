@@ -169,14 +169,14 @@ async function runBatch(batch: BatchMessage): Promise<void> {
     unaliased = valuesOwn && failuresOwn;
   }
   const packing = packingToReturn(packed, unaliased);
-  // Clone sends a Buffer as a Uint8Array: where they are goes with them.
-  const buffers = plain || values === undefined ? undefined : markBuffers(values);
   const ms = performance.now() - t0;
-  // `times` and `buffers` only when there are some: the common message keeps its shape.
-  let message: DoneMessage = { t: "done", id: batch.id, values, failures, ms, packing };
-  if (times !== undefined) message = { ...message, times };
-  if (buffers !== undefined) message = { ...message, buffers };
-  send(message, plain);
+  // `times` only when calls were timed: without metrics the message keeps its shape.
+  send(
+    times === undefined
+      ? { t: "done", id: batch.id, values, failures, ms, packing }
+      : { t: "done", id: batch.id, values, failures, ms, packing, times },
+    plain,
+  );
 }
 
 /**
@@ -377,7 +377,7 @@ function send(message: DoneMessage, plain: boolean): void {
     message.values === undefined || plain ? undefined : collectTransfers(message.values, false);
   if (message.packing !== undefined) (list ??= []).push(message.packing);
   try {
-    port.postMessage(message, list);
+    port.postMessage(withBuffers(message, plain), list);
     return;
   } catch {
     // Find the values that cannot cross, fail those items, and send the rest.
@@ -399,7 +399,17 @@ function send(message: DoneMessage, plain: boolean): void {
       ]);
     }
   }
-  port.postMessage({ ...message, values, failures, packing: undefined });
+  port.postMessage(withBuffers({ ...message, values, failures, packing: undefined }, false));
+}
+
+/**
+ * The message with where its values hold Buffers (`buffers`), which clone sends as plain
+ * Uint8Arrays; as it is when they hold none, so the common message keeps its shape.
+ */
+function withBuffers(message: DoneMessage, plain: boolean): DoneMessage {
+  if (plain || message.values === undefined) return message;
+  const buffers = markBuffers(message.values);
+  return buffers === undefined ? message : { ...message, buffers };
 }
 
 /**

@@ -257,3 +257,61 @@ describe("thread stages and Buffers", () => {
     });
   });
 });
+
+describe("Buffers and values that refuse to be read", () => {
+  test("an item whose getter throws fails alone, naming its stage and index", async () => {
+    const items: unknown[] = Array.from({ length: 12 }, (_, i) =>
+      i === 5
+        ? {
+            get body(): never {
+              throw new Error("getter refused");
+            },
+          }
+        : { body: Buffer.from([i]) },
+    );
+    const run = from(items)
+      .map(thread(new URL("./fixtures/describe-bytes.worker.js", import.meta.url), { batch: 4 }), {
+        name: "describe",
+        onError: "collect",
+        ordered: true,
+      })
+      .run();
+    const out = (await run.collect()) as { ok: boolean; value?: unknown; error?: Error }[];
+    assert.equal(out.length, 12);
+    out.forEach((result, i) => {
+      if (i === 5) {
+        assert.equal(result.ok, false);
+        assert.match(result.error!.message, /Stage "describe" cannot send item #5 to a thread/);
+      } else {
+        assert.deepEqual(result, { ok: true, value: "other:object" });
+      }
+    });
+  });
+
+  test("a result whose getter throws fails alone; the Buffers of the others arrive", async () => {
+    const run = from(Array.from({ length: 10 }, (_, i) => i))
+      .map(
+        thread(new URL("./fixtures/throwing-getter.worker.js", import.meta.url), {
+          threads: 1,
+          batch: 5,
+        }),
+        { onError: "collect", ordered: true },
+      )
+      .run();
+    const out = (await run.collect()) as {
+      ok: boolean;
+      value?: { bytes: unknown };
+      error?: Error;
+    }[];
+    out.forEach((result, i) => {
+      if (i % 2 === 1) {
+        assert.equal(result.ok, false, `item ${i}`);
+        assert.match(result.error!.message, /could not be sent to the main thread/);
+      } else {
+        assert.equal(result.ok, true, `item ${i}`);
+        assert.ok(Buffer.isBuffer(result.value!.bytes), `item ${i}`);
+        assert.deepEqual([...(result.value!.bytes as Buffer)], [i]);
+      }
+    });
+  });
+});
