@@ -126,30 +126,107 @@ export function markBuffers(values: readonly unknown[]): BufferPath[] | undefine
 /**
  * Makes each `Uint8Array` at `paths` in `values` a `Buffer` over the same bytes. The same
  * `Uint8Array` met twice (clone keeps identity) becomes the same `Buffer`. `Map` keys and
- * `Set` members are replaced in place with the container's order kept.
+ * `Set` members are replaced in place with the container's order kept. A path that no longer
+ * fits what is there is passed over.
  */
 export function restoreBuffers(values: unknown[], paths: readonly BufferPath[]): void {
-  const made = new Map<Uint8Array, Buffer>();
-  const asBuffer = (bytes: Uint8Array): Buffer => {
-    let buffer = made.get(bytes);
+  new BufferRestore().run(values, paths);
+}
+
+/**
+ * One restore. A `Map`'s entries or a `Set`'s members are listed once (a step into them is
+ * by position), and a container whose keys or members changed is refilled once, at the end:
+ * a `Map` of 10,000 `Buffer`s would otherwise be listed for each of them.
+ */
+class BufferRestore {
+  readonly #made = new Map<Uint8Array, Buffer>();
+  readonly #listed = new Map<Map<unknown, unknown> | Set<unknown>, unknown[]>();
+  readonly #refill = new Set<Map<unknown, unknown> | Set<unknown>>();
+
+  run(values: unknown[], paths: readonly BufferPath[]): void {
+    for (const path of paths) {
+      let container: unknown = values;
+      for (let s = 0; s < path.length - 1 && container !== undefined; s++) {
+        container = this.#stepInto(container, path[s]!);
+      }
+      if (typeof container === "object" && container !== null) {
+        this.#replace(container, path[path.length - 1]!);
+      }
+    }
+    for (const container of this.#refill) {
+      const listed = this.#listed.get(container)!;
+      container.clear();
+      if (container instanceof Map) {
+        for (const [key, value] of listed as [unknown, unknown][]) container.set(key, value);
+      } else {
+        for (const member of listed) container.add(member);
+      }
+    }
+  }
+
+  #asBuffer(bytes: Uint8Array): Buffer {
+    let buffer = this.#made.get(bytes);
     if (buffer === undefined) {
       buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      made.set(bytes, buffer);
+      this.#made.set(bytes, buffer);
     }
     return buffer;
-  };
-  for (const [position, ...steps] of paths) {
-    if (steps.length === 0) {
-      const bytes = values[position];
-      if (isPlainBytes(bytes)) values[position] = asBuffer(bytes);
-      continue;
+  }
+
+  #list(container: Map<unknown, unknown> | Set<unknown>): unknown[] {
+    let listed = this.#listed.get(container);
+    if (listed === undefined) {
+      listed = [...container];
+      this.#listed.set(container, listed);
     }
-    let container: unknown = values[position];
-    for (let s = 0; s < steps.length - 1 && container !== undefined; s++) {
-      container = stepInto(container, steps[s]!);
+    return listed;
+  }
+
+  /** What `container` holds at `step`, or `undefined` when the step does not fit it. */
+  #stepInto(container: unknown, step: BufferStep): unknown {
+    if (typeof container !== "object" || container === null) return undefined;
+    if (typeof step === "number" || typeof step === "string") {
+      return (container as Record<string | number, unknown>)[step];
     }
-    if (typeof container === "object" && container !== null) {
-      replaceAt(container, steps[steps.length - 1]!, asBuffer);
+    if ("member" in step) {
+      return container instanceof Set ? this.#list(container)[step.member] : undefined;
+    }
+    if (!(container instanceof Map)) return undefined;
+    const entry = this.#list(container)[step.entry] as [unknown, unknown] | undefined;
+    return entry === undefined ? undefined : step.key ? entry[0] : entry[1];
+  }
+
+  /** Replaces the bytes `container` holds at `step` with a `Buffer` over them. */
+  #replace(container: object, step: BufferStep): void {
+    if (typeof step === "number" || typeof step === "string") {
+      const record = container as Record<string | number, unknown>;
+      const bytes = record[step];
+      if (isPlainBytes(bytes)) record[step] = this.#asBuffer(bytes);
+      return;
+    }
+    if ("member" in step) {
+      if (!(container instanceof Set)) return;
+      const members = this.#list(container);
+      const bytes = members[step.member];
+      if (!isPlainBytes(bytes)) return;
+      members[step.member] = this.#asBuffer(bytes);
+      this.#refill.add(container);
+      return;
+    }
+    if (!(container instanceof Map)) return;
+    const entries = this.#list(container) as [unknown, unknown][];
+    const entry = entries[step.entry];
+    if (entry === undefined) return;
+    const bytes = step.key ? entry[0] : entry[1];
+    if (!isPlainBytes(bytes)) return;
+    const buffer = this.#asBuffer(bytes);
+    if (step.key) {
+      entries[step.entry] = [buffer, entry[1]];
+      this.#refill.add(container);
+    } else {
+      entries[step.entry] = [entry[0], buffer];
+      // A value changes in place; a refill, if a key changed too, writes the same.
+      container.set(entry[0], buffer);
     }
   }
 }
@@ -157,61 +234,6 @@ export function restoreBuffers(values: unknown[], paths: readonly BufferPath[]):
 /** Whether `value` is a `Uint8Array` that is not (yet) a `Buffer`. */
 function isPlainBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array && !Buffer.isBuffer(value);
-}
-
-/** What `container` holds at `step`, or `undefined` when the step does not fit it. */
-function stepInto(container: unknown, step: BufferStep): unknown {
-  if (typeof container !== "object" || container === null) return undefined;
-  if (typeof step === "number" || typeof step === "string") {
-    return (container as Record<string | number, unknown>)[step];
-  }
-  if ("member" in step) {
-    return container instanceof Set ? nth(container.values(), step.member) : undefined;
-  }
-  if (!(container instanceof Map)) return undefined;
-  const entry = nth(container.entries(), step.entry) as [unknown, unknown] | undefined;
-  return entry === undefined ? undefined : step.key ? entry[0] : entry[1];
-}
-
-/** Replaces the bytes `container` holds at `step` with a `Buffer` over them. */
-function replaceAt(container: object, step: BufferStep, asBuffer: (bytes: Uint8Array) => Buffer) {
-  if (typeof step === "number" || typeof step === "string") {
-    const record = container as Record<string | number, unknown>;
-    const bytes = record[step];
-    if (isPlainBytes(bytes)) record[step] = asBuffer(bytes);
-    return;
-  }
-  if ("member" in step) {
-    if (!(container instanceof Set)) return;
-    const members = [...container];
-    const bytes = members[step.member];
-    if (!isPlainBytes(bytes)) return;
-    members[step.member] = asBuffer(bytes);
-    container.clear();
-    for (const member of members) container.add(member);
-    return;
-  }
-  if (!(container instanceof Map)) return;
-  const entries = [...container];
-  const entry = entries[step.entry];
-  if (entry === undefined) return;
-  const bytes = step.key ? entry[0] : entry[1];
-  if (!isPlainBytes(bytes)) return;
-  if (!step.key) {
-    container.set(entry[0], asBuffer(bytes));
-    return;
-  }
-  entries[step.entry] = [asBuffer(bytes), entry[1]];
-  container.clear();
-  for (const [key, value] of entries) container.set(key, value);
-}
-
-function nth<T>(iterator: Iterator<T>, index: number): T | undefined {
-  for (let i = 0; ; i++) {
-    const next = iterator.next();
-    if (next.done === true) return undefined;
-    if (i === index) return next.value;
-  }
 }
 
 /**

@@ -82,6 +82,24 @@ describe("markBuffers / restoreBuffers", () => {
     assert.equal((out.plain as Uint8Array).constructor, Uint8Array);
   });
 
+  test("a Map whose keys and values are both Buffers, and large Maps and Sets, keep their order", () => {
+    const map = new Map<unknown, unknown>();
+    for (let i = 0; i < 5000; i++) map.set(Buffer.from(`k${i}`), Buffer.from(`v${i}`));
+    const set = new Set<unknown>(Array.from({ length: 5000 }, (_, i) => Buffer.from(`s${i}`)));
+    const [outMap, outSet] = across([map, set]) as [Map<Buffer, Buffer>, Set<Buffer>];
+    assert.equal(outMap.size, 5000);
+    let i = 0;
+    for (const [key, value] of outMap) {
+      assert.ok(Buffer.isBuffer(key) && Buffer.isBuffer(value), `entry ${i}`);
+      assert.equal(`${key.toString()}=${value.toString()}`, `k${i}=v${i}`);
+      i++;
+    }
+    assert.deepEqual(
+      [...outSet].map((member) => (Buffer.isBuffer(member) ? member.toString() : "?")),
+      Array.from({ length: 5000 }, (_, k) => `s${k}`),
+    );
+  });
+
   test("the same Buffer twice is one Buffer, over the received bytes (no copy)", () => {
     const shared = Buffer.from("same");
     const [out] = across([{ a: shared, b: [shared] }]) as [{ a: Buffer; b: [Buffer] }];
