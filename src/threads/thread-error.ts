@@ -2,9 +2,12 @@
  * Errors across the thread boundary. Structured clone keeps an Error's message and stack but
  * drops its own properties (`code`, `status`, …) and custom class names, which callers
  * branch on: a thread sends this plain record instead, and the main thread rebuilds an Error
- * with the same name, message, stack, properties and cause.
+ * with the same name, message, stack, properties and cause. `Buffer`s among the properties
+ * stay `Buffer`s (clone alone would make them `Uint8Array`s; see buffer-marks.ts).
  * @module
  */
+
+import { type BufferPath, markBuffers, restoreBuffers } from "./buffer-marks.js";
 
 const kThreadError = "__sluiceThreadError";
 
@@ -15,6 +18,8 @@ interface ErrorRecord {
   readonly message: string;
   readonly stack: string | undefined;
   readonly props: Record<string, unknown>;
+  /** Where `props` holds Buffers, as paths into `[props]`; absent when it holds none. */
+  readonly buffers?: readonly BufferPath[];
   readonly cause: unknown;
 }
 
@@ -28,12 +33,14 @@ export function errorToRecord(error: unknown, depth = 0): unknown {
     if (cloneable(value)) props[key] = value;
   }
   const cause = (error as { cause?: unknown }).cause;
+  const buffers = markBuffers([props]);
   const record: ErrorRecord = {
     [kThreadError]: true,
     name: error.name,
     message: error.message,
     stack: error.stack,
     props,
+    ...(buffers === undefined ? {} : { buffers }),
     cause: cause === undefined || depth > 3 ? undefined : errorToRecord(cause, depth + 1),
   };
   return record;
@@ -47,6 +54,7 @@ export function recordToError(value: unknown): unknown {
   const error = new Error(record.message, cause === undefined ? undefined : { cause });
   error.name = record.name;
   if (record.stack !== undefined) error.stack = record.stack;
+  if (record.buffers !== undefined) restoreBuffers([record.props], record.buffers);
   Object.assign(error, record.props);
   return error;
 }

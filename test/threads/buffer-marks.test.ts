@@ -260,6 +260,22 @@ describe("thread stages and Buffers", () => {
     });
   });
 
+  test("an error thrown on a thread keeps the Buffers among its properties", async () => {
+    const out = (await from([0, 1, 2, 3])
+      .map(thread(new URL("./fixtures/throws-buffer.worker.js", import.meta.url)), {
+        onError: "collect",
+        ordered: true,
+      })
+      .run()
+      .collect()) as { ok: boolean; value?: number; error?: Error & { payload?: unknown } }[];
+    assert.deepEqual(out[0], { ok: true, value: 0 });
+    const failure = out[1]!;
+    assert.equal(failure.ok, false);
+    assert.equal(failure.error!.message, "odd 1");
+    assert.ok(Buffer.isBuffer(failure.error!.payload));
+    assert.deepEqual([...(failure.error!.payload as Buffer)], [1]);
+  });
+
   test("a batch mixing Buffers and Uint8Arrays (cloned, not packed) keeps each one's class", async () => {
     const items = Array.from({ length: 64 }, (_, i) =>
       i % 2 === 0 ? Buffer.from([i, 1]) : new Uint8Array([i, 2, 3]),

@@ -25,6 +25,27 @@ describe("errors across the thread boundary", () => {
     assert.equal(error.callback, undefined);
   });
 
+  test("keep Buffers among their properties (and their cause's) as Buffers", () => {
+    const inner = Object.assign(new Error("inner"), { body: Buffer.from("inner body") });
+    const original = Object.assign(new Error("outer", { cause: inner }), {
+      payload: Buffer.from("payload"),
+      nested: { parts: [Buffer.from("part")] },
+      plain: new Uint8Array([1]),
+    });
+    const error = across(original) as Error & {
+      payload: unknown;
+      nested: { parts: unknown[] };
+      plain: unknown;
+    };
+    assert.ok(Buffer.isBuffer(error.payload));
+    assert.equal((error.payload as Buffer).toString(), "payload");
+    assert.ok(Buffer.isBuffer(error.nested.parts[0]));
+    assert.equal((error.plain as Uint8Array).constructor, Uint8Array);
+    const cause = error.cause as Error & { body: unknown };
+    assert.ok(Buffer.isBuffer(cause.body));
+    assert.equal((cause.body as Buffer).toString(), "inner body");
+  });
+
   test("a thrown non-error crosses as itself, or as its text when it cannot be cloned", () => {
     assert.deepEqual(across({ reason: "no" }), { reason: "no" });
     assert.equal(across(42), 42);
