@@ -1,5 +1,12 @@
 /** Largest batch: past ~1,000 items a message's fixed cost is already far below 1%. */
 export const MAX_BATCH = 1024;
+/**
+ * Most bytes of byte and string items a batch takes (it always takes one item): a batch is
+ * copied whole (packed or cloned), and two per thread are in flight. 24 items of 64 MiB
+ * went 8 to a batch and held 1.7 GB at once; the scenarios' batches stay far below
+ * (S8a: ~107 items of 64 KiB, 7 MB).
+ */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** The first batches, before any item's cost has been measured. */
 const FIRST_BATCH = 8;
 /**
@@ -29,6 +36,8 @@ export class BatchSizer {
   #size: number;
   readonly #fixed: boolean;
   #msPerItem: number | undefined;
+  /** Bytes of byte and string items per item in the last batch taken (0: none). */
+  #bytesPerItem = 0;
   /** The last batches' costs per item, a ring. */
   readonly #recent = new Float64Array(WINDOW).fill(Number.POSITIVE_INFINITY);
   #next = 0;
@@ -36,6 +45,11 @@ export class BatchSizer {
   constructor(fixed: number | undefined) {
     this.#fixed = fixed !== undefined;
     this.#size = fixed ?? FIRST_BATCH;
+  }
+
+  /** Whether the `batch` option fixed the size (no adapting, no byte limit). */
+  get fixed(): boolean {
+    return this.#fixed;
   }
 
   /** The measured time per item, in ms; `undefined` before the first batch answered. */
@@ -67,7 +81,25 @@ export class BatchSizer {
     let least = recent[0]!;
     for (let i = 1; i < WINDOW; i++) if (recent[i]! < least) least = recent[i]!;
     this.#msPerItem = least;
-    const size = Math.round(TARGET_BATCH_MS / Math.max(this.#msPerItem, 1e-6));
+    this.#resize();
+  }
+
+  /**
+   * A batch of `count` items held `bytes` bytes of byte and string items: the next batches
+   * hold at most {@link MAX_BATCH_BYTES} (the stage stops taking items there too).
+   */
+  observeBytes(count: number, bytes: number): void {
+    if (this.#fixed || count === 0) return;
+    this.#bytesPerItem = bytes / count;
+    this.#resize();
+  }
+
+  #resize(): void {
+    const perItem = this.#msPerItem;
+    let size =
+      perItem === undefined ? FIRST_BATCH : Math.round(TARGET_BATCH_MS / Math.max(perItem, 1e-6));
+    if (this.#bytesPerItem > 0)
+      size = Math.min(size, Math.floor(MAX_BATCH_BYTES / this.#bytesPerItem));
     this.#size = Math.max(1, Math.min(MAX_BATCH, size));
   }
 }

@@ -18,7 +18,7 @@ import { OrderedCollector, Slot } from "../stage/ordered-collector.js";
 import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
-import { BatchSizer, MAX_BATCH } from "./batch-sizer.js";
+import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES } from "./batch-sizer.js";
 import { markBuffers, restoreBuffers } from "./buffer-marks.js";
 import { CallSampler } from "./call-sampler.js";
 import { CallSpans } from "./call-spans.js";
@@ -517,12 +517,28 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     let taken = 0;
     const first = this.#nextIndex;
     let sample: number[] | undefined;
-    while (taken < count) {
+    // Byte and string items are weighed as they are taken: a batch holds at most the byte
+    // limit, or one item (a fixed `batch` is the user's to choose).
+    const byteLimit = this.#sizer.fixed ? Number.POSITIVE_INFINITY : MAX_BATCH_BYTES;
+    const tracked = this.#tracked;
+    let bytes = 0;
+    let full = false;
+    while (taken < count && !full) {
       if (cursor.position >= cursor.buffer.length && !cursor.tryRefill()) break;
       const buffer = cursor.buffer;
-      const end = Math.min(buffer.length, cursor.position + count - taken);
+      let end = Math.min(buffer.length, cursor.position + count - taken);
       const from = taken;
-      for (let i = cursor.position; i < end; i++) items[taken++] = buffer[i];
+      for (let i = cursor.position; i < end; i++) {
+        const item = buffer[i];
+        const weight = bytesOf(tracked ? valueOf(item) : item);
+        if (bytes + weight > byteLimit && taken > 0) {
+          end = i;
+          full = true;
+          break;
+        }
+        items[taken++] = item;
+        bytes += weight;
+      }
       cursor.advanceTo(end);
       // Per input chunk, as its items all arrived together.
       if (sampler !== undefined)
@@ -532,6 +548,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       if (!cursor.ended) this.#needInput();
       return undefined;
     }
+    if (bytes > 0) this.#sizer.observeBytes(taken, bytes);
     if (taken < count) items.length = taken;
     this.#nextIndex += taken;
     this.#inside += taken;
@@ -1121,4 +1138,16 @@ function transferredLost(
       ? "the pool terminated it when another batch's call ran past the timeout"
       : `the pool terminated it when item #${timedOut} ran past the timeout`;
   return new WorkerCrashedError(stage, index, 1, new Error(why), true);
+}
+
+/**
+ * What an item weighs in a batch's copy: a byte item's bytes, a string's characters. Byte
+ * arrays first, by `length`: `byteLength` took half as long again, per item of S4.
+ */
+function bytesOf(item: unknown): number {
+  if (item instanceof Uint8Array) return item.length;
+  if (typeof item === "string") return item.length;
+  if (typeof item !== "object" || item === null) return 0;
+  if (ArrayBuffer.isView(item) || item instanceof ArrayBuffer) return item.byteLength;
+  return 0;
 }

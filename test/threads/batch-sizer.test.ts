@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BatchSizer, MAX_BATCH } from "../../src/threads/batch-sizer.js";
+import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES } from "../../src/threads/batch-sizer.js";
 
 describe("BatchSizer", () => {
   test("starts small, before any item's cost is known", () => {
@@ -66,5 +66,33 @@ describe("BatchSizer", () => {
     const sizer = new BatchSizer(64);
     sizer.observe(64, 1000);
     assert.equal(sizer.size, 64);
+  });
+});
+
+describe("BatchSizer and big items", () => {
+  test("holds a batch's bytes to MAX_BATCH_BYTES: 64 MiB items go one at a time", () => {
+    const sizer = new BatchSizer(undefined);
+    sizer.observeBytes(1, 64 * 1024 * 1024);
+    assert.equal(sizer.size, 1);
+    sizer.observe(1, 0.01); // cheap as they are, they still go alone
+    assert.equal(sizer.size, 1);
+  });
+
+  test("leaves small items to the time target: 1 KiB items still go 1,024 at a time", () => {
+    const sizer = new BatchSizer(undefined);
+    sizer.observeBytes(8, 8 * 1024);
+    sizer.observe(8, 0.016);
+    assert.equal(sizer.size, MAX_BATCH);
+    const medium = new BatchSizer(undefined);
+    medium.observeBytes(8, 8 * 1024 * 1024); // 1 MiB items: 16 to a batch at most
+    medium.observe(8, 0.08);
+    assert.equal(medium.size, MAX_BATCH_BYTES / (1024 * 1024));
+  });
+
+  test("a fixed batch is the user's: bytes do not change it", () => {
+    const sizer = new BatchSizer(5);
+    sizer.observeBytes(5, 5 * 64 * 1024 * 1024);
+    assert.equal(sizer.size, 5);
+    assert.equal(sizer.fixed, true);
   });
 });

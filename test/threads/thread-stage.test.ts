@@ -620,3 +620,50 @@ describe("thread stages: cancellation and pools", () => {
     );
   });
 });
+
+describe("thread stages and big items", () => {
+  test("a batch holds at most MAX_BATCH_BYTES of items, from the first batch on", async () => {
+    // 8 MiB items: two to a batch at most (the second reaches the 16 MiB limit), where the
+    // first batches used to take 8 (64 MiB each, 4 of them in flight at once).
+    const big = Buffer.alloc(8 * 1024 * 1024, 3);
+    const items = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? big : big.subarray(1)));
+    const sent = spyOnBatches();
+    try {
+      const run = from(items)
+        .map(thread(fixture("describe-bytes"), { threads: 2 }), { ordered: true })
+        .run();
+      const { values } = await runAll(run);
+      assert.equal(values.length, 12);
+      values.forEach((description, i) => {
+        const length = i % 2 === 0 ? big.length : big.length - 1;
+        assert.equal(description, `Buffer:${length}:${length * 3}`);
+      });
+    } finally {
+      sent.restore();
+    }
+    assert.ok(sent.counts.length >= 6, `batches: ${sent.counts.join(", ")}`);
+    assert.ok(Math.max(...sent.counts) <= 2, `batches: ${sent.counts.join(", ")}`);
+  });
+
+  test("a fixed batch size is kept, big items or not", async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024, 1);
+    const run = from([big, big, big, big])
+      .map(thread(fixture("describe-bytes"), { threads: 1, batch: 4 }))
+      .run();
+    const { values, summary } = await runAll(run);
+    assert.equal(values.length, 4);
+    assert.equal(summary.stages[0]!.threads?.batches, 1);
+  });
+});
+
+/** Records the item count of every batch posted to a thread, until `restore()`. */
+function spyOnBatches(): { counts: number[]; restore(): void } {
+  const original = Worker.prototype.postMessage;
+  const counts: number[] = [];
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+    const batch = message as { t?: string; packed?: { count: number }; items?: unknown[] };
+    if (batch?.t === "batch") counts.push(batch.packed?.count ?? batch.items?.length ?? 0);
+    return (original as (...args: unknown[]) => void).call(this, message, ...rest);
+  } as typeof original;
+  return { counts, restore: () => (Worker.prototype.postMessage = original) };
+}
