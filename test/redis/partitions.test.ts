@@ -39,7 +39,10 @@ describe("redisStream({ partitions })", () => {
     const redis = await testRedis(t);
     if (redis === undefined) return;
     const key = `${redis.prefix}:shared`;
-    await from(orders(25))
+    // ~1 ms an order, one at a time: 3,000 orders outlast the first lease handover (a worker
+    // gives up the partitions past its share at its next renewal, a third of claimIdle).
+    const PER_CUSTOMER = 150;
+    await from(orders(PER_CUSTOMER))
       .to(redisStream<Order>({ key, partitions: 4 }), { key: (order) => order.customer })
       .run();
     const seen = new Map<string, number[]>();
@@ -51,7 +54,9 @@ describe("redisStream({ partitions })", () => {
           group: "g",
           consumer: name,
           partitions: 4,
-          claimIdle: 300,
+          // A lease lapses if its holder stalls this long (then both may run an entry): long
+          // enough for a loaded CI machine, where 300 ms lapsed once and 33 orders ran twice.
+          claimIdle: 2_000,
           retryDelay: 50,
           block: 20,
         }),
@@ -63,15 +68,15 @@ describe("redisStream({ partitions })", () => {
     const a = worker("a");
     const b = worker("b");
     const both = Promise.all([a.drain(), b.drain()]);
-    await until(() => processed >= 500);
+    await until(() => processed >= PER_CUSTOMER * 20, 30_000);
     a.finish();
     b.finish();
     const [sa, sb] = await both;
-    assert.equal(processed, 500);
-    assert.equal(sa.deliveries!["received"]! + sb.deliveries!["received"]!, 500);
+    assert.equal(processed, PER_CUSTOMER * 20);
+    assert.equal(sa.deliveries!["received"]! + sb.deliveries!["received"]!, PER_CUSTOMER * 20);
     // The partitions were shared (the second worker got some once the first gave them up).
     assert.ok(sa.deliveries!["received"]! > 0 && sb.deliveries!["received"]! > 0);
-    assertEachInOrder(seen, 25);
+    assertEachInOrder(seen, PER_CUSTOMER);
   });
 
   test("a worker that stops gives its partitions up; the other takes them over, pending entries first", async (t) => {
