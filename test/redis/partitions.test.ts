@@ -86,7 +86,9 @@ describe("redisStream({ partitions })", () => {
     await from(orders(20))
       .to(redisStream<Order>({ key, partitions: 2 }), { key: (order) => order.customer })
       .run();
-    const options = { key, group: "g", partitions: 2, claimIdle: 300, retryDelay: 50, block: 20 };
+    // claimIdle: a stall past it lets the second worker claim its own held entries again
+    // (a duplicate); 1 s leaves a loaded CI machine room, where 300 ms did not elsewhere.
+    const options = { key, group: "g", partitions: 2, claimIdle: 1_000, retryDelay: 50, block: 20 };
     // The first worker holds a few orders it never finishes, then is cancelled.
     const first = from(redisStream<Order>({ ...options, consumer: "first" }))
       .map(() => new Promise(() => {}), { concurrency: 4 })
