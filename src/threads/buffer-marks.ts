@@ -9,6 +9,8 @@
  * @module
  */
 
+import { MAX_DEPTH, SHALLOW, walkBudget } from "./value-walk.js";
+
 /**
  * One step from a container to what it holds: an array index, an object's own key, the key
  * (`key: true`) or the value of a `Map`'s entry by position, or a `Set`'s member by position.
@@ -29,13 +31,6 @@ export interface SetMemberStep {
 /** Where one `Buffer` is: the position in the batch, then the steps into that value. */
 export type BufferPath = readonly [number, ...BufferStep[]];
 
-/** Containers above this depth are walked without a set of those seen (shallow results). */
-const SHALLOW = 3;
-/** Deepest container looked into. */
-const MAX_DEPTH = 64;
-/** Containers looked into per value of the batch, at most (shared ones count each time). */
-const CONTAINERS_PER_VALUE = 256;
-
 /**
  * The paths of the `Buffer`s in `values` (a batch's items or results), or `undefined` when
  * there are none. Primitives are passed over with one `typeof` each, so a batch of numbers or
@@ -46,7 +41,7 @@ const CONTAINERS_PER_VALUE = 256;
  */
 export function markBuffers(values: readonly unknown[]): BufferPath[] | undefined {
   let paths: BufferPath[] | undefined;
-  let budget = CONTAINERS_PER_VALUE * values.length + 1024;
+  let budget = walkBudget(values.length);
   let seen: Set<object> | undefined;
   // [position, ...steps]: pushes and pops balance, so between values only the head changes.
   const path: BufferStep[] = [0];

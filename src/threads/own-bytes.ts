@@ -10,6 +10,8 @@
  * @module
  */
 
+import { MAX_DEPTH, SHALLOW, walkBudget } from "./value-walk.js";
+
 /**
  * Replaces, in `values` and in the arrays, objects, `Map`s and `Set`s they hold, every view
  * over `packing` with a copy of its bytes, the same copy wherever the same view recurs.
@@ -35,13 +37,6 @@ export function ownBytes(values: unknown[], packing: ArrayBuffer): boolean {
   replace.walk(values);
   return !replace.aliased && !replace.exhausted;
 }
-
-/** Containers deeper than this are looked into only once each (a set of those seen). */
-const SHALLOW = 3;
-/** Deepest container looked into. */
-const MAX_DEPTH = 64;
-/** Containers looked into per value of the batch, at most (shared ones count each time). */
-const CONTAINERS_PER_VALUE = 256;
 
 /**
  * One depth-first pass over a batch's values: finding the views of the packing (`copies`
@@ -70,7 +65,7 @@ class OwnBytesWalk {
   constructor(packing: ArrayBuffer, copies: Map<object, object> | undefined, values: number) {
     this.#packing = packing;
     this.#copies = copies;
-    this.#budget = CONTAINERS_PER_VALUE * values + 1024;
+    this.#budget = walkBudget(values);
   }
 
   walk(values: unknown[]): void {
