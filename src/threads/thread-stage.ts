@@ -18,7 +18,7 @@ import { OrderedCollector, Slot } from "../stage/ordered-collector.js";
 import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
-import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES } from "./batch-sizer.js";
+import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES, itemBytes } from "./batch-sizer.js";
 import { markBuffers, restoreBuffers } from "./buffer-marks.js";
 import { CallSampler } from "./call-sampler.js";
 import { CallSpans } from "./call-spans.js";
@@ -530,7 +530,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const from = taken;
       for (let i = cursor.position; i < end; i++) {
         const item = buffer[i];
-        const weight = bytesOf(tracked ? valueOf(item) : item);
+        const weight = itemBytes(tracked ? valueOf(item) : item);
         if (bytes + weight > byteLimit && taken > 0) {
           end = i;
           full = true;
@@ -1138,16 +1138,4 @@ function transferredLost(
       ? "the pool terminated it when another batch's call ran past the timeout"
       : `the pool terminated it when item #${timedOut} ran past the timeout`;
   return new WorkerCrashedError(stage, index, 1, new Error(why), true);
-}
-
-/**
- * What an item weighs in a batch's copy: a byte item's bytes, a string's characters. Byte
- * arrays first, by `length`: `byteLength` took half as long again, per item of S4.
- */
-function bytesOf(item: unknown): number {
-  if (item instanceof Uint8Array) return item.length;
-  if (typeof item === "string") return item.length;
-  if (typeof item !== "object" || item === null) return 0;
-  if (ArrayBuffer.isView(item) || item instanceof ArrayBuffer) return item.byteLength;
-  return 0;
 }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES } from "../../src/threads/batch-sizer.js";
+import {
+  BatchSizer,
+  MAX_BATCH,
+  MAX_BATCH_BYTES,
+  itemBytes,
+} from "../../src/threads/batch-sizer.js";
 
 describe("BatchSizer", () => {
   test("starts small, before any item's cost is known", () => {
@@ -94,5 +99,18 @@ describe("BatchSizer and big items", () => {
     sizer.observeBytes(5, 5 * 64 * 1024 * 1024);
     assert.equal(sizer.size, 5);
     assert.equal(sizer.fixed, true);
+  });
+});
+
+describe("itemBytes", () => {
+  test("weighs byte items by their bytes and strings by their characters; other values not", () => {
+    assert.equal(itemBytes(Buffer.alloc(10)), 10);
+    assert.equal(itemBytes(new Uint8Array(7)), 7);
+    assert.equal(itemBytes(new Float64Array(3)), 24);
+    assert.equal(itemBytes(new ArrayBuffer(5)), 5);
+    assert.equal(itemBytes("abcd"), 4);
+    assert.equal(itemBytes({ body: Buffer.alloc(100) }), 0);
+    assert.equal(itemBytes(42), 0);
+    assert.equal(itemBytes(null), 0);
   });
 });
