@@ -19,36 +19,27 @@ import { OutputStaging } from "../stage/output-staging.js";
 import { InputCursor } from "../stage/stage-input.js";
 import { stageStats } from "../stage/stage-stats.js";
 import { BatchSizer, MAX_BATCH, MAX_BATCH_BYTES, itemBytes } from "./batch-sizer.js";
-import { markBuffers, restoreBuffers } from "./buffer-marks.js";
+import { BatchMaker } from "./batch-maker.js";
+import { restoreBuffers } from "./buffer-marks.js";
 import { CallSampler } from "./call-sampler.js";
 import { CallSpans } from "./call-spans.js";
 import type { BatchJob, BatchOwner, LostCause, PoolThread } from "./pool-thread.js";
-import {
-  type BatchMessage,
-  type DoneMessage,
-  isCallTimedOut,
-  ThreadKind,
-  type ThreadKindCode,
-} from "./protocol.js";
+import { type DoneMessage, isCallTimedOut, ThreadKind, type ThreadKindCode } from "./protocol.js";
 import { recordToError } from "./thread-error.js";
 import { FailureContext } from "./failure-context.js";
 import { indexOf, keptOf, type Resend, type StageBatch, unsent } from "./stage-batch.js";
 import type { ThreadExecutor } from "./thread-executor.js";
 import { ThreadPool } from "./thread-pool.js";
-import { PackingSpares, packBytes, sharedBufferItems } from "./packed-bytes.js";
-import { collectTransfers, holdsNoBytes } from "./transfer.js";
+import { lateBatch } from "./late-batch.js";
+import { LostFate, lostItemFate } from "./lost-item-fate.js";
+import { lostCallError, transferredLost, unsendableError } from "./item-errors.js";
 
 /** Largest chunk handed downstream at once. */
 const MAX_CHUNK = 1024;
 
-/** Packing buffers kept for reuse: one per batch a pool of two threads holds at once. */
-const SPARE_PACKINGS = 4;
-
 /** {@link ThreadStage}'s whole-batch cases. */
 const PLAIN_MAP = 1;
 const PLAIN_SINK = 2;
-
-let nextBatchId = 1;
 
 /**
  * A function stage whose calls run on worker threads. Items leave the input in batches (one
@@ -95,12 +86,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   readonly #spans: CallSpans | undefined;
   #pool: ThreadPool | undefined;
   #ownPool = false;
-  #module = 0;
   #ready = false;
 
   readonly #batches = new Map<number, StageBatch>();
-  /** Packing buffers threads sent back, to pack later batches into. */
-  readonly #spares: PackingSpares;
+  readonly #maker: BatchMaker;
   #resend: Resend[] = [];
   #deadLetters = 0;
 
@@ -171,7 +160,14 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       ? new OrderedCollector(this.capacity, this.#deliverInOrder)
       : undefined;
     this.#sizer = new BatchSizer(executor.options.batch);
-    this.#spares = new PackingSpares(SPARE_PACKINGS, executor.options.batch ?? MAX_BATCH);
+    this.#maker = new BatchMaker({
+      owner: this,
+      stage: spec.name,
+      kind: this.#kind,
+      options: executor.options,
+      tracked: this.#tracked,
+      fullBatch: executor.options.batch ?? MAX_BATCH,
+    });
     // A tracked stage settles each item's lineage in #completed: no fast path around it.
     const plain = !spec.ordered && !this.#collect && !this.#tracked;
     this.#plain = !plain
@@ -197,7 +193,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     const pool = (this.#pool =
       shared ??
       new ThreadPool(this.#executor.options.threads, this.#executor.options.resourceLimits));
-    this.#module = pool.moduleId(this.#executor.url);
+    this.#maker.module = pool.moduleId(this.#executor.url);
     // Every thread's init runs in parallel; the stage takes its first item once all are ready.
     pool.prepare(this.#executor.url).then(
       () => {
@@ -341,7 +337,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const size = Math.min(this.#sizer.size, width);
       let batch: StageBatch | undefined;
       if (this.#resend.length > 0) {
-        batch = this.#batchOf(this.#takeResend(size));
+        // A call sent again is a call of its own to time, but its queue time was taken.
+        const resend = this.#takeResend(size);
+        const sample = this.#sampler?.pick(0, resend.length, 0, undefined);
+        batch = this.#maker.again(resend, this.#sizer.claimStep, sample);
       } else {
         const room = this.capacity - (this.#inside + this.values.length + this.output.size);
         if (room <= 0) {
@@ -453,22 +452,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
    * stage looks again once the first of them would be, unless a batch answers before.
    */
   #lateBatch(): StageBatch | undefined {
-    const now = performance.now();
     const perItem = this.#sizer.msPerItem ?? 1;
-    let victim: StageBatch | undefined;
-    let soonest = Number.POSITIVE_INFINITY;
-    for (const batch of this.#batches.values()) {
-      if (batch.stealTried || batch.thread === undefined || batch.items.length < 2) continue;
-      // Late: it has run twice what its items should take, and a millisecond more.
-      const lateIn = batch.sentAt + 2 * perItem * batch.items.length + 1 - now;
-      if (lateIn > 0) {
-        soonest = Math.min(soonest, lateIn);
-        continue;
-      }
-      if (victim === undefined || batch.sentAt < victim.sentAt) victim = batch;
-    }
-    if (victim === undefined && Number.isFinite(soonest) && this.#stealTimer === undefined) {
-      this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(soonest));
+    const { victim, lateInMs } = lateBatch(this.#batches.values(), perItem, performance.now());
+    if (victim === undefined && Number.isFinite(lateInMs) && this.#stealTimer === undefined) {
+      this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(lateInMs));
     }
     return victim;
   }
@@ -491,21 +478,15 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   /** A batch taken but not sent goes back to the head of the line, whole. */
   #putBack(batch: StageBatch): void {
-    this.#givePacking(batch);
+    this.#maker.reusePacking(batch);
     this.#resend = unsent(batch, 0).concat(this.#resend);
   }
 
   /** A batch taken but not sent after all, the stage having stopped: its items are cancelled. */
   #dropUnsent(batch: StageBatch): void {
-    this.#givePacking(batch);
+    this.#maker.reusePacking(batch);
     this.#cancelled += batch.items.length;
     this.#inside -= batch.items.length;
-  }
-
-  /** The packing buffer of a batch that was never posted, kept for the next batch. */
-  #givePacking(batch: StageBatch): void {
-    const packed = batch.message.packed;
-    if (packed !== undefined) this.#spares.give(packed.buffer);
   }
 
   /** Takes up to `count` items from the input into a new batch; `undefined` if none is ready. */
@@ -552,7 +533,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     if (taken < count) items.length = taken;
     this.#nextIndex += taken;
     this.#inside += taken;
-    return this.#job(items, undefined, undefined, undefined, first, sample);
+    return this.#maker.fresh(items, first, this.#sizer.claimStep, sample);
   }
 
   /** The next items to send again: a suspect of a crash alone, others up to `size`. */
@@ -562,78 +543,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     let count = 1;
     while (count < size && count < queue.length && !queue[count]!.retried) count++;
     return queue.splice(0, count);
-  }
-
-  #batchOf(resend: readonly Resend[]): StageBatch {
-    const items = resend.map((r) => r.item);
-    const indices = resend.map((r) => r.index);
-    return this.#job(
-      items,
-      indices,
-      resend.map((r) => r.retried),
-      resend.map((r) => r.attempt),
-      indices[0]!,
-      // A call sent again is a call of its own to time, but its queue time was taken.
-      this.#sampler?.pick(0, items.length, 0, undefined),
-    );
-  }
-
-  #job(
-    items: unknown[],
-    indices: number[] | undefined,
-    retried: boolean[] | undefined,
-    attempts: number[] | undefined,
-    first: number,
-    sample: number[] | undefined,
-  ): StageBatch {
-    const transfer = this.#executor.options.transfer;
-    const id = nextBatchId;
-    nextBatchId = nextBatchId >= 0x7fffffff ? 1 : nextBatchId + 1;
-    // Byte items travel packed in one transferred buffer (copied once); others are cloned, or
-    // moved with `transfer`.
-    // A tracked item's thread gets its value; the batch keeps the item, for its lineage.
-    const sent = this.#tracked ? items.map(valueOf) : items;
-    const packed = transfer ? undefined : packBytes(sent, this.#spares);
-    const message: BatchMessage = {
-      t: "batch",
-      id,
-      module: this.#module,
-      stage: this.name,
-      kind: this.#kind,
-      first,
-      indices,
-      items: packed === undefined ? sent : [],
-      packed,
-      timeout: this.#executor.options.timeout,
-      claimStep: this.#sizer.claimStep,
-    };
-    // Extra fields only when set: the common message keeps one shape.
-    let outgoing: BatchMessage = message;
-    if (packed === undefined) {
-      if (!transfer && sharedBufferItems(sent)) {
-        outgoing = { ...outgoing, sharedBuffers: true };
-      } else {
-        // Clone sends a Buffer as a Uint8Array: where they are goes with them.
-        const buffers = markBuffers(sent);
-        if (buffers !== undefined) outgoing = { ...outgoing, buffers };
-      }
-    }
-    return {
-      // `sample` only on a batch with a call to time: without metrics, the message as before.
-      message: sample === undefined ? outgoing : { ...outgoing, sample },
-      owner: this,
-      transfer: packed === undefined ? collectTransfers(sent, transfer) : [packed.buffer],
-      items,
-      first,
-      indices,
-      retried,
-      attempts,
-      spans: undefined,
-      thread: undefined,
-      sentAt: 0,
-      kept: undefined,
-      stealTried: false,
-    };
   }
 
   /**
@@ -652,21 +561,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         const attempt = batch.attempts?.[i] ?? 1;
         rest.push({ item, index, retried: batch.retried?.[i] === true, attempt });
       } catch (cloneError) {
-        const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
-        // It failed to clone and has no bytes: detached, moved to a thread already, by this
-        // stage (the same buffer earlier in the input) or by the caller.
-        const hint =
-          this.#executor.options.transfer && holdsNoBytes(item)
-            ? "; with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice (copy it, or leave `transfer` off)"
-            : "";
-        this.#fail(
-          item,
-          index,
-          new TypeError(
-            `Stage "${this.name}" cannot send item #${index} to a thread: ${hint === "" ? reason : reason.replace(/\.$/, "") + hint}`,
-            { cause: cloneError },
-          ),
-        );
+        const transfer = this.#executor.options.transfer;
+        this.#fail(item, index, unsendableError(this.name, index, item, cloneError, transfer));
       }
     }
     if (rest.length === batch.items.length) {
@@ -689,7 +585,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.#inFlight -= kept;
     this.#sizer.observe(kept, message.ms);
     if (message.packing !== undefined) {
-      this.#spares.give(message.packing);
+      this.#maker.giveBack(message.packing);
     }
     const values = message.values;
     if (message.buffers !== undefined && values !== undefined) {
@@ -789,40 +685,43 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#event();
       return;
     }
-    // After a crash, the suspects: the call that was running, when the thread was in this
-    // batch's sync calls; every item, when nothing says which call it was (an async phase, an
-    // error thrown from a timer). A suspect is sent again alone, so a second death names it.
-    const running = cause.reason === "crash" ? cause.running : undefined;
-    const suspect = (i: number): boolean =>
-      running === undefined ? true : running.id === batch.message.id && running.position === i;
+    const transfer = this.#executor.options.transfer;
     const resend: Resend[] = [];
     for (let i = 0; i < kept; i++) {
       const item = batch.items[i];
       const index = indexOf(batch, i);
       // A tracer sees each send of an item as an attempt of its own, ended here.
       const attempt = (batch.attempts?.[i] ?? 1) + 1;
-      if (cause.reason === "timeout" && i === cause.position) {
-        const error = this.#timeoutError(index, cause.elapsedMs);
-        if (spans !== undefined) this.#spans!.failed(spans, i, error);
-        this.#fail(item, index, error);
-      } else if (this.#executor.options.transfer) {
-        // Its bytes moved to the lost thread: nothing is left here to send again.
-        const timedOut = cause.reason === "timeout" ? indexOf(batch, cause.position) : undefined;
-        const error = transferredLost(this.name, index, cause, timedOut);
-        if (spans !== undefined) this.#spans!.failed(spans, i, error);
-        this.#fail(item, index, error);
-      } else if (cause.reason !== "crash" || !suspect(i)) {
-        if (spans !== undefined) this.#spans!.failed(spans, i, this.#lostError(cause, index));
-        resend.push({ item, index, retried: batch.retried?.[i] === true, attempt });
-      } else if (batch.retried?.[i] === true) {
-        const error = new WorkerCrashedError(this.name, index, cause.exitCode, cause.error);
-        if (spans !== undefined) this.#spans!.failed(spans, i, error);
-        this.#fail(item, index, error);
-      } else {
-        this.#retried++;
-        if (spans !== undefined) this.#spans!.failed(spans, i, this.#lostError(cause, index));
-        resend.push({ item, index, retried: true, attempt });
+      const fate = lostItemFate(batch, i, cause, transfer);
+      let error: Error;
+      switch (fate) {
+        case LostFate.timedOut:
+          error = this.#timeoutError(index, (cause as { elapsedMs: number }).elapsedMs);
+          break;
+        case LostFate.transferred: {
+          const timedOut = cause.reason === "timeout" ? indexOf(batch, cause.position) : undefined;
+          error = transferredLost(this.name, index, cause, timedOut);
+          break;
+        }
+        case LostFate.crashed: {
+          const crash = cause as Extract<LostCause, { reason: "crash" }>;
+          error = new WorkerCrashedError(this.name, index, crash.exitCode, crash.error);
+          break;
+        }
+        default: {
+          // Sent again; a suspect of a crash marked, so it goes alone and a second death
+          // fails it.
+          const retry = fate === LostFate.retry;
+          if (retry) this.#retried++;
+          if (spans !== undefined) {
+            this.#spans!.failed(spans, i, lostCallError(this.name, index, cause));
+          }
+          resend.push({ item, index, retried: retry || batch.retried?.[i] === true, attempt });
+          continue;
+        }
       }
+      if (spans !== undefined) this.#spans!.failed(spans, i, error);
+      this.#fail(item, index, error);
     }
     this.#sendAgain(resend);
     this.#spans?.flush();
@@ -841,21 +740,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       return;
     }
     this.#resend = resend.concat(this.#resend);
-  }
-
-  /**
-   * What a tracer hears of a call whose thread went away under it, when the item is sent
-   * again (the item itself does not fail).
-   */
-  #lostError(cause: LostCause, index: number): Error {
-    const died =
-      cause.reason === "crash"
-        ? `died (exit code ${cause.exitCode})`
-        : "was terminated for a call past its timeout";
-    return new Error(
-      `Stage "${this.name}": the thread holding item #${index} ${died}; the item is sent again`,
-      cause.reason === "crash" && cause.error !== undefined ? { cause: cause.error } : undefined,
-    );
   }
 
   /**
@@ -1119,23 +1003,4 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#resolveDone();
     }
   }
-}
-
-/** The error of an item transferred to a thread that was lost before it answered. */
-function transferredLost(
-  stage: string,
-  index: number,
-  cause: Exclude<LostCause, { reason: "closed" }>,
-  timedOut: number | undefined,
-): WorkerCrashedError {
-  if (cause.reason === "crash") {
-    return new WorkerCrashedError(stage, index, cause.exitCode, cause.error, true);
-  }
-  // Terminated by the pool (exit code 1) for a call past the timeout: this one's, or another
-  // batch's on the same thread.
-  const why =
-    timedOut === undefined
-      ? "the pool terminated it when another batch's call ran past the timeout"
-      : `the pool terminated it when item #${timedOut} ran past the timeout`;
-  return new WorkerCrashedError(stage, index, 1, new Error(why), true);
 }
