@@ -2,14 +2,16 @@
  * Errors across the thread boundary. Structured clone keeps an Error's message and stack but
  * drops its own properties (`code`, `status`, …) and custom class names, which callers
  * branch on: a thread sends this plain record instead, and the main thread rebuilds an Error
- * with the same name, message, stack, properties and cause. `Buffer`s among the properties
- * stay `Buffer`s (clone alone would make them `Uint8Array`s; see buffer-marks.ts).
+ * with the same name, message, stack, properties and cause. `Buffer`s among the properties,
+ * or in a thrown value that is not an Error, stay `Buffer`s (clone alone would make them
+ * `Uint8Array`s; see buffer-marks.ts).
  * @module
  */
 
 import { type BufferPath, markBuffers, restoreBuffers } from "./buffer-marks.js";
 
 const kThreadError = "__sluiceThreadError";
+const kThrownValue = "__sluiceThrownValue";
 
 /** An error as it crosses to the main thread. */
 interface ErrorRecord {
@@ -23,9 +25,23 @@ interface ErrorRecord {
   readonly cause: unknown;
 }
 
+/** A thrown value that is not an Error and holds `Buffer`s, as it crosses. */
+interface ValueRecord {
+  readonly [kThrownValue]: true;
+  readonly value: unknown;
+  /** Where `value` holds Buffers, as paths into `[value]`. */
+  readonly buffers: readonly BufferPath[];
+}
+
 /** Turns what a call threw into something `postMessage` can carry (on the thread). */
 export function errorToRecord(error: unknown, depth = 0): unknown {
-  if (!(error instanceof Error)) return cloneable(error) ? error : String(error);
+  if (!(error instanceof Error)) {
+    if (!cloneable(error)) return String(error);
+    const buffers = markBuffers([error]);
+    if (buffers === undefined) return error;
+    const record: ValueRecord = { [kThrownValue]: true, value: error, buffers };
+    return record;
+  }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
     if (key === "cause") continue;
@@ -48,7 +64,14 @@ export function errorToRecord(error: unknown, depth = 0): unknown {
 
 /** Rebuilds an error sent by {@link errorToRecord} (on the main thread). */
 export function recordToError(value: unknown): unknown {
-  if (typeof value !== "object" || value === null || !(kThreadError in value)) return value;
+  if (typeof value !== "object" || value === null) return value;
+  if (kThrownValue in value) {
+    const thrown = value as ValueRecord;
+    const holder = [thrown.value];
+    restoreBuffers(holder, thrown.buffers);
+    return holder[0];
+  }
+  if (!(kThreadError in value)) return value;
   const record = value as ErrorRecord;
   const cause = record.cause === undefined ? undefined : recordToError(record.cause);
   const error = new Error(record.message, cause === undefined ? undefined : { cause });

@@ -276,6 +276,23 @@ describe("thread stages and Buffers", () => {
     assert.deepEqual([...(failure.error!.payload as Buffer)], [1]);
   });
 
+  test("a thrown value that is not an Error keeps its Buffers, and a thrown Buffer stays one", async () => {
+    const out = (await from([0, 1, 2])
+      .map(thread(new URL("./fixtures/throws-value.worker.js", import.meta.url)), {
+        onError: "collect",
+        ordered: true,
+      })
+      .run()
+      .collect()) as { ok: boolean; error?: unknown }[];
+    assert.deepEqual(out[0], { ok: true, value: 0 });
+    const odd = out[1]!.error as { code: string; body: unknown };
+    assert.equal(odd.code, "E_ODD");
+    assert.ok(Buffer.isBuffer(odd.body));
+    assert.deepEqual([...(odd.body as Buffer)], [1]);
+    assert.ok(Buffer.isBuffer(out[2]!.error));
+    assert.deepEqual([...(out[2]!.error as Buffer)], [2, 2]);
+  });
+
   test("a batch mixing Buffers and Uint8Arrays (cloned, not packed) keeps each one's class", async () => {
     const items = Array.from({ length: 64 }, (_, i) =>
       i % 2 === 0 ? Buffer.from([i, 1]) : new Uint8Array([i, 2, 3]),

@@ -51,4 +51,18 @@ describe("errors across the thread boundary", () => {
     assert.equal(across(42), 42);
     assert.match(String(across(() => 1)), /=>/);
   });
+
+  test("a thrown non-error keeps its Buffers as Buffers, the value itself one too", () => {
+    const value = across({ code: "E_BODY", body: Buffer.from("body"), raw: new Uint8Array([1]) });
+    const thrown = value as { code: string; body: unknown; raw: unknown };
+    assert.equal(thrown.code, "E_BODY");
+    assert.ok(Buffer.isBuffer(thrown.body));
+    assert.equal((thrown.body as Buffer).toString(), "body");
+    assert.equal((thrown.raw as Uint8Array).constructor, Uint8Array);
+    const buffer = across(Buffer.from("bare"));
+    assert.ok(Buffer.isBuffer(buffer));
+    assert.equal((buffer as Buffer).toString(), "bare");
+    const cause = across(new Error("outer", { cause: { body: Buffer.from("c") } })) as Error;
+    assert.ok(Buffer.isBuffer((cause.cause as { body: unknown }).body));
+  });
 });
