@@ -143,8 +143,6 @@ export class PoolThread {
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
     this.threadId = this.#worker.threadId;
-    // An idle thread does not keep the process alive; one holding batches does.
-    this.#worker.unref();
     this.#worker.on("message", (message: FromThread) => {
       if (message.t === "done") this.#done(message);
       else if (message.t === "ready") this.#ready(message);
@@ -173,6 +171,11 @@ export class PoolThread {
         resolve();
       });
     });
+    // An idle thread does not keep the process alive; one holding batches does. Unref'd
+    // only now: on Node 20 a "message" listener added after `unref()` refs the thread's
+    // port again, and a thread that never took a batch (a pool never used, a replacement)
+    // then held the process open forever.
+    this.#worker.unref();
   }
 
   /** Starts `module` on this thread (once); resolves with its init error, if any. */

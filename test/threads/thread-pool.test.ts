@@ -49,6 +49,32 @@ describe("threadPool", () => {
     assert.equal(child.status, 0, child.stderr);
   });
 
+  test("a pool never used, or whose thread was replaced after a timeout, does not keep the process alive", () => {
+    const core = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+    const index = fileURLToPath(new URL("../../src/threads/index.js", import.meta.url));
+    const script = `
+      import { from } from ${JSON.stringify(core)};
+      import { thread, threadPool } from ${JSON.stringify(index)};
+      threadPool({ threads: 1 });
+      // A call past the timeout: its thread is terminated and replaced by one that never
+      // takes a batch.
+      const pool = threadPool({ threads: 1 });
+      const out = await from([5000, 1])
+        .map(thread(${JSON.stringify(fixture("busy"))}, { pool, timeout: 200 }), {
+          onError: "collect",
+        })
+        .run()
+        .collect();
+      console.log(out.map((r) => (r.ok ? r.value : r.error.name)).join(" "));
+    `;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.equal(child.stdout.trim(), "TimeoutError 1");
+    assert.equal(child.status, 0, `exit ${child.status} ${child.signal ?? ""} ${child.stderr}`);
+  });
+
   test("threads start under V8 and per-process flags, with or without --eval", () => {
     const index = fileURLToPath(new URL("../../src/threads/index.js", import.meta.url));
     const script = `
