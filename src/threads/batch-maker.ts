@@ -71,7 +71,10 @@ export class BatchMaker {
     return this.#make(items, undefined, undefined, undefined, first, claimStep, sample);
   }
 
-  /** A batch of items sent again, each with its own index, crash mark and attempt. */
+  /**
+   * A batch of items sent again, each with its own index, crash mark and attempt. A crash
+   * suspect's batch (its one item marked) must be alone on its thread.
+   */
   again(resend: readonly Resend[], claimStep: number, sample: number[] | undefined): StageBatch {
     const indices = resend.map((r) => r.index);
     return this.#make(
@@ -82,6 +85,7 @@ export class BatchMaker {
       indices[0]!,
       claimStep,
       sample,
+      resend[0]!.retried,
     );
   }
 
@@ -93,6 +97,7 @@ export class BatchMaker {
     first: number,
     claimStep: number,
     sample: number[] | undefined,
+    alone = false,
   ): StageBatch {
     const { owner, stage, kind, options, tracked } = this.#common;
     const transfer = options.transfer;
@@ -138,6 +143,7 @@ export class BatchMaker {
       sentAt: 0,
       kept: undefined,
       stealTried: false,
+      ...(alone ? { alone } : {}),
     };
   }
 }

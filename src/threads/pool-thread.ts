@@ -53,6 +53,11 @@ export interface BatchJob {
   readonly message: BatchMessage;
   readonly owner: BatchOwner;
   readonly transfer: readonly TransferListItem[] | undefined;
+  /**
+   * The batch goes only to a thread holding none, and no other goes to that thread while it
+   * runs: a crash suspect's second try, whose death must not take another batch with it.
+   */
+  readonly alone?: boolean;
 }
 
 /** One module made ready (or failing) on one thread. */
@@ -86,6 +91,8 @@ export class PoolThread {
   readonly batches = new Map<number, BatchJob>();
   /** Batches whose stage stopped: still running here, their answers dropped. */
   readonly #forgotten = new Set<number>();
+  /** Ids of the batches here that must be alone on the thread ({@link BatchJob.alone}). */
+  readonly #alone = new Set<number>();
   readonly #worker: Worker;
   readonly #startedAt: Float64Array;
   readonly #current: Int32Array;
@@ -114,6 +121,11 @@ export class PoolThread {
   /** Batches the thread is working through: held ones and forgotten ones. */
   get load(): number {
     return this.batches.size + this.#forgotten.size;
+  }
+
+  /** Whether the thread runs a batch that must be alone on it (held or forgotten). */
+  get isolated(): boolean {
+    return this.#alone.size > 0;
   }
 
   /**
@@ -247,6 +259,7 @@ export class PoolThread {
     this.#seqOf.set(message.id, seq);
     if (slot >= 0) this.#slotOf[slot] = message.id;
     this.batches.set(message.id, job);
+    if (job.alone === true) this.#alone.add(message.id);
     if (!this.#referenced) this.#updateRef();
   }
 
@@ -345,6 +358,7 @@ export class PoolThread {
    */
   #letGo(id: number, tell: (job: BatchJob) => void): void {
     this.#freeSlot(id);
+    this.#alone.delete(id);
     if (this.#forgotten.delete(id)) {
       this.#updateRef();
       this.#events.freed(this);
@@ -394,6 +408,7 @@ export class PoolThread {
     for (const [id, job] of this.batches) {
       if (job.message.module !== message.module) continue;
       this.batches.delete(id);
+      this.#alone.delete(id);
       job.owner.initFailed(job, start.error);
     }
   }

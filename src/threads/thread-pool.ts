@@ -76,7 +76,7 @@ export class ThreadPool {
   /** Whether a thread holds no batch at all now (one a stolen tail would go to). */
   hasIdleThread(): boolean {
     if (this.#closed !== undefined) return false;
-    for (const thread of this.#threads) if (thread.usable && thread.load === 0) return true;
+    for (const thread of this.#threads) if (this.#idle(thread)) return true;
     return false;
   }
 
@@ -84,7 +84,7 @@ export class ThreadPool {
   hasRoom(): boolean {
     if (this.#closed !== undefined) return false;
     for (const thread of this.#threads) {
-      if (thread.usable && thread.load < BATCHES_PER_THREAD) return true;
+      if (this.#hasRoom(thread)) return true;
     }
     return false;
   }
@@ -96,9 +96,10 @@ export class ThreadPool {
    */
   trySend(job: BatchJob, url: string): PoolThread | undefined {
     if (this.#closed !== undefined) return undefined;
+    const alone = job.alone === true;
     let best: PoolThread | undefined;
     for (const thread of this.#threads) {
-      if (!thread.usable || thread.load >= BATCHES_PER_THREAD) continue;
+      if (alone ? !this.#idle(thread) : !this.#hasRoom(thread)) continue;
       if (best === undefined || thread.load < best.load) best = thread;
     }
     if (best === undefined) return undefined;
@@ -107,6 +108,16 @@ export class ThreadPool {
     best.send(job);
     if (job.message.timeout > 0) this.#watch(job.message.timeout);
     return best;
+  }
+
+  /** A thread that holds no batch: room for any, a batch that must be alone included. */
+  #idle(thread: PoolThread): boolean {
+    return thread.usable && thread.load === 0;
+  }
+
+  /** A thread with room for a batch: fewer than its share, none of them alone there. */
+  #hasRoom(thread: PoolThread): boolean {
+    return thread.usable && thread.load < BATCHES_PER_THREAD && !thread.isolated;
   }
 
   /** Calls `callback` (until removed) whenever a thread may have room for a batch. */

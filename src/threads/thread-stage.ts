@@ -337,6 +337,12 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const size = Math.min(this.#sizer.size, width);
       let batch: StageBatch | undefined;
       if (this.#resend.length > 0) {
+        // A crash suspect's second try waits for a thread that holds nothing (see
+        // BatchJob.alone): its death then takes no other batch with it.
+        if (this.#resend[0]!.retried && !pool.hasIdleThread()) {
+          this.#armPoolRoom();
+          return;
+        }
         // A call sent again is a call of its own to time, but its queue time was taken.
         const resend = this.#takeResend(size);
         const sample = this.#sampler?.pick(0, resend.length, 0, undefined);

@@ -75,6 +75,40 @@ describe("threadPool", () => {
     assert.equal(child.status, 0, `exit ${child.status} ${child.signal ?? ""} ${child.stderr}`);
   });
 
+  test("a batch that must be alone goes only to a thread holding none, and no other joins it", async () => {
+    const pool = threadPool({ threads: 2 });
+    const url = fixture("busy");
+    try {
+      await pool.prepare(url);
+      const answered: number[] = [];
+      const owner: BatchOwner = {
+        batchDone: (job) => answered.push(job.message.id),
+        batchLost: () => {},
+        batchUnreadable: () => {},
+        initFailed: () => {},
+      };
+      const job = (id: number, alone = false): BatchJob => ({
+        message: batchMessage({ id, module: pool.moduleId(url), items: [50] }),
+        owner,
+        transfer: undefined,
+        ...(alone ? { alone } : {}),
+      });
+      const first = pool.trySend(job(9101), url);
+      const lone = pool.trySend(job(9102, true), url);
+      assert.ok(first !== undefined && lone !== undefined);
+      assert.notEqual(lone, first, "the idle thread");
+      assert.equal(pool.trySend(job(9103, true), url), undefined, "no thread holds nothing");
+      // One more place on the first thread, and none beside the lone batch.
+      assert.equal(pool.trySend(job(9104), url), first);
+      assert.equal(pool.hasRoom(), false);
+      assert.equal(pool.trySend(job(9105), url), undefined);
+      while (answered.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(pool.hasIdleThread(), true);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("threads start under V8 and per-process flags, with or without --eval", () => {
     const index = fileURLToPath(new URL("../../src/threads/index.js", import.meta.url));
     const script = `

@@ -303,6 +303,27 @@ describe("thread stages: crashes and timeouts", () => {
     assert.equal(summary.stages[0]!.failed, 1);
   });
 
+  for (const threads of [1, 2]) {
+    test(`a thread killed outside any call: each suspect goes again alone on its thread, and only the culprit fails (${threads} threads)`, async () => {
+      // Nothing says which call the throw from a timer came from: every item the thread
+      // held is a suspect. A suspect's second try shares its thread with no other batch, so
+      // the culprit's second death takes no innocent item with it.
+      const items = range(20).map((value) => ({ value, crash: value === 5 }));
+      const run = from(items)
+        .map(thread(fixture("async-crash"), { threads }), { onError: "collect", ordered: true })
+        .run();
+      const out = (await run.collect()) as { ok: boolean; value?: number; error?: unknown }[];
+      const failed = out.flatMap((r, i) => (r.ok ? [] : [i]));
+      assert.deepEqual(failed, [5]);
+      assert.ok(isWorkerCrashedError(out[5]!.error));
+      assert.deepEqual(
+        out.filter((r) => r.ok).map((r) => r.value),
+        range(20).filter((i) => i !== 5),
+      );
+      assertConserved(run.stats());
+    });
+  }
+
   /**
    * Turns the thread's answer that carries `marker` among its values into a `"messageerror"`,
    * as the main thread raises for a message it cannot read (an ArrayBuffer result too large
