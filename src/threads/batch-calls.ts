@@ -190,7 +190,8 @@ export class BatchCalls {
 }
 
 /**
- * Waits for an async call and reports it once: its value or its failure. In a timed batch, a call still running after the timeout has its signal
+ * Waits for an async call and reports it once: its value or its failure. In a timed batch, a
+ * call still running after the timeout (and after the timers due with it) has its signal
  * aborted and is reported as timed out; its late result is ignored. (A sync call past the
  * timeout is stopped by the main thread, which terminates this thread.)
  */
@@ -218,7 +219,7 @@ function settleLater(
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
+    const decide = (): void => {
       if (!over) {
         over = true;
         const elapsed = Date.now() - started;
@@ -226,7 +227,11 @@ function settleLater(
         report(position, undefined, { timedOutAfterMs: elapsed });
       }
       resolve();
-    }, batch.timeout);
+    };
+    // Decided once every timer due now has run: sync calls that held the thread make timers
+    // fire late and together, list by list, so a call whose own timer fell due before its
+    // deadline could lose to its timeout, or not, by whichever list Node ran first.
+    timer = setTimeout(() => setImmediate(decide), batch.timeout);
   });
   return Promise.race([settled.then(() => clearTimeout(timer)), expired]);
 }

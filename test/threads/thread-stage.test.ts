@@ -483,6 +483,25 @@ describe("thread stages: crashes and timeouts", () => {
     const failure = values[1] as { ok: false; error: unknown };
     assert.ok(isTimeoutError(failure.error));
   });
+
+  test("an async call whose own timer was due before its deadline is not timed out by a thread held up by sync calls, whatever else is waiting", async () => {
+    // The async20 call's 20 ms timer falls due while sync calls hold the thread; when the
+    // thread is free its timeout (100 ms) is due as well. A "never" call in the batch before
+    // adds an earlier 100 ms timer, whose list then fires first: the answer must not depend
+    // on it.
+    for (const first of ["never", "fast"]) {
+      const kinds = [first, "sync40", "sync40", "fast", "async20", "sync40", "sync40", "sync40"];
+      const out = (await from(kinds.map((kind) => [kind]))
+        .map(thread(fixture("mixed-calls"), { threads: 1, batch: 4, timeout: 100 }), {
+          onError: "collect",
+          ordered: true,
+        })
+        .run()
+        .collect()) as { ok: boolean; value?: string; error?: unknown }[];
+      assert.deepEqual(out[4], { ok: true, value: "async20" }, `first item ${first}`);
+      assert.equal(isTimeoutError(out[0]!.error), first === "never");
+    }
+  });
 });
 
 describe("thread stages: cancellation and pools", () => {
