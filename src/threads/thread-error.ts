@@ -2,7 +2,8 @@
  * Errors across the thread boundary. Structured clone keeps an Error's message and stack but
  * drops its own properties (`code`, `status`, …) and custom class names, which callers
  * branch on: a thread sends this plain record instead, and the main thread rebuilds an Error
- * with the same name, message, stack, properties and cause. `Buffer`s among the properties,
+ * with the same name, message, stack, properties and cause, of the built-in class it is or
+ * extends (a `TypeError`, or a class extending one, is still `instanceof TypeError`). `Buffer`s among the properties,
  * or in a thrown value that is not an Error, stay `Buffer`s (clone alone would make them
  * `Uint8Array`s; see buffer-marks.ts).
  * @module
@@ -17,12 +18,39 @@ const kThrownValue = "__sluiceThrownValue";
 interface ErrorRecord {
   readonly [kThreadError]: true;
   readonly name: string;
+  /** The built-in error class it is, or extends (`TypeError`…): rebuilt as one. */
+  readonly builtin: BuiltinName;
   readonly message: string;
   readonly stack: string | undefined;
   readonly props: Record<string, unknown>;
   /** Where `props` holds Buffers, as paths into `[props]`; absent when it holds none. */
   readonly buffers?: readonly BufferPath[];
   readonly cause: unknown;
+}
+
+/** The built-in error classes, which an error is rebuilt as (its own class cannot cross). */
+const BUILTINS = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+} as const;
+
+type BuiltinName = keyof typeof BUILTINS;
+
+/** The nearest built-in error class on `error`'s prototype chain. */
+function builtinOf(error: Error): BuiltinName {
+  for (let proto: unknown = Object.getPrototypeOf(error); proto !== null;) {
+    const ctor = (proto as { constructor?: unknown }).constructor;
+    for (const name of Object.keys(BUILTINS) as BuiltinName[]) {
+      if (ctor === BUILTINS[name]) return name;
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  return "Error";
 }
 
 /** A thrown value that is not an Error and holds `Buffer`s, as it crosses. */
@@ -53,6 +81,7 @@ export function errorToRecord(error: unknown, depth = 0): unknown {
   const record: ErrorRecord = {
     [kThreadError]: true,
     name: error.name,
+    builtin: builtinOf(error),
     message: error.message,
     stack: error.stack,
     props,
@@ -74,7 +103,8 @@ export function recordToError(value: unknown): unknown {
   if (!(kThreadError in value)) return value;
   const record = value as ErrorRecord;
   const cause = record.cause === undefined ? undefined : recordToError(record.cause);
-  const error = new Error(record.message, cause === undefined ? undefined : { cause });
+  const Builtin = Object.hasOwn(BUILTINS, record.builtin) ? BUILTINS[record.builtin] : Error;
+  const error = new Builtin(record.message, cause === undefined ? undefined : { cause });
   error.name = record.name;
   if (record.stack !== undefined) error.stack = record.stack;
   if (record.buffers !== undefined) restoreBuffers([record.props], record.buffers);

@@ -138,11 +138,12 @@ async function runBatch(batch: BatchMessage): Promise<void> {
       ? { t: "done", id: batch.id, values, failures, ms, packing }
       : { t: "done", id: batch.id, values, failures, ms, packing, times },
     plain,
+    batch,
   );
 }
 
 /** Sends a batch's results; values that cannot be cloned become that item's failure. */
-function send(message: DoneMessage, plain: boolean): void {
+function send(message: DoneMessage, plain: boolean, batch: BatchMessage): void {
   let list =
     message.values === undefined || plain ? undefined : collectTransfers(message.values, false);
   if (message.packing !== undefined) (list ??= []).push(message.packing);
@@ -159,14 +160,13 @@ function send(message: DoneMessage, plain: boolean): void {
       structuredClone(values[i]);
     } catch (error) {
       values[i] = undefined;
-      failures.push([
-        i,
-        errorToRecord(
-          new TypeError(
-            `The result could not be sent to the main thread: ${(error as Error).message}`,
-          ),
-        ),
-      ]);
+      const index = batch.indices === undefined ? batch.first + i : batch.indices[i]!;
+      const reason = error instanceof Error ? error.message : String(error);
+      const unsendable = new TypeError(
+        `Stage "${batch.stage}" cannot send the result of item #${index} to the main thread: ${reason}`,
+        { cause: error },
+      );
+      failures.push([i, errorToRecord(unsendable)]);
     }
   }
   port.postMessage(withBuffers({ ...message, values, failures, packing: undefined }, false));

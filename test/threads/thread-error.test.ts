@@ -15,6 +15,23 @@ describe("errors across the thread boundary", () => {
     assert.equal(error.status, 413);
   });
 
+  test("keep the built-in class they are or extend: instanceof still tells them apart", () => {
+    class QuotaError extends RangeError {
+      override name = "QuotaError";
+    }
+    const range = across(new RangeError("too big"));
+    assert.ok(range instanceof RangeError);
+    const quota = across(new QuotaError("over")) as Error;
+    assert.ok(quota instanceof RangeError);
+    assert.equal(quota.name, "QuotaError");
+    const outer = across(new Error("outer", { cause: new TypeError("inner") })) as Error;
+    assert.equal(outer.constructor, Error);
+    assert.ok(outer.cause instanceof TypeError);
+    for (const Builtin of [SyntaxError, ReferenceError, EvalError, URIError]) {
+      assert.ok(across(new Builtin("x")) instanceof Builtin, Builtin.name);
+    }
+  });
+
   test("keep their cause, and drop properties that cannot be cloned", () => {
     const original = Object.assign(new Error("outer", { cause: new TypeError("inner") }), {
       callback: () => 1,

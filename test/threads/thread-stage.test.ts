@@ -200,15 +200,23 @@ describe("thread stages: errors", () => {
     });
   });
 
-  test("a result that cannot be cloned fails only its item, naming the problem", async () => {
+  test("a result that cannot be cloned fails only its item, naming the stage, the index and the problem", async () => {
     const run = from([1, 2, 3, 4])
-      .map(thread(fixture("uncloneable"), { threads: 1 }), { onError: "collect", ordered: true })
+      .map(thread(fixture("uncloneable"), { threads: 1 }), {
+        name: "shapes",
+        onError: "collect",
+        ordered: true,
+      })
       .run();
     const { values } = await runAll(run);
     assert.deepEqual(values[1], { ok: true, value: 2 });
     const failure = values[0] as { ok: false; error: Error };
     assert.equal(failure.ok, false);
-    assert.match(failure.error.message, /could not be sent to the main thread/);
+    assert.ok(failure.error instanceof TypeError);
+    assert.match(
+      failure.error.message,
+      /^Stage "shapes" cannot send the result of item #0 to the main thread: .*could not be cloned/,
+    );
   });
 
   test("an item that cannot be cloned fails with its stage and index; the others run", async () => {
