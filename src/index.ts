@@ -13,6 +13,10 @@ export { isStageError, StageError } from "./errors/stage-error.js";
 export { isTimeoutError, TimeoutError } from "./errors/timeout-error.js";
 export { isWorkerCrashedError, WorkerCrashedError } from "./errors/worker-crashed-error.js";
 export { isWorkerInitError, WorkerInitError } from "./errors/worker-init-error.js";
+export {
+  isThreadPoolClosedError,
+  ThreadPoolClosedError,
+} from "./errors/thread-pool-closed-error.js";
 export { isResourceError, ResourceError } from "./errors/resource-error.js";
 export { cpuQuota } from "./internal/cpu-quota.js";
 export { aimd, type AimdOptions } from "./limit/aimd.js";

@@ -9,6 +9,7 @@ import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionStageSpec } from "../contract/stage-spec.js";
 import type { StageStats } from "../contract/summary.js";
 import type { StageError } from "../errors/stage-error.js";
+import { ThreadPoolClosedError } from "../errors/thread-pool-closed-error.js";
 import { TimeoutError } from "../errors/timeout-error.js";
 import { WorkerCrashedError } from "../errors/worker-crashed-error.js";
 import type { WorkerInitError } from "../errors/worker-init-error.js";
@@ -185,7 +186,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
     this.gate.onChange(() => this.#event());
     const shared = this.#executor.options.pool;
     if (shared !== undefined && shared.closed) {
-      this.#run.fail(new Error(`Stage "${this.name}": its thread pool was closed before the run`));
+      this.#run.fail(new ThreadPoolClosedError(this.name, false));
       this.#event();
       return;
     }
@@ -786,9 +787,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   }
 
   #poolClosed(): Error {
-    return new Error(
-      `Stage "${this.name}": its thread pool was closed while the stage was running; close a shared pool only after the runs that use it have settled`,
-    );
+    return new ThreadPoolClosedError(this.name, true);
   }
 
   #timeoutError(index: number, elapsedMs: number): TimeoutError {

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import {
   from,
   isStageError,
+  isThreadPoolClosedError,
   isTimeoutError,
   isWorkerCrashedError,
   isWorkerInitError,
@@ -597,7 +598,12 @@ describe("thread stages: cancellation and pools", () => {
       setTimeout(() => {
         closing = pool.close();
       }, 200);
-      await assert.rejects(run.collect(), /its thread pool was closed while the stage was running/);
+      await assert.rejects(run.collect(), (error: unknown) => {
+        assert.ok(isThreadPoolClosedError(error));
+        assert.equal(error.whileRunning, true);
+        assert.match(error.message, /its thread pool was closed while the stage was running/);
+        return true;
+      });
       const summary = await run.settled;
       assert.equal(summary.outcome, "failed");
       assertConserved(summary);
@@ -635,7 +641,12 @@ describe("thread stages: cancellation and pools", () => {
       .map(thread(fixture("double"), { pool }))
       .run();
     void pool.close();
-    await assert.rejects(run.collect(), /Stage "map#1": its thread pool was closed before the run/);
+    await assert.rejects(run.collect(), (error: unknown) => {
+      assert.ok(isThreadPoolClosedError(error));
+      assert.equal(error.stage, "map#1");
+      assert.match(error.message, /Stage "map#1": its thread pool was closed before the run/);
+      return true;
+    });
     assertConserved(await run.settled);
   });
 
@@ -646,7 +657,7 @@ describe("thread stages: cancellation and pools", () => {
       .run();
     const collected = run.collect();
     void pool.close();
-    await assert.rejects(collected, /its thread pool was closed while the stage was running/);
+    await assert.rejects(collected, (error: unknown) => isThreadPoolClosedError(error));
     assertConserved(await run.settled);
   });
 

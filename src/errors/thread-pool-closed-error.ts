@@ -1,0 +1,38 @@
+import { brandedInstanceCheck, hasSluiceCode, kErrorCode } from "./sluice-error.js";
+
+const CODE = "ERR_SLUICE_THREAD_POOL_CLOSED";
+
+/**
+ * What a run fails with when the shared `threadPool()` a thread stage runs on was closed
+ * before the run, or while the stage was running (its items in flight count as cancelled).
+ * Names the stage.
+ */
+export class ThreadPoolClosedError extends Error {
+  /** Always `"ERR_SLUICE_THREAD_POOL_CLOSED"`. */
+  readonly code = CODE;
+  /** The thread stage's name. */
+  readonly stage: string;
+  /** Whether the pool was closed while the stage was running (not before the run). */
+  readonly whileRunning: boolean;
+
+  declare readonly [kErrorCode]: string;
+
+  constructor(stage: string, whileRunning: boolean) {
+    super(
+      whileRunning
+        ? `Stage "${stage}": its thread pool was closed while the stage was running; close a shared pool only after the runs that use it have settled`
+        : `Stage "${stage}": its thread pool was closed before the run`,
+    );
+    this.name = "ThreadPoolClosedError";
+    this.stage = stage;
+    this.whileRunning = whileRunning;
+    Object.defineProperty(this, kErrorCode, { value: CODE });
+  }
+
+  static override [Symbol.hasInstance] = brandedInstanceCheck(CODE);
+}
+
+/** Returns whether `value` is a {@link ThreadPoolClosedError} (from any copy of sluice). */
+export function isThreadPoolClosedError(value: unknown): value is ThreadPoolClosedError {
+  return hasSluiceCode(value, CODE);
+}
