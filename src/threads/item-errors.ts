@@ -22,7 +22,7 @@ export function unsendableError(
   const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
   const why =
     transfer && holdsNoBytes(item)
-      ? `${reason.replace(/\.$/, "")}; with \`transfer: true\` each item's buffer moves to its thread, so one buffer cannot be an item twice (copy it, or leave \`transfer\` off)`
+      ? `${reason.replace(/\.$/, "")}; with \`transfer: true\` each item's buffer moves to its thread, so a buffer an earlier batch moved cannot go again (copy it, or leave \`transfer\` off)`
       : reason;
   return new TypeError(`Stage "${stage}" cannot send item #${index} to a thread: ${why}`, {
     cause: cloneError,

@@ -38,11 +38,28 @@ describe("thread stages with transfer: true", () => {
       const failed = out[2] as { ok: false; error: Error };
       assert.match(
         failed.error.message,
-        /cannot send item #2 to a thread: .*detached[^.;]*; with `transfer: true` each item's buffer moves to its thread, so one buffer cannot be an item twice/,
+        /cannot send item #2 to a thread: .*detached[^.;]*; with `transfer: true` each item's buffer moves to its thread, so a buffer an earlier batch moved cannot go again/,
       );
       assertConserved(await run.settled);
     },
   );
+
+  test("the same buffer twice in one batch moves once, and both items see it", async () => {
+    const shared = bytes(0);
+    const run = from([shared, bytes(0), shared])
+      .map(thread<SpinBytes>(spinBytes, { threads: 1, batch: 3, transfer: true }), {
+        onError: "collect",
+        ordered: true,
+      })
+      .run();
+    const out = (await run.collect()) as Result<number, Uint8Array>[];
+    assert.deepEqual(
+      out.map((r) => r.ok),
+      [true, true, true],
+    );
+    assert.equal(shared.byteLength, 0, "moved to the thread");
+    assertConserved(await run.settled);
+  });
 
   test(
     "a batch held up by a long call keeps its tail: the tail's bytes are on that thread",
