@@ -78,7 +78,7 @@ async function load(message: InitMessage): Promise<LoadedModule> {
       await registerTsx(message.url);
     }
     const module = (await import(message.url)) as { default?: unknown; init?: unknown };
-    const fn = module.default;
+    const fn = exportedFunction(module);
     if (typeof fn !== "function") {
       throw new TypeError(
         `Expected the module's default export to be the per-item function, got ${typeof fn}`,
@@ -92,6 +92,17 @@ async function load(message: InitMessage): Promise<LoadedModule> {
     port.postMessage({ t: "ready", module: message.module, error: errorToRecord(error) });
     throw error;
   }
+}
+
+/**
+ * The module's per-item function: its default export, or, for a CommonJS module compiled from
+ * ESM (`exports.default = fn`, as TypeScript and Babel emit), the `default` of that.
+ */
+function exportedFunction(module: { default?: unknown }): unknown {
+  const fn = module.default;
+  if (typeof fn === "function" || typeof fn !== "object" || fn === null) return fn;
+  const inner = (fn as { default?: unknown }).default;
+  return typeof inner === "function" ? inner : fn;
 }
 
 async function runBatch(batch: BatchMessage): Promise<void> {

@@ -190,6 +190,15 @@ describe("thread stages: errors", () => {
     });
   });
 
+  test("a CommonJS module compiled from ESM (exports.default, exports.init) runs as its ESM source would", async () => {
+    const compiled = new URL("./fixtures/compiled-cjs.worker.cjs", import.meta.url);
+    const out = await from([1, 2, 3])
+      .map(thread(compiled, { threads: 1 }), { ordered: true })
+      .run()
+      .collect();
+    assert.deepEqual(out, [101, 102, 103]);
+  });
+
   test("a module without a default-exported function fails the run at start", async () => {
     const run = from([1])
       .map(thread(fixture("no-default"), { threads: 1 }))
