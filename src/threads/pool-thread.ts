@@ -368,8 +368,10 @@ export class PoolThread {
     if (job === undefined) return;
     this.batches.delete(id);
     if (this.batches.size === 0) this.#updateRef();
-    tell(job);
+    // The stages waiting for room hear first, then the batch's own: told first, the owner
+    // refilled the room at once, and on a shared pool a busy stage starved the others.
     this.#events.freed(this);
+    tell(job);
   }
 
   /**

@@ -3,19 +3,17 @@ import type { Duration } from "../internal/duration.js";
 import {
   booleanOption,
   checkOptionsObject,
-  concurrencyOption,
   durationOption,
   integerOption,
   invalid,
 } from "../internal/validate.js";
-import { cpuQuota } from "../internal/cpu-quota.js";
 import { MAX_BATCH } from "./batch-sizer.js";
-import { resourceLimitsOption, ThreadPool } from "./thread-pool.js";
+import { resourceLimitsOption, ThreadPool, threadsOption } from "./thread-pool.js";
 
 /** Options of `thread(moduleUrl, options)`. */
 export interface ThreadOptions {
   /**
-   * Threads of the stage's own pool: an integer >= 1 or `"cpus"`. Default: the CPU quota
+   * Threads of the stage's own pool: an integer from 1 to 1024, or `"cpus"`. Default: the CPU quota
    * (the cgroup's `cpu.max`, not the host's core count). Not with `pool`.
    */
   readonly threads?: number | "cpus";
@@ -75,7 +73,7 @@ export function threadOptions(options: unknown): ResolvedThreadOptions {
   }
   if (pool?.closed === true) throw invalid("thread.pool", "a pool that is not closed", pool);
   return Object.freeze({
-    threads: pool?.size ?? concurrencyOption("thread.threads", raw.threads, cpuQuota()),
+    threads: pool?.size ?? threadsOption("thread.threads", raw.threads),
     pool,
     batch: raw.batch === undefined ? undefined : batchOption(raw.batch),
     timeout: durationOption("thread.timeout", raw.timeout, 0),

@@ -1,14 +1,23 @@
 import type { ResourceLimits } from "node:worker_threads";
-import { concurrencyOption, checkOptionsObject, invalid } from "../internal/validate.js";
+import { checkOptionsObject, invalid } from "../internal/validate.js";
 import { cpuQuota } from "../internal/cpu-quota.js";
 import { type BatchJob, PoolThread, type ThreadEvents } from "./pool-thread.js";
 
 /** Batches a thread holds at once: one running, one waiting, so it never idles on a round trip. */
 export const BATCHES_PER_THREAD = 2;
 
+/**
+ * The most threads a pool may have: far past any CPU count a process gets, and a typo such
+ * as `threads: 40000` fails at once instead of spawning threads until memory runs out.
+ */
+export const MAX_THREADS = 1024;
+
 /** Options of {@link threadPool}. */
 export interface ThreadPoolOptions {
-  /** Threads in the pool: an integer >= 1 or `"cpus"`. Default: the CPU quota ({@link cpuQuota}). */
+  /**
+   * Threads in the pool: an integer from 1 to 1024, or `"cpus"`. Default: the CPU quota
+   * ({@link cpuQuota}).
+   */
   readonly threads?: number | "cpus";
   /** Memory limits of each thread, passed to `new Worker()`; a thread over them is replaced. */
   readonly resourceLimits?: ResourceLimits;
@@ -32,6 +41,8 @@ export class ThreadPool {
   readonly #resourceLimits: ResourceLimits | undefined;
   readonly #modules = new Map<string, number>();
   readonly #roomWaiters = new Set<() => void>();
+  /** Batches waiting for a thread that holds nothing ({@link wantIdle}). */
+  #idleWanted = 0;
   #closed: Promise<void> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #watchEvery = Number.POSITIVE_INFINITY;
@@ -82,7 +93,7 @@ export class ThreadPool {
 
   /** Whether a thread has room for a batch now (what {@link trySend} would find). */
   hasRoom(): boolean {
-    if (this.#closed !== undefined) return false;
+    if (this.#closed !== undefined || this.#idleWanted > 0) return false;
     for (const thread of this.#threads) {
       if (this.#hasRoom(thread)) return true;
     }
@@ -90,13 +101,32 @@ export class ThreadPool {
   }
 
   /**
+   * A batch that must be alone on its thread ({@link BatchJob.alone}) waits for one that
+   * holds nothing: until {@link unwantIdle}, no other batch is sent to any thread, so the
+   * threads drain and one comes free however busy other stages keep the pool (a brief pause,
+   * after a crash only). Each call is undone by one {@link unwantIdle}.
+   */
+  wantIdle(): void {
+    this.#idleWanted++;
+  }
+
+  /** Undoes one {@link wantIdle}: the batch went, or its stage stopped waiting. */
+  unwantIdle(): void {
+    if (this.#idleWanted === 0) return;
+    this.#idleWanted--;
+    if (this.#idleWanted === 0) this.#wakeRoomWaiters();
+  }
+
+  /**
    * Sends a batch to the least busy thread that has room and returns that thread; returns
    * `undefined`, sending nothing, when every thread holds {@link BATCHES_PER_THREAD} batches
-   * (wait with {@link onRoom}).
+   * (wait with {@link onRoom}), or, for a batch that must be alone, when no thread is idle.
+   * While a batch that must be alone waits ({@link wantIdle}), only such batches are sent.
    */
   trySend(job: BatchJob, url: string): PoolThread | undefined {
     if (this.#closed !== undefined) return undefined;
     const alone = job.alone === true;
+    if (!alone && this.#idleWanted > 0) return undefined;
     let best: PoolThread | undefined;
     for (const thread of this.#threads) {
       if (alone ? !this.#idle(thread) : !this.#hasRoom(thread)) continue;
@@ -224,11 +254,25 @@ export class ThreadPool {
  */
 export function threadPool(options?: ThreadPoolOptions): ThreadPool {
   const raw = checkOptionsObject("threadPool", options, POOL_KEYS);
-  const threads = concurrencyOption("threadPool.threads", raw.threads, cpuQuota());
+  const threads = threadsOption("threadPool.threads", raw.threads);
   return new ThreadPool(
     threads,
     resourceLimitsOption("threadPool.resourceLimits", raw.resourceLimits),
   );
+}
+
+/** A thread count: an integer from 1 to {@link MAX_THREADS}, or `"cpus"` (the CPU quota). */
+export function threadsOption(path: string, value: unknown): number {
+  if (value === undefined || value === "cpus") return cpuQuota();
+  if (
+    typeof value !== "number" ||
+    !Number.isSafeInteger(value) ||
+    value < 1 ||
+    value > MAX_THREADS
+  ) {
+    throw invalid(path, `an integer from 1 to ${MAX_THREADS} or "cpus"`, value);
+  }
+  return value;
 }
 
 const LIMIT_KEYS = [

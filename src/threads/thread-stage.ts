@@ -119,6 +119,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #spaceArmed = false;
   #inputArmed = false;
   #roomArmed = false;
+  /** Whether this stage holds the pool for a crash suspect ({@link ThreadPool.wantIdle}). */
+  #idleWanted = false;
   #finished = false;
   #resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => {
@@ -211,6 +213,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   stop(reason: unknown): void {
     if (this.gate.stopped) return;
     this.gate.stop(reason);
+    this.#unwantIdle();
     clearTimeout(this.#stealTimer);
     this.#stealTimer = undefined;
     this.#ctx.abort(reason);
@@ -326,11 +329,18 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         if (this.#steal(pool)) continue;
         return;
       }
-      if (!pool.hasRoom()) {
+      // A crash suspect's second try waits for a thread that holds nothing (see
+      // BatchJob.alone): its death then takes no other batch with it.
+      const suspect = this.#resend.length > 0 && this.#resend[0]!.retried;
+      // Held for a suspect that is no longer first in line (it went, or failed to send).
+      if (!suspect) this.#unwantIdle();
+      if (suspect ? !pool.hasIdleThread() : !pool.hasRoom()) {
         if (pool.closed) {
           this.#run.fail(this.#poolClosed());
           return;
         }
+        // The pool sends nothing else until a thread comes free for the suspect.
+        if (suspect) this.#wantIdle(pool);
         // Every thread holds its two batches: wait, before taking (and packing) any item.
         this.#armPoolRoom();
         return;
@@ -338,12 +348,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       const size = Math.min(this.#sizer.size, width);
       let batch: StageBatch | undefined;
       if (this.#resend.length > 0) {
-        // A crash suspect's second try waits for a thread that holds nothing (see
-        // BatchJob.alone): its death then takes no other batch with it.
-        if (this.#resend[0]!.retried && !pool.hasIdleThread()) {
-          this.#armPoolRoom();
-          return;
-        }
         // A call sent again is a call of its own to time, but its queue time was taken.
         const resend = this.#takeResend(size);
         const sample = this.#sampler?.pick(0, resend.length, 0, undefined);
@@ -389,6 +393,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
         continue;
       }
       this.#sentBatches++;
+      if (batch.alone === true) this.#unwantIdle();
       batch.thread = thread;
       batch.sentAt = performance.now();
       // Spans start once the batch is on its way (its thread known), unless it already
@@ -465,6 +470,18 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#stealTimer = setTimeout(this.#stealLater, Math.ceil(lateInMs));
     }
     return victim;
+  }
+
+  #wantIdle(pool: ThreadPool): void {
+    if (this.#idleWanted) return;
+    this.#idleWanted = true;
+    pool.wantIdle();
+  }
+
+  #unwantIdle(): void {
+    if (!this.#idleWanted) return;
+    this.#idleWanted = false;
+    this.#pool?.unwantIdle();
   }
 
   readonly #stealLater = (): void => {
@@ -992,6 +1009,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
 
   #finish(): void {
     this.#finished = true;
+    this.#unwantIdle();
     clearTimeout(this.#stealTimer);
     this.#stealTimer = undefined;
     if (this.gate.stopped && this.#ring !== undefined) {

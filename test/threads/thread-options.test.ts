@@ -37,12 +37,17 @@ describe("thread() options", () => {
       [
         { threads: 0 },
         "thread.threads",
-        'Expected `thread.threads` to be an integer >= 1 or "cpus", got `0` (number)',
+        'Expected `thread.threads` to be an integer from 1 to 1024 or "cpus", got `0` (number)',
       ],
       [
         { threads: 1.5 },
         "thread.threads",
-        'Expected `thread.threads` to be an integer >= 1 or "cpus", got `1.5` (number)',
+        'Expected `thread.threads` to be an integer from 1 to 1024 or "cpus", got `1.5` (number)',
+      ],
+      [
+        { threads: 40_000 },
+        "thread.threads",
+        'Expected `thread.threads` to be an integer from 1 to 1024 or "cpus", got `40000` (number)',
       ],
       [
         { batch: 0 },
@@ -128,7 +133,7 @@ describe("thread() options", () => {
   test("threadPool() validates its options", () => {
     assertInvalid(
       () => threadPool({ threads: -1 }),
-      'Expected `threadPool.threads` to be an integer >= 1 or "cpus", got `-1` (number)',
+      'Expected `threadPool.threads` to be an integer from 1 to 1024 or "cpus", got `-1` (number)',
       "threadPool.threads",
     );
     assertInvalid(
