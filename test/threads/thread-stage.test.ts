@@ -11,7 +11,7 @@ import {
   isWorkerInitError,
   type RunSummary,
 } from "../../src/index.js";
-import { thread, threadPool } from "../../src/threads/index.js";
+import { thread, type ThreadPool, threadPool } from "../../src/threads/index.js";
 import { assertConserved } from "../helpers/conservation.js";
 import { assertNoLeaks } from "../helpers/resources.js";
 
@@ -644,69 +644,68 @@ describe("thread stages: cancellation and pools", () => {
     }
   });
 
-  test("runs sharing a pool both get its threads: a short run ends while a long one keeps them busy", async () => {
+  /**
+   * Runs `body` on a 2-thread pool (`module` started on it first: a module's start on threads
+   * kept busy by sync calls is slow) beside a run of 1,500 calls of 2 ms, one per batch, that
+   * keeps every thread holding a batch: a room, once free, is wanted at once. Resolves with
+   * what `body` returned and which run ended first.
+   */
+  async function besideBusyRun<T>(
+    module: string,
+    body: (pool: ThreadPool) => Promise<T>,
+  ): Promise<{ result: T; order: string[] }> {
     const pool = threadPool({ threads: 2 });
     try {
       const order: string[] = [];
-      await pool.prepare(fixture("double").href);
-      // 1,500 calls of 2 ms, one per batch: a thread's room, once free, is wanted at once.
-      const long = from(range(1500).map(() => 2))
-        .map(thread(fixture("busy"), { pool, batch: 1 }))
-        .run()
-        .collect()
-        .then(() => order.push("long run"));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const short = await from(range(50))
-        .map(thread(fixture("double"), { pool, batch: 5 }), { ordered: true })
-        .run()
-        .collect()
-        .finally(() => order.push("short run"));
-      await long;
-      assert.deepEqual(
-        short,
-        range(50).map((x) => x * 2),
-      );
-      assert.deepEqual(order, ["short run", "long run"]);
-    } finally {
-      await pool.close();
-    }
-  });
-
-  test("a crash suspect on a shared pool gets a thread of its own even while another run keeps every thread busy", async () => {
-    const pool = threadPool({ threads: 2 });
-    try {
-      const order: string[] = [];
-      // Started first: a module's start on threads kept busy by sync calls is slow.
-      await pool.prepare(fixture("crash").href);
-      // 1,500 calls of 2 ms, one per batch: every thread always holds a batch of this run.
+      await pool.prepare(fixture(module).href);
       const busy = from(range(1500).map(() => 2))
         .map(thread(fixture("busy"), { pool, batch: 1 }))
         .run()
         .collect()
         .then(() => order.push("busy run"));
       await new Promise((resolve) => setTimeout(resolve, 100));
-      // Item 5 kills its thread in its call, every time: its second try must wait for a
-      // thread that holds nothing, which the busy run never leaves of itself.
-      const items = range(20).map((value) => ({
-        value,
-        crash: value === 5 ? ("always" as const) : undefined,
-        attempts: new SharedArrayBuffer(4),
-      }));
-      const crashing = from(items)
-        .map(thread(fixture("crash"), { pool }), { onError: "collect", ordered: true })
-        .run();
-      const out = (await crashing.collect().finally(() => order.push("crashing run"))) as {
-        ok: boolean;
-      }[];
+      const result = await body(pool).finally(() => order.push("other run"));
       await busy;
-      assert.deepEqual(
-        out.flatMap((r, i) => (r.ok ? [] : [i])),
-        [5],
-      );
-      assert.deepEqual(order, ["crashing run", "busy run"]);
+      return { result, order };
     } finally {
       await pool.close();
     }
+  }
+
+  test("runs sharing a pool both get its threads: a short run ends while a long one keeps them busy", async () => {
+    const { result, order } = await besideBusyRun("double", (pool) =>
+      from(range(50))
+        .map(thread(fixture("double"), { pool, batch: 5 }), { ordered: true })
+        .run()
+        .collect(),
+    );
+    assert.deepEqual(
+      result,
+      range(50).map((x) => x * 2),
+    );
+    assert.deepEqual(order, ["other run", "busy run"]);
+  });
+
+  test("a crash suspect on a shared pool gets a thread of its own even while another run keeps every thread busy", async () => {
+    // Item 5 kills its thread in its call, every time: its second try must wait for a thread
+    // that holds nothing, which the busy run never leaves of itself.
+    const items = range(20).map((value) => ({
+      value,
+      crash: value === 5 ? ("always" as const) : undefined,
+      attempts: new SharedArrayBuffer(4),
+    }));
+    const { result, order } = await besideBusyRun("crash", (pool) =>
+      from(items)
+        .map(thread(fixture("crash"), { pool }), { onError: "collect", ordered: true })
+        .run()
+        .collect(),
+    );
+    const out = result as { ok: boolean }[];
+    assert.deepEqual(
+      out.flatMap((r, i) => (r.ok ? [] : [i])),
+      [5],
+    );
+    assert.deepEqual(order, ["other run", "busy run"]);
   });
 
   test("a shared pool closed before the run starts fails it at once, naming the stage", async () => {

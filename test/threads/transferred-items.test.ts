@@ -18,19 +18,28 @@ const bytes = (first: number, length = 64): Uint8Array => {
 // thread holds only a detached view, so nothing can send the item again. Each case below
 // used to send detached buffers, which a thread cannot read ("messageerror": the batch was
 // lost and the run never settled).
+/**
+ * Runs `[shared, fresh, shared]` through a one-thread transfer stage in batches of `batch`
+ * (collecting failures): the outcomes, the settled summary, and the shared buffer.
+ */
+async function sameBufferTwice(batch: number) {
+  const shared = bytes(0);
+  const run = from([shared, bytes(0), shared])
+    .map(thread<SpinBytes>(spinBytes, { threads: 1, batch, transfer: true }), {
+      onError: "collect",
+      ordered: true,
+    })
+    .run();
+  const out = (await run.collect()) as Result<number, Uint8Array>[];
+  return { out, shared, summary: await run.settled };
+}
+
 describe("thread stages with transfer: true", () => {
   test(
     "an item whose buffer is already detached fails naming it, and the rest go on",
     { timeout: 20_000 },
     async () => {
-      const shared = bytes(0);
-      const run = from([shared, bytes(0), shared])
-        .map(thread<SpinBytes>(spinBytes, { threads: 1, batch: 1, transfer: true }), {
-          onError: "collect",
-          ordered: true,
-        })
-        .run();
-      const out = (await run.collect()) as Result<number, Uint8Array>[];
+      const { out, summary } = await sameBufferTwice(1);
       assert.deepEqual(
         out.map((r) => r.ok),
         [true, true, false],
@@ -40,25 +49,18 @@ describe("thread stages with transfer: true", () => {
         failed.error.message,
         /cannot send item #2 to a thread: .*detached[^.;]*; with `transfer: true` each item's buffer moves to its thread, so a buffer an earlier batch moved cannot go again/,
       );
-      assertConserved(await run.settled);
+      assertConserved(summary);
     },
   );
 
   test("the same buffer twice in one batch moves once, and both items see it", async () => {
-    const shared = bytes(0);
-    const run = from([shared, bytes(0), shared])
-      .map(thread<SpinBytes>(spinBytes, { threads: 1, batch: 3, transfer: true }), {
-        onError: "collect",
-        ordered: true,
-      })
-      .run();
-    const out = (await run.collect()) as Result<number, Uint8Array>[];
+    const { out, shared, summary } = await sameBufferTwice(3);
     assert.deepEqual(
       out.map((r) => r.ok),
       [true, true, true],
     );
     assert.equal(shared.byteLength, 0, "moved to the thread");
-    assertConserved(await run.settled);
+    assertConserved(summary);
   });
 
   test(
