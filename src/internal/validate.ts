@@ -54,12 +54,21 @@ export function integerOption(
   return value;
 }
 
-/** A width: an integer `>= 1`, or `"cpus"` for the CPU quota. `Infinity` is refused. */
-export function concurrencyOption(path: string, value: unknown, fallback: number): number {
+/**
+ * A width: an integer `>= 1` (and `<= max`, when given), or `"cpus"` for the CPU quota.
+ * `Infinity` is refused.
+ */
+export function concurrencyOption(
+  path: string,
+  value: unknown,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (value === "cpus") return cpuQuota();
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw invalid(path, 'an integer >= 1 or "cpus"', value);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? ">= 1" : `from 1 to ${max}`;
+    throw invalid(path, `an integer ${range} or "cpus"`, value);
   }
   return value;
 }

@@ -3,18 +3,20 @@ import type { Duration } from "../internal/duration.js";
 import {
   booleanOption,
   checkOptionsObject,
+  concurrencyOption,
   durationOption,
   integerOption,
   invalid,
 } from "../internal/validate.js";
+import { cpuQuota } from "../internal/cpu-quota.js";
 import { MAX_BATCH } from "./batch-sizer.js";
-import { resourceLimitsOption, ThreadPool, threadsOption } from "./thread-pool.js";
+import { MAX_THREADS, resourceLimitsOption, ThreadPool } from "./thread-pool.js";
 
 /** Options of `thread(moduleUrl, options)`. */
 export interface ThreadOptions {
   /**
-   * Threads of the stage's own pool: an integer from 1 to 1024, or `"cpus"`. Default: the CPU quota
-   * (the cgroup's `cpu.max`, not the host's core count). Not with `pool`.
+   * Threads of the stage's own pool: an integer from 1 to 1024, or `"cpus"`. Default: the
+   * CPU quota (the cgroup's `cpu.max`, not the host's core count). Not with `pool`.
    */
   readonly threads?: number | "cpus";
   /** A pool shared with other stages (`threadPool()`); you close it. Default: the stage's own. */
@@ -73,7 +75,8 @@ export function threadOptions(options: unknown): ResolvedThreadOptions {
   }
   if (pool?.closed === true) throw invalid("thread.pool", "a pool that is not closed", pool);
   return Object.freeze({
-    threads: pool?.size ?? threadsOption("thread.threads", raw.threads),
+    threads:
+      pool?.size ?? concurrencyOption("thread.threads", raw.threads, cpuQuota(), MAX_THREADS),
     pool,
     batch: raw.batch === undefined ? undefined : batchOption(raw.batch),
     timeout: durationOption("thread.timeout", raw.timeout, 0),

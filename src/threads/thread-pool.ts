@@ -1,5 +1,5 @@
 import type { ResourceLimits } from "node:worker_threads";
-import { checkOptionsObject, invalid } from "../internal/validate.js";
+import { checkOptionsObject, concurrencyOption, invalid } from "../internal/validate.js";
 import { cpuQuota } from "../internal/cpu-quota.js";
 import { type BatchJob, PoolThread, type ThreadEvents } from "./pool-thread.js";
 
@@ -254,25 +254,11 @@ export class ThreadPool {
  */
 export function threadPool(options?: ThreadPoolOptions): ThreadPool {
   const raw = checkOptionsObject("threadPool", options, POOL_KEYS);
-  const threads = threadsOption("threadPool.threads", raw.threads);
+  const threads = concurrencyOption("threadPool.threads", raw.threads, cpuQuota(), MAX_THREADS);
   return new ThreadPool(
     threads,
     resourceLimitsOption("threadPool.resourceLimits", raw.resourceLimits),
   );
-}
-
-/** A thread count: an integer from 1 to {@link MAX_THREADS}, or `"cpus"` (the CPU quota). */
-export function threadsOption(path: string, value: unknown): number {
-  if (value === undefined || value === "cpus") return cpuQuota();
-  if (
-    typeof value !== "number" ||
-    !Number.isSafeInteger(value) ||
-    value < 1 ||
-    value > MAX_THREADS
-  ) {
-    throw invalid(path, `an integer from 1 to ${MAX_THREADS} or "cpus"`, value);
-  }
-  return value;
 }
 
 const LIMIT_KEYS = [
