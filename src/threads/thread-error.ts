@@ -3,9 +3,9 @@
  * drops its own properties (`code`, `status`, …) and custom class names, which callers
  * branch on: a thread sends this plain record instead, and the main thread rebuilds an Error
  * with the same name, message, stack, properties and cause, of the built-in class it is or
- * extends (a `TypeError`, or a class extending one, is still `instanceof TypeError`). `Buffer`s among the properties,
- * or in a thrown value that is not an Error, stay `Buffer`s (clone alone would make them
- * `Uint8Array`s; see buffer-marks.ts).
+ * extends (a `TypeError`, or a class extending one, is still `instanceof TypeError`).
+ * `Buffer`s among the properties, or in a thrown value that is not an Error, stay `Buffer`s
+ * (clone alone would make them `Uint8Array`s; see buffer-marks.ts).
  * @module
  */
 
@@ -41,13 +41,16 @@ const BUILTINS = {
 
 type BuiltinName = keyof typeof BUILTINS;
 
+/** Each built-in error class's name, by the class. */
+const BUILTIN_NAMES = new Map<unknown, BuiltinName>(
+  Object.entries(BUILTINS).map(([name, builtin]) => [builtin, name as BuiltinName]),
+);
+
 /** The nearest built-in error class on `error`'s prototype chain. */
 function builtinOf(error: Error): BuiltinName {
   for (let proto: unknown = Object.getPrototypeOf(error); proto !== null;) {
-    const ctor = (proto as { constructor?: unknown }).constructor;
-    for (const name of Object.keys(BUILTINS) as BuiltinName[]) {
-      if (ctor === BUILTINS[name]) return name;
-    }
+    const name = BUILTIN_NAMES.get((proto as { constructor?: unknown }).constructor);
+    if (name !== undefined) return name;
     proto = Object.getPrototypeOf(proto);
   }
   return "Error";
