@@ -10,6 +10,7 @@ import { errorToRecord } from "./thread-error.js";
 import { type BatchMessage, ThreadKind } from "./protocol.js";
 import { PackedItems, SharedBufferItems } from "./packed-bytes.js";
 import { restoreBuffers } from "./buffer-marks.js";
+import { denseArray } from "./dense-array.js";
 
 /** A stage module's default export: the per-item function. */
 export type WorkerFn = (item: unknown, ctx: unknown) => unknown;
@@ -75,9 +76,10 @@ export class BatchCalls {
     // Cloned items held Buffers where the main thread marked them: Buffers again here.
     if (batch.buffers !== undefined) restoreBuffers(batch.items as unknown[], batch.buffers);
     const kind = batch.kind;
+    // Dense, however its calls settle: it is what the answer clones.
     this.values =
       kind !== ThreadKind.tap && kind !== ThreadKind.forEach
-        ? new Array<unknown>(this.#count)
+        ? denseArray<unknown>(this.#count)
         : undefined;
     this.#nextSample = batch.sample === undefined ? -1 : batch.sample[0]!;
   }

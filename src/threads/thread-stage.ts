@@ -517,8 +517,9 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   #takeBatch(count: number): StageBatch | undefined {
     const cursor = this.#cursor;
     const sampler = this.#sampler;
-    // Made at its full size: pushed one by one, 1,024 items grew it (and copied it) 9 times.
-    const items = new Array<unknown>(count);
+    // Pushed, not made at its full size: an array made with `new Array(n)` is cloned item by
+    // item as a sparse object when the batch's items are not packed (see dense-array.ts).
+    const items: unknown[] = [];
     let taken = 0;
     const first = this.#nextIndex;
     let sample: number[] | undefined;
@@ -541,7 +542,8 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
           full = true;
           break;
         }
-        items[taken++] = item;
+        items.push(item);
+        taken++;
         bytes += weight;
       }
       cursor.advanceTo(end);
@@ -554,7 +556,6 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       return undefined;
     }
     if (bytes > 0) this.#sizer.observeBytes(taken, bytes);
-    if (taken < count) items.length = taken;
     this.#nextIndex += taken;
     this.#inside += taken;
     return this.#maker.fresh(items, first, this.#sizer.claimStep, sample);

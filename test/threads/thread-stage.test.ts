@@ -14,6 +14,7 @@ import {
 import { thread, type ThreadPool, threadPool } from "../../src/threads/index.js";
 import { assertConserved } from "../helpers/conservation.js";
 import { assertNoLeaks } from "../helpers/resources.js";
+import { clonedDense } from "../helpers/cloned-dense.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -546,6 +547,30 @@ describe("thread stages: cancellation and pools", () => {
       const summary = await run.settled;
       assert.equal(summary.outcome, "completed");
     });
+  });
+
+  test("a batch of items that are not packed is cloned as a dense array", async () => {
+    const pool = threadPool({ threads: 1 });
+    const sent: unknown[][] = [];
+    const trySend = pool.trySend.bind(pool);
+    pool.trySend = (job, url) => {
+      if (job.message.items.length > 0) sent.push(job.message.items as unknown[]);
+      return trySend(job, url);
+    };
+    try {
+      const values = await from(range(100))
+        .map(thread(fixture("double"), { pool, batch: 16 }), { ordered: true })
+        .run()
+        .collect();
+      assert.deepEqual(
+        values,
+        range(100).map((x) => x * 2),
+      );
+      assert.equal(sent.flat().length, 100);
+      for (const items of sent) assert.ok(clonedDense(items), `${items.length} items`);
+    } finally {
+      await pool.close();
+    }
   });
 
   test("a shared pool serves several stages and stays up until close()", async () => {
