@@ -5,8 +5,12 @@ import type { FunctionKind, FunctionStageSpec } from "./stage-spec.js";
 /** Brands executors so `map()` tells one from a plain function across package copies. */
 export const kExecutor: unique symbol = Symbol.for("sluice.executor") as never;
 
-/** Type-only: the item and result types an executor's function takes and gives. */
-declare const kExecutorTypes: unique symbol;
+/**
+ * Type-only: the item and result types an executor's function takes and gives. An executor
+ * class declares the member (`declare readonly [kExecutorTypes]?: (item: I) => O`), or its
+ * type parameters go unused and `map()` infers `unknown` for the stage's output.
+ */
+export declare const kExecutorTypes: unique symbol;
 
 /**
  * Where a function stage's calls run. A stage given a plain function runs it on the event

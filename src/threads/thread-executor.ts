@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Executor, kExecutor } from "../contract/executor.js";
+import { type Executor, kExecutor, type kExecutorTypes } from "../contract/executor.js";
 import type { RunControl } from "../contract/run-control.js";
 import type { Stage, StageInput } from "../contract/stage.js";
 import type { FunctionKind, FunctionStageSpec } from "../contract/stage-spec.js";
@@ -13,6 +13,8 @@ import { ThreadStage } from "./thread-stage.js";
 /** The executor `thread()` makes: a module to run on a pool's threads, with its options. */
 export class ThreadExecutor<I = unknown, O = unknown> implements Executor<I, O> {
   readonly [kExecutor] = true as const;
+  /** Type-only; never set: what gives `map()` the item and result types. */
+  declare readonly [kExecutorTypes]?: (item: I) => O;
   /** The worker module's URL (`file:`), as the threads import it. */
   readonly url: string;
   readonly options: ResolvedThreadOptions;
