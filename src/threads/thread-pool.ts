@@ -1,6 +1,8 @@
 import type { ResourceLimits } from "node:worker_threads";
 import { checkOptionsObject, concurrencyOption, invalid } from "../internal/validate.js";
 import { cpuQuota } from "../internal/cpu-quota.js";
+import { ThreadPoolClosedError } from "../errors/thread-pool-closed-error.js";
+import { moduleUrl } from "./module-url.js";
 import { type BatchJob, PoolThread, type ThreadEvents } from "./pool-thread.js";
 
 /** Batches a thread holds at once: one running, one waiting, so it never idles on a round trip. */
@@ -52,6 +54,7 @@ export class ThreadPool {
     waiting: () => this.#roomWaiters.size > 0,
   };
 
+  /** Make a pool with {@link threadPool}, which validates its options; this takes them as given. */
   constructor(size: number, resourceLimits?: ResourceLimits) {
     this.size = size;
     this.#resourceLimits = resourceLimits;
@@ -63,35 +66,47 @@ export class ThreadPool {
     return this.#closed !== undefined;
   }
 
-  /** Batches the pool can hold at once. */
+  /** @internal Batches the pool can hold at once. */
   get batchSlots(): number {
     return this.size * BATCHES_PER_THREAD;
   }
 
   /**
-   * Starts the module at `url` on every thread (its `init()` runs in all of them in parallel);
-   * resolves once all are ready, rejects with the first `WorkerInitError`.
+   * Starts a worker module on every thread ahead of the runs that will use it, its `init()`
+   * on all of them in parallel, so that the first run's first items do not wait for it (a
+   * service warming its pool at boot, say). `module` is what `thread()` takes: a `URL`, a
+   * `file:` URL string or an absolute path. Resolves once every thread is ready; rejects
+   * with the first `WorkerInitError`, or with a `ThreadPoolClosedError` when the pool is
+   * closed, or gets closed before every thread is ready. A module starts once per thread:
+   * preparing it again, or a stage using it later, does not run its `init()` again.
    */
-  async prepare(url: string): Promise<void> {
-    const module = this.#moduleId(url);
-    const errors = await Promise.all(this.#threads.map((thread) => thread.start(module, url)));
-    const error = errors.find((e) => e !== undefined);
-    if (error !== undefined) throw error;
+  prepare(module: URL | string): Promise<void> {
+    const url = moduleUrl("ThreadPool.prepare.module", module);
+    if (this.#closed !== undefined) {
+      return Promise.reject(new ThreadPoolClosedError(undefined, false));
+    }
+    const id = this.#moduleId(url);
+    return Promise.all(this.#threads.map((thread) => thread.start(id, url))).then((errors) => {
+      // Threads terminated by close() tell their waiters they exited before they were ready.
+      if (this.#closed !== undefined) throw new ThreadPoolClosedError(undefined, true);
+      const error = errors.find((e) => e !== undefined);
+      if (error !== undefined) throw error;
+    });
   }
 
-  /** The id batches of the module at `url` carry. */
+  /** @internal The id batches of the module at `url` carry. */
   moduleId(url: string): number {
     return this.#moduleId(url);
   }
 
-  /** Whether a thread holds no batch at all now (one a stolen tail would go to). */
+  /** @internal Whether a thread holds no batch at all now (one a stolen tail would go to). */
   hasIdleThread(): boolean {
     if (this.#closed !== undefined) return false;
     for (const thread of this.#threads) if (this.#idle(thread)) return true;
     return false;
   }
 
-  /** Whether a thread has room for a batch now (what {@link trySend} would find). */
+  /** @internal Whether a thread has room for a batch now (what {@link trySend} would find). */
   hasRoom(): boolean {
     if (this.#closed !== undefined || this.#idleWanted > 0) return false;
     for (const thread of this.#threads) {
@@ -101,7 +116,7 @@ export class ThreadPool {
   }
 
   /**
-   * A batch that must be alone on its thread ({@link BatchJob.alone}) waits for one that
+   * @internal A batch that must be alone on its thread ({@link BatchJob.alone}) waits for one that
    * holds nothing: until {@link unwantIdle}, no other batch is sent to any thread, so the
    * threads drain and one comes free however busy other stages keep the pool (a brief pause,
    * after a crash only). Each call is undone by one {@link unwantIdle}.
@@ -110,7 +125,7 @@ export class ThreadPool {
     this.#idleWanted++;
   }
 
-  /** Undoes one {@link wantIdle}: the batch went, or its stage stopped waiting. */
+  /** @internal Undoes one {@link wantIdle}: the batch went, or its stage stopped waiting. */
   unwantIdle(): void {
     if (this.#idleWanted === 0) return;
     this.#idleWanted--;
@@ -118,7 +133,7 @@ export class ThreadPool {
   }
 
   /**
-   * Sends a batch to the least busy thread that has room and returns that thread; returns
+   * @internal Sends a batch to the least busy thread that has room and returns that thread; returns
    * `undefined`, sending nothing, when every thread holds {@link BATCHES_PER_THREAD} batches
    * (wait with {@link onRoom}), or, for a batch that must be alone, when no thread is idle.
    * While a batch that must be alone waits ({@link wantIdle}), only such batches are sent.
@@ -150,14 +165,14 @@ export class ThreadPool {
     return thread.usable && thread.load < BATCHES_PER_THREAD && !thread.isolated;
   }
 
-  /** Calls `callback` (until removed) whenever a thread may have room for a batch. */
+  /** @internal Calls `callback` (until removed) whenever a thread may have room for a batch. */
   onRoom(callback: () => void): void {
     const first = this.#roomWaiters.size === 0;
     this.#roomWaiters.add(callback);
     if (first) this.#refreshRefs();
   }
 
-  /** Stops calling `callback`. */
+  /** @internal Stops calling `callback`. */
   offRoom(callback: () => void): void {
     if (this.#roomWaiters.delete(callback) && this.#roomWaiters.size === 0) this.#refreshRefs();
   }
@@ -167,12 +182,12 @@ export class ThreadPool {
     for (const thread of this.#threads) thread.refreshRef();
   }
 
-  /** Aborts the signals of a batch's calls, wherever it runs. */
+  /** @internal Aborts the signals of a batch's calls, wherever it runs. */
   cancel(id: number, reason: unknown): void {
     for (const thread of this.#threads) if (thread.batches.has(id)) thread.cancel(id, reason);
   }
 
-  /** Drops a batch whose results are no longer wanted, wherever it runs (results ignored). */
+  /** @internal Drops a batch whose results are no longer wanted, wherever it runs (results ignored). */
   forget(id: number): void {
     for (const thread of this.#threads) thread.forget(id);
   }

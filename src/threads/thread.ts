@@ -1,6 +1,5 @@
-import { pathToFileURL } from "node:url";
 import type { StageContext } from "../contract/types.js";
-import { invalid } from "../internal/validate.js";
+import { moduleUrl } from "./module-url.js";
 import { ThreadExecutor } from "./thread-executor.js";
 import { type ThreadOptions, threadOptions } from "./thread-options.js";
 
@@ -49,24 +48,5 @@ export function thread<F extends ThreadFunction<never, unknown, never> = ThreadF
   module: URL | string,
   options?: ThreadOptions,
 ): ThreadExecutor<Parameters<F>[0], Awaited<ReturnType<F>>> {
-  return new ThreadExecutor(moduleUrl(module), threadOptions(options));
-}
-
-/** The module's `file:` URL: a URL, a `file:` URL string, or an absolute path. */
-function moduleUrl(module: unknown): string {
-  if (module instanceof URL) {
-    if (module.protocol !== "file:") {
-      throw invalid("thread.module", "a file: URL or an absolute path", module.href);
-    }
-    return module.href;
-  }
-  if (typeof module === "string") {
-    if (module.startsWith("file:")) return new URL(module).href;
-    if (module.startsWith("/")) return pathToFileURL(module).href;
-  }
-  throw invalid(
-    "thread.module",
-    'a file: URL or an absolute path (e.g. new URL("./work.js", import.meta.url))',
-    module,
-  );
+  return new ThreadExecutor(moduleUrl("thread.module", module), threadOptions(options));
 }

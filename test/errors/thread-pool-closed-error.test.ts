@@ -21,6 +21,17 @@ describe("ThreadPoolClosedError", () => {
     );
   });
 
+  test("from pool.prepare(): no stage, and says which call", () => {
+    const closed = new ThreadPoolClosedError(undefined, false);
+    assert.equal(closed.stage, undefined);
+    assert.equal(closed.message, "ThreadPool.prepare(): the pool is closed");
+    const closing = new ThreadPoolClosedError(undefined, true);
+    assert.equal(
+      closing.message,
+      "ThreadPool.prepare(): the pool was closed before every thread was ready",
+    );
+  });
+
   test("isThreadPoolClosedError recognises it, and instanceof works", () => {
     const error = new ThreadPoolClosedError("hash", true);
     assert.equal(isThreadPoolClosedError(error), true);

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { isWorkerInitError } from "../../src/index.js";
-import { threadPool } from "../../src/threads/index.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { from, isThreadPoolClosedError, isWorkerInitError } from "../../src/index.js";
+import { thread, threadPool } from "../../src/threads/index.js";
 import type { BatchJob, BatchOwner } from "../../src/threads/pool-thread.js";
 import type { DoneMessage } from "../../src/threads/protocol.js";
 import { batchMessage } from "../helpers/batch-message.js";
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const fixture = (name: string) => new URL(`./fixtures/${name}.worker.js`, import.meta.url).href;
 
 describe("threadPool", () => {
@@ -31,6 +33,67 @@ describe("threadPool", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  test("prepare() takes what thread() takes and runs each thread's init once, ahead of the run", async () => {
+    const pool = threadPool({ threads: 2 });
+    try {
+      const url = new URL(fixture("init-time"));
+      await pool.prepare(url);
+      const preparedAt = Date.now();
+      await sleep(5);
+      // Again, as a string and as a path: the module is started already.
+      await pool.prepare(url.href);
+      await pool.prepare(fileURLToPath(url));
+      const infos = await from(range(40))
+        .map(
+          thread<typeof import("./fixtures/init-time.worker.js").default>(url, { pool, batch: 1 }),
+        )
+        .run()
+        .collect();
+      assert.equal(infos.length, 40);
+      for (const info of infos) assert.ok(info.initAt <= preparedAt, "init ran during prepare()");
+      const perThread = new Map(infos.map((info) => [info.threadId, info.initAt]));
+      for (const info of infos) assert.equal(info.initAt, perThread.get(info.threadId));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("prepare() refuses a module that is neither a file: URL nor an absolute path, at once", async () => {
+    const pool = threadPool({ threads: 1 });
+    try {
+      for (const module of ["./double.worker.js", new URL("https://example.com/w.js"), 42]) {
+        assert.throws(
+          () => pool.prepare(module as string),
+          (error: unknown) =>
+            error instanceof TypeError &&
+            (error as { code?: string }).code === "ERR_SLUICE_INVALID_OPTION" &&
+            error.message.includes("`ThreadPool.prepare.module`"),
+        );
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("prepare() on a pool that is closed, or closed before it is ready, rejects with ThreadPoolClosedError", async () => {
+    const pool = threadPool({ threads: 2 });
+    const preparing = pool.prepare(fixture("double"));
+    await pool.close();
+    await assert.rejects(preparing, (error: unknown) => {
+      assert.ok(isThreadPoolClosedError(error));
+      assert.equal(error.whileRunning, true);
+      assert.equal(error.stage, undefined);
+      assert.match(error.message, /closed before every thread was ready/);
+      return true;
+    });
+    await assert.rejects(pool.prepare(fixture("double")), (error: unknown) => {
+      assert.ok(isThreadPoolClosedError(error));
+      assert.equal(error.whileRunning, false);
+      assert.match(error.message, /ThreadPool\.prepare\(\): the pool is closed/);
+      return true;
+    });
   });
 
   test("an idle pool that was never closed does not keep the process alive", () => {
