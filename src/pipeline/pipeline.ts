@@ -151,15 +151,15 @@ export class Pipeline<T> {
     options?: PlainOptions<T, R>,
   ): Pipeline<unknown>;
   flatMap<O, R = unknown>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O> | AsyncIterable<O>>,
     options: CollectOptions<T, R>,
   ): Pipeline<Result<O, T>>;
   flatMap<O, R = unknown>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O> | AsyncIterable<O>>,
     options?: PlainOptions<T, R>,
   ): Pipeline<O>;
   flatMap<O, R = unknown>(
-    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O>>,
+    fn: StageFn<T, Iterable<O> | AsyncIterable<O>, R> | Executor<T, Iterable<O> | AsyncIterable<O>>,
     options: StageOptions<T, R>,
   ): Pipeline<O | Result<O, T>>;
   /** An executor whose function's return type is not known: its values are `unknown`. */

@@ -54,10 +54,15 @@ export class ThreadPool {
     waiting: () => this.#roomWaiters.size > 0,
   };
 
-  /** Make a pool with {@link threadPool}, which validates its options; this takes them as given. */
-  constructor(size: number, resourceLimits?: ResourceLimits) {
+  /**
+   * The same as {@link threadPool}`(options)`, validated the same way: `new ThreadPool(0)`
+   * or `new ThreadPool({ threads: 0 })` throws, naming the option.
+   */
+  constructor(options?: ThreadPoolOptions) {
+    const raw = checkOptionsObject("threadPool", options, POOL_KEYS);
+    const size = concurrencyOption("threadPool.threads", raw.threads, cpuQuota(), MAX_THREADS);
     this.size = size;
-    this.#resourceLimits = resourceLimits;
+    this.#resourceLimits = resourceLimitsOption("threadPool.resourceLimits", raw.resourceLimits);
     for (let i = 0; i < size; i++) this.#threads.push(this.#spawn(i));
   }
 
@@ -268,12 +273,7 @@ export class ThreadPool {
  * `await pool.close()` when done. Validates its options like every other sluice option.
  */
 export function threadPool(options?: ThreadPoolOptions): ThreadPool {
-  const raw = checkOptionsObject("threadPool", options, POOL_KEYS);
-  const threads = concurrencyOption("threadPool.threads", raw.threads, cpuQuota(), MAX_THREADS);
-  return new ThreadPool(
-    threads,
-    resourceLimitsOption("threadPool.resourceLimits", raw.resourceLimits),
-  );
+  return new ThreadPool(options);
 }
 
 const LIMIT_KEYS = [

@@ -30,7 +30,8 @@ import { recordToError } from "./thread-error.js";
 import { FailureContext } from "./failure-context.js";
 import { indexOf, keptOf, type Resend, type StageBatch, unsent } from "./stage-batch.js";
 import type { ThreadExecutor } from "./thread-executor.js";
-import { ThreadPool } from "./thread-pool.js";
+import type { ResolvedThreadOptions } from "./thread-options.js";
+import { ThreadPool, type ThreadPoolOptions } from "./thread-pool.js";
 import { lateBatch } from "./late-batch.js";
 import { LostFate, lostItemFate } from "./lost-item-fate.js";
 import { lostCallError, transferredLost, unsendableError } from "./item-errors.js";
@@ -193,9 +194,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       return;
     }
     this.#ownPool = shared === undefined;
-    const pool = (this.#pool =
-      shared ??
-      new ThreadPool(this.#executor.options.threads, this.#executor.options.resourceLimits));
+    const pool = (this.#pool = shared ?? new ThreadPool(ownPoolOptions(this.#executor.options)));
     this.#maker.module = pool.moduleId(this.#executor.url);
     // Every thread's init runs in parallel; the stage takes its first item once all are ready.
     pool.prepare(this.#executor.url).then(
@@ -1027,4 +1026,10 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       this.#resolveDone();
     }
   }
+}
+
+/** The options of a stage's own pool: its `threads` and `resourceLimits`. */
+function ownPoolOptions(options: ResolvedThreadOptions): ThreadPoolOptions {
+  const { threads, resourceLimits } = options;
+  return resourceLimits === undefined ? { threads } : { threads, resourceLimits };
 }

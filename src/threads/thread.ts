@@ -16,6 +16,13 @@ export type ThreadFunction<I = never, O = unknown, S = unknown> = (
 ) => O | PromiseLike<O>;
 
 /**
+ * The item type a worker module's function takes: its first parameter's, or `unknown` for a
+ * function that takes none (it ignores its item, and any item will do).
+ */
+export type ThreadItemOf<F extends (...args: never[]) => unknown> =
+  Parameters<F> extends [] ? unknown : Parameters<F>[0];
+
+/**
  * Runs a stage's calls on worker threads: `.map(thread(new URL("./hash.worker.js",
  * import.meta.url)))`. Accepted wherever `map`, `filter`, `flatMap`, `tap` and `forEach`
  * take a function; the stage keeps its semantics (order, `onError`, cancellation, counters).
@@ -47,6 +54,6 @@ export type ThreadFunction<I = never, O = unknown, S = unknown> = (
 export function thread<F extends ThreadFunction<never, unknown, never> = ThreadFunction<unknown>>(
   module: URL | string,
   options?: ThreadOptions,
-): ThreadExecutor<Parameters<F>[0], Awaited<ReturnType<F>>> {
+): ThreadExecutor<ThreadItemOf<F>, Awaited<ReturnType<F>>> {
   return new ThreadExecutor(moduleUrl("thread.module", module), threadOptions(options));
 }

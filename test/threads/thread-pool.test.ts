@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { from, isThreadPoolClosedError, isWorkerInitError } from "../../src/index.js";
-import { thread, threadPool } from "../../src/threads/index.js";
+import { thread, ThreadPool, type ThreadPoolOptions, threadPool } from "../../src/threads/index.js";
 import type { BatchJob, BatchOwner } from "../../src/threads/pool-thread.js";
 import type { DoneMessage } from "../../src/threads/protocol.js";
 import { batchMessage } from "../helpers/batch-message.js";
@@ -22,6 +22,35 @@ describe("threadPool", () => {
     assert.equal(pool.close(), closing);
     await closing;
     assert.equal(pool.closed, true);
+  });
+
+  test("new ThreadPool(options) is threadPool(options), validated the same way", async () => {
+    for (const bad of [0, -1, 2.5, { threads: 0 }, { threads: 2000 }, { thread: 2 }]) {
+      assert.throws(
+        () => new ThreadPool(bad as ThreadPoolOptions),
+        (error: unknown) =>
+          error instanceof Error &&
+          (error as { code?: string }).code === "ERR_SLUICE_INVALID_OPTION" &&
+          /`threadPool(\.threads?)?`/.test(error.message),
+        JSON.stringify(bad),
+      );
+    }
+    const pool = new ThreadPool({ threads: 2 });
+    try {
+      assert.equal(pool.size, 2);
+      const values = await from([1, 2, 3])
+        .map(
+          thread<typeof import("./fixtures/double.worker.js").default>(fixture("double"), { pool }),
+          {
+            ordered: true,
+          },
+        )
+        .run()
+        .collect();
+      assert.deepEqual(values, [2, 4, 6]);
+    } finally {
+      await pool.close();
+    }
   });
 
   test("prepare() rejects with the first thread's WorkerInitError", async () => {
