@@ -48,7 +48,7 @@ export type MergedItem<S> =
  * @throws {InvalidOptionError} when there is no input, or an input is none of these (or an
  *   acknowledged broker source, which only `from()` may read).
  */
-export function merge<const S extends readonly MergeInput[]>(
+export function merge<S extends readonly MergeInput[]>(
   ...inputs: S
 ): Pipeline<MergedItem<S[number]>> {
   if (inputs.length === 0) {
