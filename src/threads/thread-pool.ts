@@ -121,10 +121,10 @@ export class ThreadPool {
   }
 
   /**
-   * @internal A batch that must be alone on its thread ({@link BatchJob.alone}) waits for one that
-   * holds nothing: until {@link unwantIdle}, no other batch is sent to any thread, so the
-   * threads drain and one comes free however busy other stages keep the pool (a brief pause,
-   * after a crash only). Each call is undone by one {@link unwantIdle}.
+   * @internal A batch that must be alone on its thread ({@link BatchJob.alone}) waits for
+   * one that holds nothing: until {@link unwantIdle}, no other batch is sent to any thread, so
+   * the threads drain and one comes free however busy other stages keep the pool (a brief
+   * pause, after a crash only). Each call is undone by one {@link unwantIdle}.
    */
   wantIdle(): void {
     this.#idleWanted++;
@@ -138,10 +138,11 @@ export class ThreadPool {
   }
 
   /**
-   * @internal Sends a batch to the least busy thread that has room and returns that thread; returns
-   * `undefined`, sending nothing, when every thread holds {@link BATCHES_PER_THREAD} batches
-   * (wait with {@link onRoom}), or, for a batch that must be alone, when no thread is idle.
-   * While a batch that must be alone waits ({@link wantIdle}), only such batches are sent.
+   * @internal Sends a batch to the least busy thread that has room and returns that thread;
+   * returns `undefined`, sending nothing, when every thread holds {@link BATCHES_PER_THREAD}
+   * batches (wait with {@link onRoom}), or, for a batch that must be alone, when no thread is
+   * idle. While a batch that must be alone waits ({@link wantIdle}), only such batches are
+   * sent.
    */
   trySend(job: BatchJob, url: string): PoolThread | undefined {
     if (this.#closed !== undefined) return undefined;
@@ -192,7 +193,10 @@ export class ThreadPool {
     for (const thread of this.#threads) if (thread.batches.has(id)) thread.cancel(id, reason);
   }
 
-  /** @internal Drops a batch whose results are no longer wanted, wherever it runs (results ignored). */
+  /**
+   * @internal Drops a batch whose results are no longer wanted, wherever it runs (results
+   * ignored).
+   */
   forget(id: number): void {
     for (const thread of this.#threads) thread.forget(id);
   }
