@@ -7,6 +7,7 @@ import { from, isThreadPoolClosedError, isWorkerInitError } from "../../src/inde
 import { thread, ThreadPool, type ThreadPoolOptions, threadPool } from "../../src/threads/index.js";
 import type { BatchJob, BatchOwner } from "../../src/threads/pool-thread.js";
 import type { DoneMessage } from "../../src/threads/protocol.js";
+import { assertInvalid } from "../helpers/assert-invalid.js";
 import { batchMessage } from "../helpers/batch-message.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -25,16 +26,20 @@ describe("threadPool", () => {
   });
 
   test("new ThreadPool(options) is threadPool(options), validated the same way", async () => {
-    for (const bad of [0, -1, 2.5, { threads: 0 }, { threads: 2000 }, { thread: 2 }]) {
-      assert.throws(
-        () => new ThreadPool(bad as ThreadPoolOptions),
-        (error: unknown) =>
-          error instanceof Error &&
-          (error as { code?: string }).code === "ERR_SLUICE_INVALID_OPTION" &&
-          /`threadPool(\.threads?)?`/.test(error.message),
-        JSON.stringify(bad),
-      );
-    }
+    const notObject = (got: string) =>
+      `Expected \`threadPool\` to be an options object, got \`${got}\` (number)`;
+    const badThreads = (got: number) =>
+      `Expected \`threadPool.threads\` to be an integer from 1 to 1024 or "cpus", got \`${got}\` (number)`;
+    const make = (options: unknown) => () => new ThreadPool(options as ThreadPoolOptions);
+    for (const size of [0, -1, 2.5])
+      assertInvalid(make(size), notObject(String(size)), "threadPool");
+    assertInvalid(make({ threads: 0 }), badThreads(0), "threadPool.threads");
+    assertInvalid(make({ threads: 2000 }), badThreads(2000), "threadPool.threads");
+    assertInvalid(
+      make({ thread: 2 }),
+      "Unknown option `threadPool.thread`; did you mean `threads`? Known options: threads, resourceLimits",
+      "threadPool.thread",
+    );
     const pool = new ThreadPool({ threads: 2 });
     try {
       assert.equal(pool.size, 2);
@@ -92,15 +97,23 @@ describe("threadPool", () => {
   test("prepare() refuses a module that is neither a file: URL nor an absolute path, at once", async () => {
     const pool = threadPool({ threads: 1 });
     try {
-      for (const module of ["./double.worker.js", new URL("https://example.com/w.js"), 42]) {
-        assert.throws(
-          () => pool.prepare(module as string),
-          (error: unknown) =>
-            error instanceof TypeError &&
-            (error as { code?: string }).code === "ERR_SLUICE_INVALID_OPTION" &&
-            error.message.includes("`ThreadPool.prepare.module`"),
-        );
-      }
+      const notFileUrl = (got: string, hint: boolean) =>
+        `Expected \`ThreadPool.prepare.module\` to be a file: URL or an absolute path${
+          hint ? ' (e.g. new URL("./work.js", import.meta.url))' : ""
+        }, got ${got}`;
+      const prepare = (module: unknown) => () => pool.prepare(module as string);
+      const option = "ThreadPool.prepare.module";
+      assertInvalid(
+        prepare("./double.worker.js"),
+        notFileUrl('`"./double.worker.js"` (string)', true),
+        option,
+      );
+      assertInvalid(
+        prepare(new URL("https://example.com/w.js")),
+        notFileUrl('`"https://example.com/w.js"` (string)', false),
+        option,
+      );
+      assertInvalid(prepare(42), notFileUrl("`42` (number)", true), option);
     } finally {
       await pool.close();
     }
