@@ -24,7 +24,8 @@ export interface ThreadOptions {
   /**
    * Items per message to a thread: an integer from 1 to 1024. Default: adaptive, from the
    * measured cost of an item, so that a batch keeps its thread busy ~4 ms, and at most
-   * 16 MiB of byte and string items (or one item). A number set here is kept as it is.
+   * 4 MiB of byte and string items, counting those a record or an array holds directly (or
+   * one item). A number set here is kept as it is.
    */
   readonly batch?: number;
   /**

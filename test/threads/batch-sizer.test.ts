@@ -89,7 +89,7 @@ describe("BatchSizer and big items", () => {
     sizer.observe(8, 0.016);
     assert.equal(sizer.size, MAX_BATCH);
     const medium = new BatchSizer(undefined);
-    medium.observeBytes(8, 8 * 1024 * 1024); // 1 MiB items: 16 to a batch at most
+    medium.observeBytes(8, 8 * 1024 * 1024); // 1 MiB items: 4 to a batch at most
     medium.observe(8, 0.08);
     assert.equal(medium.size, MAX_BATCH_BYTES / (1024 * 1024));
   });
@@ -109,8 +109,29 @@ describe("itemBytes", () => {
     assert.equal(itemBytes(new Float64Array(3)), 24);
     assert.equal(itemBytes(new ArrayBuffer(5)), 5);
     assert.equal(itemBytes("abcd"), 4);
-    assert.equal(itemBytes({ body: Buffer.alloc(100) }), 0);
     assert.equal(itemBytes(42), 0);
     assert.equal(itemBytes(null), 0);
+  });
+
+  test("weighs what a record or an array holds directly: its bytes and strings, a level deep", () => {
+    assert.equal(itemBytes({ id: 7, body: Buffer.alloc(100), name: "abc" }), 103);
+    assert.equal(itemBytes([Buffer.alloc(10), "ab", 3, new ArrayBuffer(4)]), 16);
+    assert.equal(itemBytes({ nested: { body: Buffer.alloc(100) } }), 0, "deeper: not weighed");
+    assert.equal(itemBytes({ id: 1, at: 2 }), 0);
+    assert.equal(itemBytes(new Map([["k", Buffer.alloc(9)]])), 0, "not a record");
+  });
+
+  test("weighs a value whose getter or proxy throws as nothing, without throwing", () => {
+    const getter = Object.defineProperty({ id: 1 }, "body", {
+      enumerable: true,
+      get() {
+        throw new Error("no body");
+      },
+    });
+    assert.equal(itemBytes(getter), 0);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assert.equal(itemBytes(proxy), 0);
+    assert.equal(itemBytes({ body: "abc", inner: proxy }), 0, "the record weighs nothing");
   });
 });

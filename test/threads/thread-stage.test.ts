@@ -245,6 +245,27 @@ describe("thread stages: errors", () => {
     const failure = values[1] as { ok: false; error: Error };
     assert.match(failure.error.message, /Stage "dbl" cannot send item #1 to a thread/);
   });
+
+  test("a revoked proxy (it throws even from instanceof) fails alone; the stage goes on", async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const items: unknown[] = [1, proxy, 3, { body: proxy }];
+    const run = from(items)
+      .map(thread(fixture("double"), { threads: 1 }), {
+        name: "dbl",
+        onError: "collect",
+        ordered: true,
+      })
+      .run();
+    const { values, summary } = await runAll(run);
+    assert.deepEqual(values[0], { ok: true, value: 2 });
+    assert.deepEqual(values[2], { ok: true, value: 6 });
+    for (const index of [1, 3]) {
+      const failure = values[index] as { ok: false; error: Error };
+      assert.match(failure.error.message, new RegExp(`Stage "dbl" cannot send item #${index} `));
+    }
+    assert.equal(summary.stages[0]!.failed, 2);
+  });
 });
 
 describe("thread stages: crashes and timeouts", () => {
@@ -780,9 +801,9 @@ describe("thread stages: cancellation and pools", () => {
 
 describe("thread stages and big items", () => {
   test("a batch holds at most MAX_BATCH_BYTES of items, from the first batch on", async () => {
-    // 8 MiB items: two to a batch at most (the second reaches the 16 MiB limit), where the
-    // first batches used to take 8 (64 MiB each, 4 of them in flight at once).
-    const big = Buffer.alloc(8 * 1024 * 1024, 3);
+    // 1.5 MiB items: two to a batch at most (a third would pass the 4 MiB limit), where the
+    // first batches used to take 8, whatever their size.
+    const big = Buffer.alloc(1.5 * 1024 * 1024, 3);
     const items = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? big : big.subarray(1)));
     const sent = spyOnBatches();
     try {
@@ -799,6 +820,28 @@ describe("thread stages and big items", () => {
       sent.restore();
     }
     assert.ok(sent.counts.length >= 6, `batches: ${sent.counts.join(", ")}`);
+    assert.ok(Math.max(...sent.counts) <= 2, `batches: ${sent.counts.join(", ")}`);
+  });
+
+  test("records holding big Buffers are weighed by them: a batch holds at most MAX_BATCH_BYTES", async () => {
+    // 1.5 MiB bodies: two to a batch at most, where records used to weigh nothing and went
+    // 8 to the first batches, then as many as their cost allowed (up to 1,024).
+    const body = Buffer.alloc(1.5 * 1024 * 1024, 2);
+    const items = Array.from({ length: 10 }, (_, id) => ({ id, body }));
+    const sent = spyOnBatches();
+    try {
+      const run = from(items)
+        .map(thread(fixture("describe-bytes"), { threads: 2 }), { ordered: true })
+        .run();
+      const { values } = await runAll(run);
+      assert.deepEqual(
+        values,
+        items.map(({ id }) => `${id}:Buffer:${body.length}:${body.length * 2}`),
+      );
+    } finally {
+      sent.restore();
+    }
+    assert.ok(sent.counts.length >= 5, `batches: ${sent.counts.join(", ")}`);
     assert.ok(Math.max(...sent.counts) <= 2, `batches: ${sent.counts.join(", ")}`);
   });
 
