@@ -73,7 +73,8 @@ export class BatchMaker {
 
   /**
    * A batch of items sent again, each with its own index, crash mark and attempt. A crash
-   * suspect's batch (its one item marked) must be alone on its thread.
+   * suspect's batch (its one item marked) must be alone on its thread; a batch holding items
+   * stolen once is marked `stolen`.
    */
   again(resend: readonly Resend[], claimStep: number, sample: number[] | undefined): StageBatch {
     const indices = resend.map((r) => r.index);
@@ -86,6 +87,7 @@ export class BatchMaker {
       claimStep,
       sample,
       resend[0]!.retried,
+      resend.some((r) => r.stolen === true),
     );
   }
 
@@ -98,6 +100,7 @@ export class BatchMaker {
     claimStep: number,
     sample: number[] | undefined,
     alone = false,
+    stolen = false,
   ): StageBatch {
     const { owner, stage, kind, options, tracked } = this.#common;
     const transfer = options.transfer;
@@ -143,6 +146,7 @@ export class BatchMaker {
       sentAt: 0,
       kept: undefined,
       stealTried: false,
+      stolen,
       ...(alone ? { alone } : {}),
     };
   }

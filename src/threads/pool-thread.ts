@@ -264,6 +264,17 @@ export class PoolThread {
   }
 
   /**
+   * Whether a message posted before the batch `id` (a batch or a module start, of any stage)
+   * is still unanswered: the batch waits behind it, not yet being read.
+   */
+  waitsBehind(id: number): boolean {
+    const seq = this.#seqOf.get(id);
+    if (seq === undefined) return false;
+    for (const earlier of this.#sentAt.keys()) if (earlier < seq) return true;
+    return false;
+  }
+
+  /**
    * Takes the positions of a held batch that its thread has not begun (its tail, behind a
    * call that runs long): the thread will run none of them. Resolves to how many positions
    * the thread keeps (it ran or runs them); `undefined` when the batch cannot be split (no

@@ -453,7 +453,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
       victim.kept = kept;
       this.#inFlight -= count - kept;
       this.#stolen += count - kept;
-      this.#sendAgain(unsent(victim, kept));
+      this.#sendAgain(unsent(victim, kept, true));
       return true;
     }
   }
@@ -502,7 +502,7 @@ export class ThreadStage extends OutputStaging<unknown> implements Stage, BatchO
   /** A batch taken but not sent goes back to the head of the line, whole. */
   #putBack(batch: StageBatch): void {
     this.#maker.reusePacking(batch);
-    this.#resend = unsent(batch, 0).concat(this.#resend);
+    this.#resend = unsent(batch, 0, batch.stolen).concat(this.#resend);
   }
 
   /** A batch taken but not sent after all, the stage having stopped: its items are cancelled. */

@@ -8,8 +8,10 @@ function batch(sentAt: number, items: number, over: Partial<StageBatch> = {}): S
   return {
     sentAt,
     items: Array.from({ length: items }),
-    thread: {} as PoolThread,
+    message: { id: 1 },
+    thread: { waitsBehind: () => false } as unknown as PoolThread,
     stealTried: false,
+    stolen: false,
     ...over,
   } as StageBatch;
 }
@@ -45,5 +47,13 @@ describe("lateBatch", () => {
     const result = lateBatch([batch(0, 10), batch(0, 4)], 1, 2);
     assert.equal(result.victim, undefined);
     assert.equal(result.lateInMs, 7);
+  });
+
+  test("a batch of stolen items: only while it waits behind another message on its thread", () => {
+    const behind = { waitsBehind: (id: number) => id === 7 } as unknown as PoolThread;
+    const first = batch(0, 4, { stolen: true, thread: behind, message: { id: 8 } } as never);
+    assert.equal(lateBatch([first], 1, 1000).victim, undefined, "first in line: being read");
+    const queued = batch(0, 4, { stolen: true, thread: behind, message: { id: 7 } } as never);
+    assert.equal(lateBatch([first, queued], 1, 1000).victim, queued);
   });
 });

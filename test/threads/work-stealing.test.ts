@@ -5,6 +5,7 @@ import { thread } from "../../src/threads/index.js";
 import { assertConserved } from "../helpers/conservation.js";
 
 const busy = new URL("./fixtures/busy.worker.js", import.meta.url);
+const recordId = new URL("./fixtures/record-id.worker.js", import.meta.url);
 
 describe("work stealing", () => {
   test("items queued behind a long call in its batch go to an idle thread: they finish first, each once", async () => {
@@ -59,6 +60,25 @@ describe("work stealing", () => {
     assert.equal(out.length, 32, "every item once");
     assert.equal(out.at(-1), 300, "the long call finishes last: nothing waited behind it");
     assert.equal(run.stats().stages[0]!.threads!.stolen, 8, "the queued batch, whole");
+    assertConserved(run.stats());
+  });
+
+  test("an item moves to an idle thread at most once: items cheap to run but dear to copy do not go round", async () => {
+    // Each call costs microseconds, each item's copy a millisecond: every batch looked late
+    // while its thread was still reading it, and its tail went from thread to thread.
+    const items = Array.from({ length: 60 }, (_, id) => ({ id, body: Buffer.alloc(1 << 20, id) }));
+    const run = from(items)
+      .map(thread<(record: { id: number }) => number>(recordId, { threads: 2, batch: 30 }), {
+        ordered: true,
+      })
+      .run();
+    const out = await run.toArray();
+    assert.deepEqual(
+      out,
+      items.map((record) => record.id),
+    );
+    const stolen = run.stats().stages[0]!.threads!.stolen;
+    assert.ok(stolen <= items.length, `${stolen} stolen`);
     assertConserved(run.stats());
   });
 
