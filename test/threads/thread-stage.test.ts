@@ -230,26 +230,12 @@ describe("thread stages: errors", () => {
     );
   });
 
-  test("an item that cannot be cloned fails with its stage and index; the others run", async () => {
-    const items: unknown[] = [1, () => 2, 3];
-    const run = from(items)
-      .map(thread(fixture("double"), { threads: 1 }), {
-        name: "dbl",
-        onError: "collect",
-        ordered: true,
-      })
-      .run();
-    const { values } = await runAll(run);
-    assert.deepEqual(values[0], { ok: true, value: 2 });
-    assert.deepEqual(values[2], { ok: true, value: 6 });
-    const failure = values[1] as { ok: false; error: Error };
-    assert.match(failure.error.message, /Stage "dbl" cannot send item #1 to a thread/);
-  });
-
-  test("a revoked proxy (it throws even from instanceof) fails alone; the stage goes on", async () => {
-    const { proxy, revoke } = Proxy.revocable({}, {});
-    revoke();
-    const items: unknown[] = [1, proxy, 3, { body: proxy }];
+  /**
+   * Runs `items` through a thread stage "dbl" that doubles numbers, collecting failures:
+   * items 0 and 2 (1 and 3) come out doubled, and each of `unsendable` fails alone with its
+   * stage and index.
+   */
+  async function assertFailAlone(items: unknown[], unsendable: number[]): Promise<void> {
     const run = from(items)
       .map(thread(fixture("double"), { threads: 1 }), {
         name: "dbl",
@@ -260,11 +246,21 @@ describe("thread stages: errors", () => {
     const { values, summary } = await runAll(run);
     assert.deepEqual(values[0], { ok: true, value: 2 });
     assert.deepEqual(values[2], { ok: true, value: 6 });
-    for (const index of [1, 3]) {
+    for (const index of unsendable) {
       const failure = values[index] as { ok: false; error: Error };
       assert.match(failure.error.message, new RegExp(`Stage "dbl" cannot send item #${index} `));
     }
-    assert.equal(summary.stages[0]!.failed, 2);
+    assert.equal(summary.stages[0]!.failed, unsendable.length);
+  }
+
+  test("an item that cannot be cloned fails with its stage and index; the others run", async () => {
+    await assertFailAlone([1, () => 2, 3], [1]);
+  });
+
+  test("a revoked proxy (it throws even from instanceof) fails alone; the stage goes on", async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    await assertFailAlone([1, proxy, 3, { body: proxy }], [1, 3]);
   });
 });
 
@@ -805,22 +801,14 @@ describe("thread stages and big items", () => {
     // first batches used to take 8, whatever their size.
     const big = Buffer.alloc(1.5 * 1024 * 1024, 3);
     const items = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? big : big.subarray(1)));
-    const sent = spyOnBatches();
-    try {
-      const run = from(items)
-        .map(thread(fixture("describe-bytes"), { threads: 2 }), { ordered: true })
-        .run();
-      const { values } = await runAll(run);
-      assert.equal(values.length, 12);
-      values.forEach((description, i) => {
-        const length = i % 2 === 0 ? big.length : big.length - 1;
-        assert.equal(description, `Buffer:${length}:${length * 3}`);
-      });
-    } finally {
-      sent.restore();
-    }
-    assert.ok(sent.counts.length >= 6, `batches: ${sent.counts.join(", ")}`);
-    assert.ok(Math.max(...sent.counts) <= 2, `batches: ${sent.counts.join(", ")}`);
+    const { values, counts } = await describeInBatches(items);
+    assert.equal(values.length, 12);
+    values.forEach((description, i) => {
+      const length = i % 2 === 0 ? big.length : big.length - 1;
+      assert.equal(description, `Buffer:${length}:${length * 3}`);
+    });
+    assert.ok(counts.length >= 6, `batches: ${counts.join(", ")}`);
+    assert.ok(Math.max(...counts) <= 2, `batches: ${counts.join(", ")}`);
   });
 
   test("records holding big Buffers are weighed by them: a batch holds at most MAX_BATCH_BYTES", async () => {
@@ -828,21 +816,13 @@ describe("thread stages and big items", () => {
     // 8 to the first batches, then as many as their cost allowed (up to 1,024).
     const body = Buffer.alloc(1.5 * 1024 * 1024, 2);
     const items = Array.from({ length: 10 }, (_, id) => ({ id, body }));
-    const sent = spyOnBatches();
-    try {
-      const run = from(items)
-        .map(thread(fixture("describe-bytes"), { threads: 2 }), { ordered: true })
-        .run();
-      const { values } = await runAll(run);
-      assert.deepEqual(
-        values,
-        items.map(({ id }) => `${id}:Buffer:${body.length}:${body.length * 2}`),
-      );
-    } finally {
-      sent.restore();
-    }
-    assert.ok(sent.counts.length >= 5, `batches: ${sent.counts.join(", ")}`);
-    assert.ok(Math.max(...sent.counts) <= 2, `batches: ${sent.counts.join(", ")}`);
+    const { values, counts } = await describeInBatches(items);
+    assert.deepEqual(
+      values,
+      items.map(({ id }) => `${id}:Buffer:${body.length}:${body.length * 2}`),
+    );
+    assert.ok(counts.length >= 5, `batches: ${counts.join(", ")}`);
+    assert.ok(Math.max(...counts) <= 2, `batches: ${counts.join(", ")}`);
   });
 
   test("a fixed batch size is kept, big items or not", async () => {
@@ -855,6 +835,25 @@ describe("thread stages and big items", () => {
     assert.equal(summary.stages[0]!.threads?.batches, 1);
   });
 });
+
+/**
+ * Runs `items` through the "describe-bytes" module on 2 threads, in order: the descriptions,
+ * and the item count of every batch posted.
+ */
+async function describeInBatches(
+  items: readonly unknown[],
+): Promise<{ values: unknown[]; counts: number[] }> {
+  const sent = spyOnBatches();
+  try {
+    const run = from(items)
+      .map(thread(fixture("describe-bytes"), { threads: 2 }), { ordered: true })
+      .run();
+    const { values } = await runAll(run);
+    return { values, counts: sent.counts };
+  } finally {
+    sent.restore();
+  }
+}
 
 /** Records the item count of every batch posted to a thread, until `restore()`. */
 function spyOnBatches(): { counts: number[]; restore(): void } {
