@@ -107,7 +107,7 @@ export class BatchMaker {
     const id = nextBatchId;
     nextBatchId = nextBatchId >= 0x7fffffff ? 1 : nextBatchId + 1;
     const sent = tracked ? items.map(valueOf) : items;
-    const packed = transfer ? undefined : packBytes(sent, this.#spares);
+    const packed = transfer ? undefined : unlessThrown(() => packBytes(sent, this.#spares));
     const message: BatchMessage = {
       t: "batch",
       id,
@@ -124,10 +124,10 @@ export class BatchMaker {
     // Extra fields only when set: the common message keeps one shape.
     let outgoing: BatchMessage = message;
     if (packed === undefined) {
-      if (!transfer && sharedBufferItems(sent)) {
+      if (!transfer && unlessThrown(() => sharedBufferItems(sent))) {
         outgoing = { ...outgoing, sharedBuffers: true };
       } else {
-        const buffers = markBuffers(sent);
+        const buffers = unlessThrown(() => markBuffers(sent));
         if (buffers !== undefined) outgoing = { ...outgoing, buffers };
       }
     }
@@ -135,7 +135,10 @@ export class BatchMaker {
       // `sample` only on a batch with a call to time: without metrics, the message as before.
       message: sample === undefined ? outgoing : { ...outgoing, sample },
       owner,
-      transfer: packed === undefined ? collectTransfers(sent, transfer) : [packed.buffer],
+      transfer:
+        packed === undefined
+          ? unlessThrown(() => collectTransfers(sent, transfer))
+          : [packed.buffer],
       items,
       first,
       indices,
@@ -149,5 +152,19 @@ export class BatchMaker {
       stolen,
       ...(alone ? { alone } : {}),
     };
+  }
+}
+
+/**
+ * What `look` finds in a batch's items, or `undefined` when an item throws as it is looked at
+ * (a revoked proxy throws even from `instanceof`; it crashed the process from the stage's
+ * dispatch). The batch then goes as it is: clone refuses that item, and the stage fails it
+ * alone and sends the others again.
+ */
+function unlessThrown<T>(look: () => T): T | undefined {
+  try {
+    return look();
+  } catch {
+    return undefined;
   }
 }

@@ -3,6 +3,7 @@
  * to a thread, or its thread went away under it.
  * @module
  */
+import { types } from "node:util";
 import { WorkerCrashedError } from "../errors/worker-crashed-error.js";
 import type { ThreadLoss } from "./lost-item-fate.js";
 import { holdsNoBytes } from "./transfer.js";
@@ -20,13 +21,38 @@ export function unsendableError(
   transfer: boolean,
 ): TypeError {
   const reason = cloneError instanceof Error ? cloneError.message : String(cloneError);
+  const proxy = proxyIn(item);
   const why =
     transfer && holdsNoBytes(item)
       ? `${reason.replace(/\.$/, "")}; with \`transfer: true\` each item's buffer moves to its thread, so a buffer an earlier batch moved cannot go again (copy it, or leave \`transfer\` off)`
-      : reason;
+      : proxy !== undefined
+        ? `${reason.replace(/\.$/, "")} (${proxy} a Proxy, which structured clone cannot copy).`
+        : reason;
   return new TypeError(`Stage "${stage}" cannot send item #${index} to a thread: ${why}`, {
     cause: cloneError,
   });
+}
+
+/**
+ * Where a Proxy is, if the item is one or holds one directly: clone refuses every proxy, and
+ * its message names none ("null could not be cloned" for a revoked one, "#<Object>" or
+ * "[object Array]" otherwise). Never throws.
+ */
+function proxyIn(item: unknown): string | undefined {
+  if (typeof item !== "object" || item === null) return undefined;
+  if (types.isProxy(item)) return "the item is";
+  try {
+    if (Array.isArray(item)) {
+      const at = item.findIndex((member) => types.isProxy(member));
+      return at < 0 ? undefined : `its element ${at} is`;
+    }
+    for (const key of Object.keys(item)) {
+      if (types.isProxy((item as Record<string, unknown>)[key])) return `its field "${key}" is`;
+    }
+  } catch {
+    // A getter that throws: clone's own message stands.
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TransferListItem } from "node:worker_threads";
+import { types } from "node:util";
 /**
  * Transferring instead of copying: an `ArrayBuffer` (or the buffer under a typed array) moved
  * to the other thread costs nothing per byte, and is unusable (detached) where it was.
@@ -65,6 +66,7 @@ export function collectTransfers(
  * (moved to another thread already). Node 20 cannot tell the two apart.
  */
 export function holdsNoBytes(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || types.isProxy(value)) return false;
   const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
   return buffer instanceof ArrayBuffer && buffer.byteLength === 0;
 }

@@ -15,6 +15,33 @@ describe("item errors", () => {
     assert.equal(error.cause, cloneError);
   });
 
+  test("a Proxy, as the item or held directly by it, is named: clone's own words name none", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const refusal = (value: unknown): unknown => {
+      try {
+        structuredClone(value);
+      } catch (error) {
+        return error;
+      }
+      throw new Error("cloned");
+    };
+    assert.equal(
+      unsendableError("parse", 1, proxy, refusal(proxy), false).message,
+      'Stage "parse" cannot send item #1 to a thread: null could not be cloned (the item is a Proxy, which structured clone cannot copy).',
+    );
+    const record = { id: 1, body: new Proxy([], {}) };
+    assert.equal(
+      unsendableError("parse", 3, record, refusal(record), false).message,
+      'Stage "parse" cannot send item #3 to a thread: [object Array] could not be cloned (its field "body" is a Proxy, which structured clone cannot copy).',
+    );
+    const list = [1, new Proxy({}, {})];
+    assert.match(
+      unsendableError("parse", 5, list, refusal(list), false).message,
+      /\(its element 1 is a Proxy, which structured clone cannot copy\)\.$/,
+    );
+  });
+
   test("with `transfer`, an item with no bytes left is said to have moved already", () => {
     const moved = new ArrayBuffer(8);
     structuredClone(moved, { transfer: [moved] });

@@ -257,6 +257,29 @@ describe("thread stages: errors", () => {
     await assertFailAlone([1, () => 2, 3], [1]);
   });
 
+  test("a revoked proxy among byte items fails alone, packed, cloned or transferred", async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const transfer of [false, true]) {
+      const items = [new Uint8Array([1, 2]), proxy, new Uint8Array([3]), { body: proxy }];
+      const run = from(items)
+        .map(thread(fixture("describe-bytes"), { threads: 1, transfer }), {
+          name: "describe",
+          onError: "collect",
+          ordered: true,
+        })
+        .run();
+      const { values, summary } = await runAll(run);
+      assert.deepEqual(values[0], { ok: true, value: "Uint8Array:2:3" }, `transfer: ${transfer}`);
+      assert.deepEqual(values[2], { ok: true, value: "Uint8Array:1:3" }, `transfer: ${transfer}`);
+      for (const index of [1, 3]) {
+        const failure = values[index] as { ok: false; error: Error };
+        assert.match(failure.error.message, /cannot send item #\d to a thread: .*is a Proxy/);
+      }
+      assert.equal(summary.stages[0]!.failed, 2);
+    }
+  });
+
   test("a revoked proxy (it throws even from instanceof) fails alone; the stage goes on", async () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
