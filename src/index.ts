@@ -158,7 +158,7 @@ export type {
 export type { Logger, LogMethod } from "./observe/logger.js";
 export { acknowledged } from "./ledger/acknowledged.js";
 export type { AcknowledgedSource, Delivery, DeliverySource } from "./contract/acknowledged.js";
-export { ShedItemError } from "./ledger/track-specs.js";
+export { isShedItemError, ShedItemError } from "./errors/shed-item-error.js";
 export {
   type Destination,
   type DestinationWriter,

@@ -2,12 +2,8 @@ import type { StageCallHook } from "../contract/call-tracer.js";
 import type { BatchStageSpec, FunctionStageSpec, StageSpec } from "../contract/stage-spec.js";
 import type { DeadLetter } from "../contract/types.js";
 import type { ResilienceSpec } from "../stage/resilience/resilience-spec.js";
+import { ShedItemError } from "../errors/shed-item-error.js";
 import { type Lineage, Tracked } from "./lineage.js";
-
-/** Why a shed item's delivery is nacked: it was dropped under load, never processed. */
-export class ShedItemError extends Error {
-  override readonly name = "ShedItemError";
-}
 
 /**
  * The stages of a run fed by an acknowledged source: each stage passes {@link Tracked}
@@ -78,7 +74,7 @@ function trackFunctionStage(spec: FunctionStageSpec): FunctionStageSpec {
       try {
         onShed?.(valueOf(item));
       } finally {
-        lineageOf(item).fail(new ShedItemError(`Stage "${spec.name}" shed the item under load`));
+        lineageOf(item).fail(new ShedItemError(spec.name));
       }
     },
   });

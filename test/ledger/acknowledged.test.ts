@@ -251,7 +251,12 @@ describe("acknowledged()", () => {
       .drain();
     assert.ok(shed.length > 0, `shed ${shed.length}, nacked ${b.nacked().length}`);
     assert.deepEqual(b.nacked(), shed);
-    assert.ok(b.nacked().every((id) => b.settled.get(id)!.nacks[0] instanceof ShedItemError));
+    for (const id of b.nacked()) {
+      const nack = b.settled.get(id)!.nacks[0];
+      assert.ok(nack instanceof ShedItemError);
+      assert.equal(nack.code, "ERR_SLUICE_SHED");
+      assert.equal(nack.stage, "map#1");
+    }
     assert.equal(b.acked().length + shed.length, 200);
   });
 
