@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CancelledError, from, isCancelledError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_CANCELLED";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/cancelled-error.js")> {
-  const url = new URL("../../src/errors/cancelled-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("CancelledError", () => {
   test("has its code, name, the items pulled and whole milliseconds in the message, the reason as cause", () => {
@@ -57,7 +51,8 @@ describe("CancelledError", () => {
   });
 
   test("instanceof and the guard work across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/cancelled-error.js")>("cancelled-error");
     assert.notEqual(copy.CancelledError, CancelledError);
     const foreign = new copy.CancelledError("x", 0, 0);
     assert.ok(foreign instanceof CancelledError);

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelClosedError, channel, isChannelClosedError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_CHANNEL_CLOSED";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/channel-closed-error.js")> {
-  const url = new URL("../../src/errors/channel-closed-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("ChannelClosedError", () => {
   test("has its code, name and a message with the operation and the items not sent", () => {
@@ -40,7 +34,10 @@ describe("ChannelClosedError", () => {
   });
 
   test("instanceof and the guard work across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/channel-closed-error.js")>(
+        "channel-closed-error",
+      );
     assert.notEqual(copy.ChannelClosedError, ChannelClosedError);
     const foreign = new copy.ChannelClosedError("send", 1);
     assert.ok(foreign instanceof ChannelClosedError);

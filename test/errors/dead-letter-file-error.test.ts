@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DeadLetterFileError, isDeadLetterFileError } from "../../src/dead-letter/index.js";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/dead-letter-file-error.js")> {
-  const url = new URL("../../src/errors/dead-letter-file-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
+import { secondCopy } from "../helpers/second-copy.js";
 
 describe("DeadLetterFileError", () => {
   test("has its code, name, path, line and the file system's error as cause", () => {
@@ -38,7 +32,10 @@ describe("DeadLetterFileError", () => {
   });
 
   test("is recognised across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/dead-letter-file-error.js")>(
+        "dead-letter-file-error",
+      );
     const foreign = new copy.DeadLetterFileError("m", "/p");
     assert.notEqual(copy.DeadLetterFileError, DeadLetterFileError);
     assert.ok(isDeadLetterFileError(foreign));

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from, InvalidOptionError, isInvalidOptionError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_INVALID_OPTION";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/invalid-option-error.js")> {
-  const url = new URL("../../src/errors/invalid-option-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("InvalidOptionError", () => {
   test("is a TypeError with its code, name, message, option path and value", () => {
@@ -46,7 +40,10 @@ describe("InvalidOptionError", () => {
   });
 
   test("instanceof and the guard work across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/invalid-option-error.js")>(
+        "invalid-option-error",
+      );
     assert.notEqual(copy.InvalidOptionError, InvalidOptionError);
     const foreign = new copy.InvalidOptionError("m", "o", 1);
     assert.ok(foreign instanceof InvalidOptionError);

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isShedItemError, ShedItemError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_SHED";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/shed-item-error.js")> {
-  const url = new URL("../../src/errors/shed-item-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("ShedItemError", () => {
   test("has its code, name and stage, and says the item was never processed", () => {
@@ -24,7 +18,9 @@ describe("ShedItemError", () => {
   });
 
   test("is recognised across two copies of the package, by instanceof and by its guard", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/shed-item-error.js")>("shed-item-error");
+    assert.notEqual(copy.ShedItemError, ShedItemError);
     const error = new copy.ShedItemError("s");
     assert.ok(error instanceof ShedItemError);
     assert.ok(isShedItemError(error));

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from, isSourceError, SourceError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_SOURCE_FAILED";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/source-error.js")> {
-  const url = new URL("../../src/errors/source-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("SourceError", () => {
   test("has its code, name, the items pulled in the message and the original error as cause", () => {
@@ -56,7 +50,8 @@ describe("SourceError", () => {
   });
 
   test("instanceof and the guard work across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy =
+      await secondCopy<typeof import("../../src/errors/source-error.js")>("source-error");
     assert.notEqual(copy.SourceError, SourceError);
     const foreign = new copy.SourceError(new Error("x"), 1);
     assert.ok(foreign instanceof SourceError);

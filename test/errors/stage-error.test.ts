@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { from, isStageError, StageError } from "../../src/index.js";
+import { secondCopy } from "../helpers/second-copy.js";
 
 const CODE = "ERR_SLUICE_STAGE_FAILED";
-
-/** A second copy of the module, as when a dependency tree holds two copies of sluice. */
-async function secondCopy(): Promise<typeof import("../../src/errors/stage-error.js")> {
-  const url = new URL("../../src/errors/stage-error.js", import.meta.url);
-  url.search = "?copy=2";
-  return import(url.href);
-}
 
 describe("StageError", () => {
   test("has its code, name, the stage and item index in the message, the item and the cause", () => {
@@ -74,7 +68,7 @@ describe("StageError", () => {
   });
 
   test("instanceof and the guard work across two copies of the package", async () => {
-    const copy = await secondCopy();
+    const copy = await secondCopy<typeof import("../../src/errors/stage-error.js")>("stage-error");
     assert.notEqual(copy.StageError, StageError);
     const foreign = new copy.StageError("s", 1, 0, new Error("x"));
     assert.ok(foreign instanceof StageError);
